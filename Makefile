@@ -1,0 +1,44 @@
+# Every target sets up what it needs: a fresh clone needs only python3 (and apt for the browser).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help install site serve test lint typecheck check bench clean browser-deps
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv with the locked dependencies
+
+site: $(STAMP)  ## build the example scorecard into site/
+	$(BIN)/kpi build
+
+serve: $(STAMP)  ## preview with live reload (kpis/, site_src/, hooks/ are watched)
+	$(BIN)/kpi serve
+
+lint: $(STAMP)  ## ruff
+	$(BIN)/ruff check src tests hooks bench
+	$(BIN)/ruff format --check src tests hooks bench
+
+typecheck: $(STAMP)  ## mypy --strict on the engine
+	$(BIN)/mypy
+
+test: $(STAMP)  ## the whole suite: lint, types, unit, build and browser tests
+	$(MAKE) lint typecheck
+	$(BIN)/pytest -q
+
+browser-deps:  ## Debian's chromium for the browser tests (installed when missing)
+	@command -v chromium >/dev/null 2>&1 || bash .ci/install-chromium
+
+bench: $(STAMP)  ## benchmarks (see bench/README.md)
+	$(BIN)/python bench/run
+
+clean:  ## remove the venv and the built site
+	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache

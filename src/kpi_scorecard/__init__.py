@@ -1,0 +1,1 @@
+"""KPI scorecards as code."""

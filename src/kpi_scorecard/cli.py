@@ -1,0 +1,125 @@
+"""The ``kpi`` command: a thin click group over the library.
+
+Each command parses its arguments, calls the library, prints, and sets the exit code: 0 success,
+1 problems in the data, 2 usage. Heavy modules (pandas, plotly, mkdocs) are imported inside the
+commands so that ``kpi --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from kpi_scorecard.errors import ScorecardError, ValidationFailed
+
+if TYPE_CHECKING:
+    from kpi_scorecard.errors import Problem
+
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+repository_argument = click.argument(
+    "directory",
+    required=False,
+    default=".",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+
+
+def print_problems(problems: list[Problem]) -> None:
+    """Every problem on its own line, then a one-line summary on stderr."""
+    for problem in problems:
+        click.echo(str(problem))
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    if problems:
+        click.echo(f"{_count(errors, 'error')}, {_count(warnings, 'warning')}", err=True)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def require_scorecard(directory: Path) -> Path:
+    """The repository root, or a usage error when it holds no ``kpis/`` folder."""
+    root = directory.resolve()
+    if not (root / "kpis").is_dir():
+        raise click.UsageError(f"{directory} is not a scorecard repository (no kpis/ folder)")
+    return root
+
+
+class KpiGroup(click.Group):
+    """Turns library errors into a clean message and an exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ValidationFailed as failed:
+            print_problems(failed.problems)
+            ctx.exit(EXIT_PROBLEMS)
+        except ScorecardError as error:
+            click.echo(f"error: {error}", err=True)
+            ctx.exit(EXIT_PROBLEMS)
+
+
+@click.group(cls=KpiGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kpi-scorecard")
+def main() -> None:
+    """KPI scorecards as code: YAML in git, a mkdocs-material site out."""
+
+
+@main.command()
+@repository_argument
+def validate(directory: Path) -> None:
+    """Check a scorecard repository and report every problem, one line each.
+
+    Exit status: 0 valid (warnings allowed), 1 errors, 2 usage.
+
+    \b
+    Example:
+        kpi validate            # the repository in the current folder
+        kpi validate ../acme    # another one
+    """
+    from kpi_scorecard.compute import compute
+    from kpi_scorecard.validate import load_scorecard
+
+    root = require_scorecard(directory)
+    scorecard, warnings = load_scorecard(root)
+    _, compute_warnings = compute(scorecard)
+    print_problems(sorted(warnings + compute_warnings))
+    click.echo(f"{_count(len(scorecard.kpis), 'KPI')} valid", err=True)
+
+
+@main.command()
+@repository_argument
+@click.option("--strict", is_flag=True, help="Fail on warnings too (as mkdocs build --strict).")
+def build(directory: Path, strict: bool) -> None:
+    """Build the site into site/, replacing the previous one only when the build succeeds.
+
+    \b
+    Example:
+        kpi build --strict
+    """
+    from kpi_scorecard.site import build_site
+
+    site_dir = build_site(require_scorecard(directory), strict=strict)
+    click.echo(f"site written to {site_dir}", err=True)
+
+
+@main.command()
+@repository_argument
+@click.option(
+    "--dev-addr", "-a", default=None, help="IP:PORT to serve on (default 127.0.0.1:8000)."
+)
+def serve(directory: Path, dev_addr: str | None) -> None:
+    """Preview the site with live reload when kpis/, site_src/ or hooks/ change.
+
+    \b
+    Example:
+        kpi serve -a 127.0.0.1:8001
+    """
+    from kpi_scorecard.site import serve_site
+
+    serve_site(require_scorecard(directory), dev_addr=dev_addr)

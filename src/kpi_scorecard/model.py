@@ -1,0 +1,223 @@
+"""The validated scorecard: frozen dataclasses, no I/O, no pandas.
+
+Months are plain ints (``year * 12 + month - 1``) so that month arithmetic is integer arithmetic;
+``month_str`` and ``parse_month`` convert at the edges.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+Month = int
+Better = Literal["higher", "lower"]
+Unit = Literal["number", "percent", "currency"]
+Aggregate = Literal["sum", "mean", "last"]
+Status = Literal["green", "amber", "red", "missing", "no_target"]
+Trend = Literal["improving", "worsening", "flat"]
+
+BETTER_CHOICES: tuple[Better, ...] = ("higher", "lower")
+UNIT_CHOICES: tuple[Unit, ...] = ("number", "percent", "currency")
+AGGREGATE_CHOICES: tuple[Aggregate, ...] = ("sum", "mean", "last")
+AUDIENCE_CHOICES: tuple[str, ...] = ("internal", "business")
+KPI_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def parse_month(text: str) -> Month | None:
+    """``"2026-03"`` -> its ordinal; None for anything that is not exactly ``YYYY-MM``."""
+    match = MONTH_PATTERN.match(text)
+    if match is None:
+        return None
+    return int(match.group(1)) * 12 + int(match.group(2)) - 1
+
+
+def month_str(month: Month) -> str:
+    """The ordinal back to ``YYYY-MM``."""
+    year, index = divmod(month, 12)
+    return f"{year:04d}-{index + 1:02d}"
+
+
+def month_of_year(month: Month) -> int:
+    """1..12."""
+    return month % 12 + 1
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone in ``people.yaml``."""
+
+    id: str
+    """The key in people.yaml, used everywhere else to name the person."""
+    name: str
+    """Display name."""
+    team: str | None = None
+    email: str | None = None
+    github: str | None = None
+    """GitHub handle without the @, for CODEOWNERS."""
+    line: int = 1
+    """Line of the entry in people.yaml."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """``kpis/scorecard.yaml``; every field has the contract's default."""
+
+    title: str = "KPI scorecard"
+    as_of: Month | None = None
+    """The reporting month; None means the latest month with any value."""
+    fiscal_year_start: int = 1
+    """Month number 1-12 on which the fiscal year starts."""
+    tolerance: float = 0.05
+    """Default amber band, a fraction of the target."""
+    currency: str | None = None
+    """Default currency code for ``unit: currency``."""
+    categories: Mapping[str, str] | None = None
+    """Category key -> title, in file order; None when the file does not restrict categories."""
+    presenters: tuple[str, ...] | None = None
+    """``review.presenters``: person ids; None means everyone in people.yaml."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A constant target or a step function of months (contract 3.2)."""
+
+    steps: tuple[tuple[Month, float], ...] = ()
+    """(from month, value) in month order; empty when ``constant`` is used."""
+    constant: float | None = None
+    """The target for every month, when the file gives a single number."""
+
+    def at(self, month: Month) -> float | None:
+        """The target that holds at ``month``; None before the first step."""
+        if self.constant is not None:
+            return self.constant
+        current: float | None = None
+        for start, value in self.steps:
+            if start > month:
+                break
+            current = value
+        return current
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """An outside reference value, drawn on the chart."""
+
+    value: float
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Daci:
+    """Decision roles besides the owner, who is the driver."""
+
+    approver: str | None = None
+    contributors: tuple[str, ...] = ()
+    informed: tuple[str, ...] = ()
+
+    def people(self) -> tuple[str, ...]:
+        """Every person id named here."""
+        approver = (self.approver,) if self.approver else ()
+        return approver + self.contributors + self.informed
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI file, validated."""
+
+    id: str
+    """The file stem; unique across ``kpis/``."""
+    path: str
+    """The file, relative to the repository root, with forward slashes."""
+    name: str
+    description: str
+    """Markdown, rendered sanitised."""
+    category: str
+    owner: str
+    """Person id of the owner (the DACI driver)."""
+    better: Better
+    unit: Unit = "number"
+    currency: str | None = None
+    decimals: int | None = None
+    aggregate: Aggregate = "mean"
+    target: Target | None = None
+    tolerance: float | None = None
+    """Overrides the scorecard tolerance when set."""
+    benchmark: Benchmark | None = None
+    supports: str | None = None
+    """Id of the higher-level KPI this one serves."""
+    audience: tuple[str, ...] = AUDIENCE_CHOICES
+    daci: Daci = field(default_factory=Daci)
+    tags: tuple[str, ...] = ()
+    formula: str | None = None
+    """A calculated KPI's formula; then ``values`` is empty."""
+    values: Mapping[Month, float | None] = field(default_factory=dict)
+    """Month -> value as written (None = "not reported"), in month order."""
+    notes: Mapping[Month, str] = field(default_factory=dict)
+    """Month -> Markdown: the story behind the number."""
+    lines: Mapping[str, int] = field(default_factory=dict)
+    """Line of each top-level key in the file, for messages found after validation."""
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, 1)
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """Everything under ``kpis/``, validated."""
+
+    settings: Settings
+    people: Mapping[str, Person]
+    kpis: Mapping[str, Kpi]
+    """Id -> KPI, sorted by id."""
+
+
+# Computed figures: filled by compute.py, read by render/ and the exports.
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The figures of contract 3.1 for one KPI at the reporting month. Percent fields are
+    fractions (0.25 = +25 %); nothing is rounded."""
+
+    value: float | None
+    previous: float | None
+    mom_change: float | None
+    mom_pct: float | None
+    yoy_change: float | None
+    yoy_pct: float | None
+    rolling_3: float | None
+    ytd: float | None
+    target: float | None
+    gap: float | None
+    gap_pct: float | None
+    status: Status
+    trend_slope: float | None
+    trend: Trend
+    streak: int
+
+
+FIGURE_FIELDS: tuple[str, ...] = tuple(Figures.__dataclass_fields__)
+"""The 3.1 field names in contract order, for the exports."""
+
+
+@dataclass(frozen=True)
+class Series:
+    """One KPI month by month, from its first to its last month (the table, chart and CSV)."""
+
+    months: tuple[Month, ...]
+    values: tuple[float | None, ...]
+    targets: tuple[float | None, ...]
+    statuses: tuple[Status, ...]
+    rolling_3: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class Results:
+    """Every KPI's figures at the reporting month and its monthly series."""
+
+    as_of: Month
+    figures: Mapping[str, Figures]
+    series: Mapping[str, Series]
