@@ -1,0 +1,273 @@
+"""The figures of contract section 3: calculated KPIs, then 3.1 to 3.3 for every KPI.
+
+Plain Python over month -> value dicts: a KPI holds at most a few hundred months, so vectorising
+buys nothing here and the definitions read one to one against the contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from kpi_scorecard import formula
+from kpi_scorecard.errors import Problem
+from kpi_scorecard.model import (
+    Figures,
+    Kpi,
+    Month,
+    Results,
+    Scorecard,
+    Series,
+    Status,
+    Trend,
+    month_str,
+)
+
+Values = Mapping[Month, float | None]
+TREND_WINDOW = 12
+MIN_TREND_POINTS = 3
+MAX_LISTED_MONTHS = 5
+FLAT_SLOPE = 1e-12
+"""A slope this small is floating-point noise on a flat series (0.1 + 0.2 != 0.3)."""
+
+
+def compute(scorecard: Scorecard, today: Month | None = None) -> tuple[Results, list[Problem]]:
+    """Every KPI's figures at the reporting month and its monthly series, with the warnings
+    (formula months that could not be computed). ``today`` is the fallback reporting month
+    of a scorecard without any value."""
+    values, warnings = evaluate_formulas(scorecard)
+    as_of = reporting_month(scorecard, values, today)
+    figures = {}
+    series = {}
+    for kpi_id, kpi in scorecard.kpis.items():
+        context = _KpiContext(kpi, values[kpi_id], scorecard.settings.tolerance)
+        figures[kpi_id] = context.figures(as_of, scorecard.settings.fiscal_year_start)
+        series[kpi_id] = context.series()
+    return Results(as_of, figures, series), warnings
+
+
+def reporting_month(scorecard: Scorecard, values: Mapping[str, Values], today: Month | None) -> Month:
+    """``as_of`` from scorecard.yaml, else the latest month with any value."""
+    if scorecard.settings.as_of is not None:
+        return scorecard.settings.as_of
+    reported = [m for series in values.values() for m, v in series.items() if v is not None]
+    if reported:
+        return max(reported)
+    return today if today is not None else 0
+
+
+# -- formulas ---------------------------------------------------------------------------------
+
+
+def evaluate_formulas(scorecard: Scorecard) -> tuple[dict[str, Values], list[Problem]]:
+    """KPI id -> month -> value, with calculated KPIs filled in dependency order."""
+    values: dict[str, Values] = {k: kpi.values for k, kpi in scorecard.kpis.items()}
+    warnings = []
+    for kpi in _in_dependency_order(scorecard):
+        assert kpi.formula is not None  # validated: only formula KPIs are ordered here
+        expression = formula.parse(kpi.formula)
+        computed, gaps = evaluate(expression, values)
+        values[kpi.id] = computed
+        if gaps:
+            warnings.append(_gap_warning(kpi, gaps))
+    return values, warnings
+
+
+def _in_dependency_order(scorecard: Scorecard) -> list[Kpi]:
+    ordered: list[Kpi] = []
+    done: set[str] = set()
+
+    def visit(kpi: Kpi) -> None:
+        if kpi.id in done or kpi.formula is None:
+            return
+        done.add(kpi.id)  # validation refused cycles, so marking before the inputs is safe
+        for ref in sorted(formula.references(formula.parse(kpi.formula))):
+            visit(scorecard.kpis[ref])
+        ordered.append(kpi)
+
+    for kpi in scorecard.kpis.values():
+        visit(kpi)
+    return ordered
+
+
+def evaluate(
+    expression: formula.Expr, values: Mapping[str, Values]
+) -> tuple[dict[Month, float | None], dict[Month, str]]:
+    """The formula month by month over the months any input has; months that come out null
+    -> why (an input not reported, or a division by zero)."""
+    refs = sorted(formula.references(expression))
+    months = sorted({m for ref in refs for m in values[ref]})
+    result: dict[Month, float | None] = {}
+    gaps: dict[Month, str] = {}
+    for month in months:
+        missing = [ref for ref in refs if values[ref].get(month) is None]
+        if missing:
+            result[month] = None
+            gaps[month] = f"{', '.join(missing)} not reported"
+            continue
+        value = _evaluate_at(expression, values, month)
+        result[month] = value
+        if value is None:
+            gaps[month] = "division by zero"
+    return result, gaps
+
+
+def _evaluate_at(expression: formula.Expr, values: Mapping[str, Values], month: Month) -> float | None:
+    if isinstance(expression, formula.Number):
+        return expression.value
+    if isinstance(expression, formula.Ref):
+        return values[expression.name].get(month)
+    if isinstance(expression, formula.Neg):
+        operand = _evaluate_at(expression.operand, values, month)
+        return None if operand is None else -operand
+    left = _evaluate_at(expression.left, values, month)
+    right = _evaluate_at(expression.right, values, month)
+    if left is None or right is None:
+        return None
+    if expression.op == "+":
+        return left + right
+    if expression.op == "-":
+        return left - right
+    if expression.op == "*":
+        return left * right
+    return None if right == 0 else left / right
+
+
+def _gap_warning(kpi: Kpi, gaps: Mapping[Month, str]) -> Problem:
+    listed = [f"{month_str(m)} ({why})" for m, why in list(gaps.items())[:MAX_LISTED_MONTHS]]
+    more = len(gaps) - len(listed)
+    text = ", ".join(listed) + (f" and {more} more" if more else "")
+    return Problem(
+        kpi.path, kpi.line_of("formula"), f"formula: no value for {text}", severity="warning"
+    )
+
+
+# -- figures ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _KpiContext:
+    kpi: Kpi
+    values: Values
+    default_tolerance: float
+
+    @property
+    def tolerance(self) -> float:
+        return self.default_tolerance if self.kpi.tolerance is None else self.kpi.tolerance
+
+    def value(self, month: Month) -> float | None:
+        return self.values.get(month)
+
+    def target(self, month: Month) -> float | None:
+        return None if self.kpi.target is None else self.kpi.target.at(month)
+
+    def status(self, month: Month) -> Status:
+        return status(self.value(month), self.target(month), self.kpi.better, self.tolerance)
+
+    def figures(self, m: Month, fiscal_year_start: int) -> Figures:
+        value, previous, year_ago = self.value(m), self.value(m - 1), self.value(m - 12)
+        target = self.target(m)
+        slope = trend_slope({x: self.value(x) for x in range(m - TREND_WINDOW + 1, m + 1)})
+        gap = _difference(value, target)
+        return Figures(
+            value=value,
+            previous=previous,
+            mom_change=_difference(value, previous),
+            mom_pct=_relative(_difference(value, previous), previous),
+            yoy_change=_difference(value, year_ago),
+            yoy_pct=_relative(_difference(value, year_ago), year_ago),
+            rolling_3=rolling_mean(self.values, m),
+            ytd=self.year_to_date(m, fiscal_year_start),
+            target=target,
+            gap=gap,
+            gap_pct=_relative(gap, target),
+            status=self.status(m),
+            trend_slope=slope,
+            trend=trend(slope, self.kpi.better),
+            streak=self.streak(m),
+        )
+
+    def year_to_date(self, m: Month, fiscal_year_start: int) -> float | None:
+        start = fiscal_year_begin(m, fiscal_year_start)
+        reported = [v for x in range(start, m + 1) if (v := self.value(x)) is not None]
+        if not reported:
+            return None
+        if self.kpi.aggregate == "sum":
+            return sum(reported)
+        if self.kpi.aggregate == "last":
+            return reported[-1]
+        return sum(reported) / len(reported)
+
+    def streak(self, m: Month) -> int:
+        first = min(self.values, default=m)
+        count = 0
+        while m - count >= first and self.status(m - count) == "green":
+            count += 1
+        return count
+
+    def series(self) -> Series:
+        if not self.values:
+            return Series((), (), (), (), ())
+        months = tuple(range(min(self.values), max(self.values) + 1))
+        return Series(
+            months=months,
+            values=tuple(self.value(m) for m in months),
+            targets=tuple(self.target(m) for m in months),
+            statuses=tuple(self.status(m) for m in months),
+            rolling_3=tuple(rolling_mean(self.values, m) for m in months),
+        )
+
+
+def status(value: float | None, target: float | None, better: str, tolerance: float) -> Status:
+    """Contract 3.3; a month without a value is ``missing`` even when it has no target."""
+    if value is None:
+        return "missing"
+    if target is None:
+        return "no_target"
+    band = tolerance * abs(target)
+    if better == "higher":
+        if value >= target:
+            return "green"
+        return "amber" if value >= target - band else "red"
+    if value <= target:
+        return "green"
+    return "amber" if value <= target + band else "red"
+
+
+def rolling_mean(values: Values, m: Month) -> float | None:
+    window = [v for x in (m - 2, m - 1, m) if (v := values.get(x)) is not None]
+    return sum(window) / len(window) if window else None
+
+
+def fiscal_year_begin(m: Month, fiscal_year_start: int) -> Month:
+    """The first month of the fiscal year that contains ``m``."""
+    year, index = divmod(m, 12)
+    start_index = fiscal_year_start - 1
+    return year * 12 + start_index if index >= start_index else (year - 1) * 12 + start_index
+
+
+def trend_slope(window: Mapping[Month, float | None]) -> float | None:
+    """Least-squares slope per month of the reported values; None with fewer than 3."""
+    points = [(x, y) for x, y in window.items() if y is not None]
+    if len(points) < MIN_TREND_POINTS:
+        return None
+    origin = points[0][0]  # centring x keeps the sums small and exact
+    xs = [float(x - origin) for x, _ in points]
+    ys = [y for _, y in points]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+
+
+def trend(slope: float | None, better: str) -> Trend:
+    if slope is None or abs(slope) < FLAT_SLOPE:
+        return "flat"
+    return "improving" if (slope > 0) == (better == "higher") else "worsening"
+
+
+def _difference(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
+def _relative(change: float | None, base: float | None) -> float | None:
+    return None if change is None or base is None or base == 0 else change / abs(base)

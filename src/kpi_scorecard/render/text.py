@@ -1,0 +1,47 @@
+"""Contributors' text on the page: escaped as content, or Markdown rendered and sanitised.
+
+Python-Markdown passes raw HTML and ``javascript:`` links through, so everything it renders
+from a KPI file goes through nh3 with a short list of tags and safe link schemes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import markdown
+import nh3
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "b", "i", "code", "pre", "ul", "ol", "li", "a", "blockquote",
+    "del", "sub", "sup",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def escape(text: str) -> str:
+    """Text for an HTML element or attribute."""
+    return html.escape(text, quote=True)
+
+
+def inline(text: str) -> str:
+    """Text for a Markdown line (a heading, a table cell): shown exactly as written."""
+    one_line = " ".join(text.split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", escape(one_line))
+
+
+def rich(text: str) -> str:
+    """A description or note: Markdown -> sanitised HTML on one line, so it can sit inside a
+    raw HTML block of a generated page without ending it."""
+    rendered = markdown.markdown(text, output_format="html")
+    cleaned = nh3.clean(
+        rendered,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+    )
+    # Blank lines would end the raw HTML block early; newlines inside <pre> become <br>.
+    return cleaned.replace("\r", "").replace("\n\n", "\n").replace("\n", "&#10;")

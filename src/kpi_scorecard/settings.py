@@ -1,0 +1,164 @@
+"""The two reserved files at the top of ``kpis/``: ``scorecard.yaml`` and ``people.yaml``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TypeVar
+
+from kpi_scorecard.errors import Problems
+from kpi_scorecard.fields import FieldReader, did_you_mean, is_null
+from kpi_scorecard.load import Scalar, YMap, YNode, load_file
+from kpi_scorecard.model import Person, Settings
+
+SETTINGS_KEYS = (
+    "title",
+    "as_of",
+    "fiscal_year_start",
+    "tolerance",
+    "currency",
+    "categories",
+    "review",
+)
+REVIEW_KEYS = ("presenters",)
+PERSON_KEYS = ("name", "team", "email", "github")
+T = TypeVar("T")
+PERSON_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+"""Person ids appear in URLs (/people/<id>/): letters, digits, _ . and -."""
+
+
+def read_settings(root: Path, people: Mapping[str, Person], problems: Problems) -> Settings:
+    """``kpis/scorecard.yaml``, or the defaults when the file does not exist; ``people`` checks
+    the review presenters."""
+    path = root / "kpis" / "scorecard.yaml"
+    if not path.is_file():
+        return Settings()
+    document = load_file(root, path, problems)
+    reader = FieldReader(document.path, problems)
+    if document.root is None:
+        return Settings()
+    node = reader.mapping(document.root, "scorecard.yaml", "expected title, as_of, ... keys")
+    if node is None:
+        return Settings()
+    reader.unknown_keys(node, SETTINGS_KEYS)
+    get = _getter(node)
+    defaults = Settings()
+    title = _text(get("title"), "title", reader)
+    as_of_node = get("as_of")
+    as_of = None
+    if as_of_node is not None:
+        text = reader.text(as_of_node, "as_of")
+        as_of = None if text is None else reader.month(text, as_of_node.line, "as_of")
+    fiscal = _read(
+        get("fiscal_year_start"), lambda n: reader.integer(n, "fiscal_year_start", 1, 12)
+    )
+    tolerance = _read(get("tolerance"), lambda n: reader.number(n, "tolerance"))
+    if tolerance is not None and tolerance < 0:
+        reader.error(node.entries["tolerance"][0], "tolerance: must not be negative")
+        tolerance = None
+    return Settings(
+        title=title or defaults.title,
+        as_of=as_of,
+        fiscal_year_start=fiscal or defaults.fiscal_year_start,
+        tolerance=defaults.tolerance if tolerance is None else tolerance,
+        currency=_text(get("currency"), "currency", reader),
+        categories=_categories(get("categories"), reader),
+        presenters=_presenters(get("review"), people, reader),
+    )
+
+
+def _getter(node: YMap) -> Callable[[str], YNode | None]:
+    def get(key: str) -> YNode | None:
+        entry = node.entries.get(key)
+        if entry is None or (isinstance(entry[1], Scalar) and is_null(entry[1])):
+            return None
+        return entry[1]
+
+    return get
+
+
+def _read(node: YNode | None, read: Callable[[YNode], T | None]) -> T | None:
+    return None if node is None else read(node)
+
+
+def _categories(node: YNode | None, reader: FieldReader) -> dict[str, str] | None:
+    if node is None:
+        return None
+    mapping = reader.mapping(node, "categories", "expected key: title lines")
+    if mapping is None:
+        return None
+    categories = {}
+    for key, (_, title_node) in mapping.entries.items():
+        title = reader.text(title_node, f"categories {key}")
+        categories[key] = title or key
+    return categories
+
+
+def _presenters(
+    node: YNode | None, people: Mapping[str, Person], reader: FieldReader
+) -> tuple[str, ...] | None:
+    if node is None:
+        return None
+    review = reader.mapping(node, "review", "expected presenters: [person ids]")
+    if review is None:
+        return None
+    reader.unknown_keys(review, REVIEW_KEYS, "review: ")
+    entry = review.entries.get("presenters")
+    if entry is None:
+        return None
+    items = reader.items(entry[1], "review presenters", "expected a list of person ids")
+    presenters = []
+    for item in items or []:
+        name = reader.text(item, "review presenters")
+        if name is not None and name not in people:
+            hint = did_you_mean(name, people, "expected a person id from kpis/people.yaml")
+            reader.error(item.line, f"review presenters: unknown person '{name}'", hint)
+        elif name is not None:
+            presenters.append(name)
+    return tuple(presenters)
+
+
+def read_people(root: Path, problems: Problems) -> dict[str, Person]:
+    """``kpis/people.yaml``: person id -> Person (empty when the file does not exist)."""
+    path = root / "kpis" / "people.yaml"
+    if not path.is_file():
+        return {}
+    document = load_file(root, path, problems)
+    reader = FieldReader(document.path, problems)
+    if document.root is None:
+        return {}
+    node = reader.mapping(document.root, "people.yaml", "expected id: {name: ...} lines")
+    if node is None:
+        return {}
+    people = {}
+    for person_id, (line, entry) in node.entries.items():
+        person = _person(person_id, line, entry, reader)
+        if person is not None:
+            people[person_id] = person
+    return people
+
+
+def _person(person_id: str, line: int, node: YNode, reader: FieldReader) -> Person | None:
+    if not PERSON_ID.match(person_id):
+        reader.error(line, f"'{person_id}' is not a valid person id", "letters, digits, _ . -")
+        return None
+    mapping = reader.mapping(node, person_id, "expected {name: ..., team: ...}")
+    if mapping is None:
+        return None
+    reader.unknown_keys(mapping, PERSON_KEYS, f"{person_id}: ")
+    reader.required(mapping, ("name",), f"{person_id}: ")
+    get = _getter(mapping)
+    texts = {key: _text(get(key), f"{person_id} {key}", reader) for key in PERSON_KEYS}
+    return Person(
+        id=person_id,
+        name=texts["name"] or person_id,
+        team=texts["team"],
+        email=texts["email"],
+        github=texts["github"],
+        line=line,
+    )
+
+
+def _text(node: YNode | None, name: str, reader: FieldReader) -> str | None:
+    return None if node is None else reader.text(node, name)

@@ -1,0 +1,375 @@
+"""Parsed documents -> the validated model, or every problem at once.
+
+``load_scorecard`` reads ``kpis/`` and returns the ``Scorecard`` with its warnings, or raises
+``ValidationFailed`` listing every error (contract section 2). Checks within one file live in
+``read_kpi``; checks across files (people, categories, ids, formulas) follow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from kpi_scorecard import formula
+from kpi_scorecard.errors import Problem, Problems
+from kpi_scorecard.fields import FieldReader, did_you_mean, is_null
+from kpi_scorecard.load import Document, Scalar, YMap, YNode, kpi_files, load_file
+from kpi_scorecard.model import (
+    AGGREGATE_CHOICES,
+    AUDIENCE_CHOICES,
+    BETTER_CHOICES,
+    KPI_ID_PATTERN,
+    UNIT_CHOICES,
+    Benchmark,
+    Daci,
+    Kpi,
+    Person,
+    Scorecard,
+    Target,
+    month_str,
+)
+from kpi_scorecard.settings import read_people, read_settings
+
+KPI_KEYS = (
+    "name",
+    "description",
+    "category",
+    "owner",
+    "better",
+    "unit",
+    "currency",
+    "decimals",
+    "aggregate",
+    "target",
+    "tolerance",
+    "benchmark",
+    "supports",
+    "audience",
+    "daci",
+    "tags",
+    "formula",
+    "values",
+    "notes",
+)
+REQUIRED_KPI_KEYS = ("name", "description", "category", "owner", "better")
+DACI_KEYS = ("approver", "contributors", "informed")
+BENCHMARK_KEYS = ("value", "source")
+ID_EXPECTED = "expected lowercase letters, digits and _, starting with a letter"
+
+
+def load_scorecard(root: Path) -> tuple[Scorecard, list[Problem]]:
+    """Read and check ``root/kpis``; return the scorecard and its warnings.
+
+    Raises ``ValidationFailed`` with every error and warning when there is any error.
+    """
+    problems = Problems()
+    people = read_people(root, problems)
+    settings = read_settings(root, people, problems)
+    kpis: list[Kpi] = []
+    for path in kpi_files(root):
+        kpi = read_kpi(load_file(root, path, problems), problems)
+        if kpi is not None:
+            kpis.append(kpi)
+    scorecard = Scorecard(settings, people, {k.id: k for k in sorted(kpis, key=lambda k: k.id)})
+    check_ids(kpis, problems)
+    check_references(scorecard, problems)
+    check_formulas(scorecard, problems)
+    problems.raise_if_errors()
+    return scorecard, problems.sorted()
+
+
+def kpi_id(path: str) -> str:
+    return Path(path).stem
+
+
+def read_kpi(document: Document, problems: Problems) -> Kpi | None:
+    """One KPI file -> Kpi, or None after reporting why not."""
+    reader = FieldReader(document.path, problems)
+    if document.root is None:
+        if not any(p.path == document.path for p in problems.items):
+            reader.error(1, "the file is empty", "expected the fields of a KPI")
+        return None
+    node = reader.mapping(document.root, "the file", "expected the fields of a KPI")
+    if node is None:
+        return None
+    reader.unknown_keys(node, KPI_KEYS)
+    reader.required(node, REQUIRED_KPI_KEYS)
+    fields = _KpiFields(reader, node)
+    kpi = Kpi(
+        id=kpi_id(document.path),
+        path=document.path,
+        name=fields.text("name") or "",
+        description=fields.text("description") or "",
+        category=fields.text("category") or "",
+        owner=fields.text("owner") or "",
+        better=fields.choice("better", BETTER_CHOICES) or "higher",  # type: ignore[arg-type]
+        unit=fields.choice("unit", UNIT_CHOICES) or "number",  # type: ignore[arg-type]
+        currency=fields.text("currency"),
+        decimals=fields.decimals(),
+        aggregate=fields.choice("aggregate", AGGREGATE_CHOICES) or "mean",  # type: ignore[arg-type]
+        target=fields.target(),
+        tolerance=fields.tolerance(),
+        benchmark=fields.benchmark(),
+        supports=fields.text("supports"),
+        audience=fields.audience(),
+        daci=fields.daci(),
+        tags=fields.text_list("tags"),
+        formula=fields.text("formula"),
+        values=fields.values(),
+        notes=fields.notes(),
+        lines={key: line for key, (line, _) in node.entries.items()},
+    )
+    if kpi.currency is not None and kpi.unit != "currency":
+        reader.error(kpi.line_of("currency"), "currency: only applies to unit: currency")
+    # A KPI with errors is still returned: the checks across files then report their
+    # problems too, and the author sees everything at once.
+    return kpi
+
+
+class _KpiFields:
+    """The optional and required fields of one KPI mapping."""
+
+    def __init__(self, reader: FieldReader, node: YMap) -> None:
+        self.reader = reader
+        self.node = node
+
+    def get(self, key: str) -> YNode | None:
+        entry = self.node.entries.get(key)
+        if entry is None:
+            return None
+        value = entry[1]
+        if isinstance(value, Scalar) and is_null(value) and key not in REQUIRED_KPI_KEYS:
+            return None
+        return value
+
+    def text(self, key: str) -> str | None:
+        node = self.get(key)
+        return None if node is None else self.reader.text(node, key)
+
+    def choice(self, key: str, choices: tuple[str, ...]) -> str | None:
+        node = self.get(key)
+        return None if node is None else self.reader.choice(node, key, choices)
+
+    def decimals(self) -> int | None:
+        node = self.get("decimals")
+        return None if node is None else self.reader.integer(node, "decimals", 0, 10)
+
+    def tolerance(self) -> float | None:
+        node = self.get("tolerance")
+        if node is None:
+            return None
+        value = self.reader.number(node, "tolerance")
+        if value is not None and value < 0:
+            self.reader.error(node.line, "tolerance: must not be negative", "e.g. 0.05 for 5 %")
+            return None
+        return value
+
+    def target(self) -> Target | None:
+        node = self.get("target")
+        if node is None:
+            return None
+        if not isinstance(node, YMap):
+            value = self.reader.number(node, "target")
+            return None if value is None else Target(constant=value)
+        steps = []
+        for month, _, value_node in self.reader.months(node, "target"):
+            value = self.reader.number(value_node, f"target {_month_text(month)}")
+            if value is not None:
+                steps.append((month, value))
+        return Target(steps=tuple(sorted(steps)))
+
+    def benchmark(self) -> Benchmark | None:
+        node = self.get("benchmark")
+        if node is None:
+            return None
+        if not isinstance(node, YMap):
+            constant = self.reader.number(node, "benchmark")
+            return None if constant is None else Benchmark(constant)
+        self.reader.unknown_keys(node, BENCHMARK_KEYS, "benchmark: ")
+        self.reader.required(node, ("value",), "benchmark: ")
+        value = _sub(node, "value")
+        source = _sub(node, "source")
+        number = None if value is None else self.reader.number(value, "benchmark value")
+        text = None if source is None else self.reader.text(source, "benchmark source")
+        return None if number is None else Benchmark(number, text)
+
+    def audience(self) -> tuple[str, ...]:
+        node = self.get("audience")
+        items = None if node is None else self.reader.items(node, "audience", "")
+        if items is None:
+            return AUDIENCE_CHOICES
+        chosen = [self.reader.choice(item, "audience", AUDIENCE_CHOICES) for item in items]
+        return tuple(c for c in chosen if c is not None)
+
+    def text_list(self, key: str) -> tuple[str, ...]:
+        node = self.get(key)
+        items = None if node is None else self.reader.items(node, key, "expected a list of text")
+        texts = [self.reader.text(item, key) for item in items or []]
+        return tuple(t for t in texts if t is not None)
+
+    def daci(self) -> Daci:
+        node = self.get("daci")
+        if node is None:
+            return Daci()
+        mapping = self.reader.mapping(node, "daci", "expected approver, contributors, informed")
+        if mapping is None:
+            return Daci()
+        self.reader.unknown_keys(mapping, DACI_KEYS, "daci: ")
+        sub = _KpiFields(self.reader, mapping)
+        return Daci(sub.text("approver"), sub.text_list("contributors"), sub.text_list("informed"))
+
+    def values(self) -> dict[int, float | None]:
+        node = self.get("values")
+        if node is None:
+            return {}
+        mapping = self.reader.mapping(node, "values", "expected month: value lines")
+        values: dict[int, float | None] = {}
+        for month, _, value_node in self.reader.months(mapping or YMap(0), "values"):
+            ok, value = self.reader.optional_number(value_node, f"values {_month_text(month)}")
+            if ok:
+                values[month] = value
+        return dict(sorted(values.items()))
+
+    def notes(self) -> dict[int, str]:
+        node = self.get("notes")
+        if node is None:
+            return {}
+        mapping = self.reader.mapping(node, "notes", "expected month: text lines")
+        notes: dict[int, str] = {}
+        for month, _, note_node in self.reader.months(mapping or YMap(0), "notes"):
+            text = self.reader.text(note_node, f"notes {_month_text(month)}")
+            if text is not None:
+                notes[month] = text
+        return dict(sorted(notes.items()))
+
+
+def _sub(node: YMap, key: str) -> YNode | None:
+    entry = node.entries.get(key)
+    return None if entry is None else entry[1]
+
+
+def _month_text(month: int) -> str:
+    return month_str(month)
+
+
+# -- across files ----------------------------------------------------------------------------
+
+
+def check_ids(kpis: list[Kpi], problems: Problems) -> None:
+    """Every id valid and unique across folders."""
+    by_id: dict[str, list[Kpi]] = {}
+    for kpi in kpis:
+        by_id.setdefault(kpi.id, []).append(kpi)
+        if not KPI_ID_PATTERN.match(kpi.id):
+            problems.error(
+                kpi.path, 1, f"'{kpi.id}' is not a valid KPI id (the file name)", ID_EXPECTED
+            )
+    for kpi_id_, same in by_id.items():
+        for kpi in same[1:] if len(same) > 1 else []:
+            problems.error(kpi.path, 1, f"duplicate KPI id '{kpi_id_}' (also {same[0].path})")
+        if len(same) > 1:
+            problems.error(same[0].path, 1, f"duplicate KPI id '{kpi_id_}' (also {same[1].path})")
+
+
+def check_references(scorecard: Scorecard, problems: Problems) -> None:
+    """Owners, DACI people, categories and ``supports`` name things that exist."""
+    categories = scorecard.settings.categories
+    for kpi in scorecard.kpis.values():
+        _check_person(kpi, "owner", kpi.owner, scorecard.people, problems)
+        for role, person in _daci_roles(kpi.daci):
+            _check_person(kpi, f"daci {role}", person, scorecard.people, problems)
+        if categories is not None and kpi.category and kpi.category not in categories:
+            hint = did_you_mean(
+                kpi.category, categories, "expected one of: " + ", ".join(categories)
+            )
+            problems.error(
+                kpi.path,
+                kpi.line_of("category"),
+                f"category: unknown category '{kpi.category}'",
+                hint,
+            )
+        if kpi.supports is not None and kpi.supports not in scorecard.kpis:
+            hint = did_you_mean(kpi.supports, scorecard.kpis, "expected the id of a KPI")
+            problems.error(
+                kpi.path, kpi.line_of("supports"), f"supports: unknown KPI '{kpi.supports}'", hint
+            )
+        elif kpi.supports == kpi.id:
+            problems.error(
+                kpi.path, kpi.line_of("supports"), "supports: a KPI cannot support itself"
+            )
+
+
+def _daci_roles(daci: Daci) -> list[tuple[str, str]]:
+    roles = [("approver", daci.approver)] if daci.approver else []
+    roles += [("contributors", p) for p in daci.contributors]
+    return roles + [("informed", p) for p in daci.informed]
+
+
+def _check_person(
+    kpi: Kpi, field: str, person: str, people: Mapping[str, Person], problems: Problems
+) -> None:
+    if not person or person in people:
+        return
+    key = field.split()[0]
+    hint = did_you_mean(person, people, "expected a person id from kpis/people.yaml")
+    problems.error(kpi.path, kpi.line_of(key), f"{field}: unknown person '{person}'", hint)
+
+
+def check_formulas(scorecard: Scorecard, problems: Problems) -> None:
+    """Formulas parse, name existing KPIs, carry no values, and form no cycle."""
+    graph: dict[str, set[str]] = {}
+    for kpi in scorecard.kpis.values():
+        if kpi.formula is None:
+            continue
+        line = kpi.line_of("formula")
+        if kpi.values:
+            problems.error(
+                kpi.path,
+                kpi.line_of("values"),
+                "values: a formula KPI cannot have values",
+                "remove either formula or values",
+            )
+        try:
+            refs = formula.references(formula.parse(kpi.formula))
+        except formula.FormulaSyntaxError as error:
+            problems.error(kpi.path, line, f"formula: {error}", "KPI ids, numbers, + - * / and ( )")
+            continue
+        for ref in sorted(refs - set(scorecard.kpis)):
+            hint = did_you_mean(ref, scorecard.kpis, "expected the id of a KPI")
+            problems.error(kpi.path, line, f"formula: unknown KPI '{ref}'", hint)
+        graph[kpi.id] = refs & set(scorecard.kpis)
+    for kpi_id_, chain in find_cycles(graph).items():
+        kpi = scorecard.kpis[kpi_id_]
+        problems.error(
+            kpi.path, kpi.line_of("formula"), f"formula: depends on itself: {' -> '.join(chain)}"
+        )
+
+
+def find_cycles(graph: Mapping[str, set[str]]) -> dict[str, list[str]]:
+    """Each node that lies on a cycle -> the cycle as a chain starting and ending with it."""
+    cycles: dict[str, list[str]] = {}
+    for start in sorted(graph):
+        chain = _path_back(graph, start)
+        if chain is not None:
+            cycles[start] = chain
+    return cycles
+
+
+def _path_back(graph: Mapping[str, set[str]], start: str) -> list[str] | None:
+    """The shortest chain start -> ... -> start, found breadth first; None if there is none."""
+    previous: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        following = []
+        for node in frontier:
+            for neighbour in sorted(graph.get(node, ())):
+                if neighbour == start:
+                    chain = [node]
+                    while chain[-1] != start:
+                        chain.append(previous[chain[-1]])
+                    return [start, *reversed(chain[:-1]), start]
+                if neighbour not in previous:
+                    previous[neighbour] = node
+                    following.append(neighbour)
+        frontier = following
+    return None
