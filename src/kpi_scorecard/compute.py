@@ -46,7 +46,9 @@ def compute(scorecard: Scorecard, today: Month | None = None) -> tuple[Results, 
     return Results(as_of, figures, series), warnings
 
 
-def reporting_month(scorecard: Scorecard, values: Mapping[str, Values], today: Month | None) -> Month:
+def reporting_month(
+    scorecard: Scorecard, values: Mapping[str, Values], today: Month | None
+) -> Month:
     """``as_of`` from scorecard.yaml, else the latest month with any value."""
     if scorecard.settings.as_of is not None:
         return scorecard.settings.as_of
@@ -112,7 +114,9 @@ def evaluate(
     return result, gaps
 
 
-def _evaluate_at(expression: formula.Expr, values: Mapping[str, Values], month: Month) -> float | None:
+def _evaluate_at(
+    expression: formula.Expr, values: Mapping[str, Values], month: Month
+) -> float | None:
     if isinstance(expression, formula.Number):
         return expression.value
     if isinstance(expression, formula.Ref):

@@ -1,0 +1,100 @@
+"""A KPI's chart as a plain plotly figure dict: actual, target, 3-month rolling mean, benchmark.
+
+Plain dicts and ``json.dumps`` instead of ``plotly.graph_objects``: a go.Figure costs about
+12 ms a chart and embeds a 7 kB template. Colours are left to the page script, which follows
+the light/dark palette.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kpi_scorecard.model import Kpi, Series, month_str
+from kpi_scorecard.render.numbers import STATUS_LABELS, value_text
+from kpi_scorecard.render.text import escape
+
+MAX_NOTE_CHARS = 200
+Figure = dict[str, Any]
+
+
+def chart(kpi: Kpi, series: Series, currency: str | None = None) -> Figure:
+    """The figure of one KPI; the hover of a month gives value, target, status and note."""
+    months = [month_str(m) for m in series.months]
+    hover = [
+        [
+            value_text(kpi, target, currency),
+            STATUS_LABELS[status][1],
+            _hover_note(kpi.notes.get(month, "")),
+        ]
+        for month, target, status in zip(
+            series.months, series.targets, series.statuses, strict=True
+        )
+    ]
+    traces: list[Figure] = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": "Actual",
+            "x": months,
+            "y": list(series.values),
+            "customdata": hover,
+            "hovertemplate": "%{x|%b %Y}: %{y}<br>Target: %{customdata[0]}"
+            "<br>Status: %{customdata[1]}%{customdata[2]}<extra></extra>",
+        }
+    ]
+    if any(t is not None for t in series.targets):
+        traces.append(_line("Target", months, list(series.targets), "dash", shape="hv"))
+    traces.append(_line("3-month rolling mean", months, list(series.rolling_3), "dot"))
+    if kpi.benchmark is not None and months:
+        name = "Benchmark" + (f" ({kpi.benchmark.source})" if kpi.benchmark.source else "")
+        benchmark = _line(
+            escape(name), [months[0], months[-1]], [kpi.benchmark.value] * 2, "dashdot"
+        )
+        traces.append(benchmark)
+    layout = {
+        "margin": {"l": 56, "r": 16, "t": 16, "b": 40},
+        "height": 360,
+        "hovermode": "closest",
+        "legend": {"orientation": "h", "y": -0.18},
+        "xaxis": {"type": "date", "tickformat": "%b %Y"},
+        "yaxis": {"title": {"text": _axis_title(kpi, currency)}, "rangemode": "tozero"},
+    }
+    return {"data": traces, "layout": layout}
+
+
+def chart_json(figure: Figure) -> str:
+    """Compact, stable JSON for a data attribute (the caller escapes it for HTML)."""
+    return json.dumps(figure, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _line(
+    name: str, x: list[str], y: list[float | None], dash: str, shape: str = "linear"
+) -> Figure:
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "name": name,
+        "x": x,
+        "y": y,
+        "line": {"dash": dash, "shape": shape, "width": 1.5},
+        "hoverinfo": "skip",
+    }
+
+
+def _hover_note(note: str) -> str:
+    """Plotly renders a few HTML tags in hover text: the note is escaped and kept short."""
+    if not note:
+        return ""
+    flat = " ".join(note.split())
+    if len(flat) > MAX_NOTE_CHARS:
+        flat = flat[: MAX_NOTE_CHARS - 1] + "…"
+    return "<br>" + escape(flat)
+
+
+def _axis_title(kpi: Kpi, currency: str | None) -> str:
+    if kpi.unit == "percent":
+        return "%"
+    if kpi.unit == "currency":
+        return kpi.currency or currency or ""
+    return ""

@@ -1,0 +1,68 @@
+"""Small HTML pieces shared by the generated pages: links, tables, status badges.
+
+Generated pages are Markdown whose tables and contributor text sit in raw HTML blocks, so
+Markdown never re-reads contributor text (a second pass could turn escaped text into links).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kpi_scorecard.model import Status
+from kpi_scorecard.render.numbers import STATUS_LABELS
+from kpi_scorecard.render.text import escape
+
+
+@dataclass(frozen=True)
+class Links:
+    """Relative URLs from one generated page, for either setting of ``use_directory_urls``."""
+
+    depth: int
+    """Folders between the site root and the page's source file (0 for index.md)."""
+    directory_urls: bool = True
+
+    def page(self, path: str) -> str:
+        """``path`` is a source path without ``.md``, e.g. ``kpis/cpa``."""
+        up = self.depth + (1 if self.directory_urls and self.depth else 0)
+        prefix = "../" * up
+        if path == "index":
+            return prefix or "./"
+        return f"{prefix}{path}/" if self.directory_urls else f"{prefix}{path}.html"
+
+    def kpi(self, kpi_id: str) -> str:
+        return self.page(f"kpis/{kpi_id}")
+
+    def asset(self, path: str) -> str:
+        up = self.depth + (1 if self.directory_urls and self.depth else 0)
+        return "../" * up + path
+
+
+def status_badge(status: Status) -> str:
+    icon, words = STATUS_LABELS[status]
+    return (
+        f'<span class="kpi-status kpi-status--{status}">'
+        f'<span aria-hidden="true">{icon}</span> {escape(words)}</span>'
+    )
+
+
+def link(href: str, text: str) -> str:
+    return f'<a href="{escape(href)}">{escape(text)}</a>'
+
+
+def table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], css_class: str, caption: str = ""
+) -> str:
+    """A table in its own scrolling box; cells are HTML already escaped by the caller."""
+    head = "".join(f'<th scope="col">{h}</th>' for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    caption_html = f"<caption>{caption}</caption>" if caption else ""
+    return (
+        f'<div class="kpi-table-wrap"><table class="kpi-table {css_class}">{caption_html}'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
+
+
+def definition_list(items: Sequence[tuple[str, str]]) -> str:
+    body = "".join(f"<dt>{escape(term)}</dt><dd>{value}</dd>" for term, value in items)
+    return f'<dl class="kpi-definition">{body}</dl>'

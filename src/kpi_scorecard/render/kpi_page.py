@@ -1,0 +1,180 @@
+"""One KPI's page (``/kpis/<id>/``): definition, status, chart, figures, links, monthly table."""
+
+from __future__ import annotations
+
+from kpi_scorecard.formula import parse, references
+from kpi_scorecard.model import Figures, Kpi, Results, Scorecard, Series, month_str
+from kpi_scorecard.render.chart import chart, chart_json
+from kpi_scorecard.render.html import Links, definition_list, link, status_badge, table
+from kpi_scorecard.render.numbers import (
+    EMPTY,
+    TREND_LABELS,
+    change_text,
+    number,
+    percent_text,
+    trend_arrow,
+    value_text,
+)
+from kpi_scorecard.render.text import escape, inline, rich
+
+MONTHLY_HEADERS = ("Month", "Value", "Target", "Status", "Note")
+
+
+def kpi_page(kpi: Kpi, scorecard: Scorecard, results: Results, links: Links) -> str:
+    """Markdown of a KPI page; contributor text is escaped or sanitised, never raw."""
+    figures = results.figures[kpi.id]
+    series = results.series[kpi.id]
+    currency = scorecard.settings.currency
+    as_of = month_str(results.as_of)
+    summary = (
+        f'<p class="kpi-summary">{status_badge(figures.status)} '
+        f"<strong>{escape(value_text(kpi, figures.value, currency))}</strong> in {as_of}, "
+        f"target {escape(value_text(kpi, figures.target, currency))}</p>"
+    )
+    figure_json = escape(chart_json(chart(kpi, series, currency)))
+    chart_html = (
+        f'<div class="kpi-chart" data-chart="{figure_json}" role="img" '
+        f'aria-label="{escape(kpi.name)} by month: the monthly table below has the same data">'
+        "</div>"
+        '<p class="kpi-chart-alt"><a href="#monthly-values">The chart as a table</a></p>'
+    )
+    parts = [
+        f"# {inline(kpi.name)}",
+        "",
+        summary,
+        "",
+        f'<div class="kpi-description">{rich(kpi.description)}</div>',
+        "",
+        "## Chart",
+        "",
+        chart_html,
+        "",
+        f"## Figures for {as_of}",
+        "",
+        _figures_table(kpi, figures, currency),
+        "",
+        "## Definition",
+        "",
+        definition_list(_definition(kpi, scorecard)),
+        "",
+    ]
+    related = _related(kpi, scorecard, links)
+    if related:
+        parts += ["## Related KPIs", "", related, ""]
+    parts += ["## Monthly values", "", _monthly_table(kpi, series, currency), ""]
+    return "\n".join(parts)
+
+
+def _figures_table(kpi: Kpi, f: Figures, currency: str | None) -> str:
+    def value(number: float | None) -> str:
+        return escape(value_text(kpi, number, currency))
+
+    rows = [
+        ["Value", value(f.value)],
+        ["Previous month", value(f.previous)],
+        ["Change on month", escape(change_text(kpi, f.mom_change, f.mom_pct))],
+        ["Change on year", escape(change_text(kpi, f.yoy_change, f.yoy_pct))],
+        ["3-month rolling mean", value(f.rolling_3)],
+        [f"Year to date ({kpi.aggregate})", value(f.ytd)],
+        ["Target", value(f.target)],
+        ["Gap to target", escape(_gap(kpi, f, currency))],
+        ["Status", status_badge(f.status)],
+        ["Trend (12 months)", _trend(kpi, f)],
+        ["Months on target in a row", str(f.streak)],
+    ]
+    return table(("Figure", "Value"), rows, "kpi-figures")
+
+
+def _gap(kpi: Kpi, f: Figures, currency: str | None) -> str:
+    if f.gap is None:
+        return EMPTY
+    text = value_text(kpi, f.gap, currency)
+    text = f"+{text}" if f.gap > 0 else text
+    return text if f.gap_pct is None else f"{text} ({percent_text(f.gap_pct)})"
+
+
+def _trend(kpi: Kpi, f: Figures) -> str:
+    slope = "" if f.trend_slope is None else f", {number(f.trend_slope, 2)} a month"
+    return escape(f"{trend_arrow(f.trend, kpi.better)} {TREND_LABELS[f.trend]}{slope}")
+
+
+def _definition(kpi: Kpi, scorecard: Scorecard) -> list[tuple[str, str]]:
+    def person(person_id: str) -> str:
+        found = scorecard.people.get(person_id)
+        return escape(found.name if found else person_id)
+
+    items = [
+        ("Owner (driver)", person(kpi.owner)),
+        ("Category", escape(kpi.category)),
+        ("Better", escape(f"{kpi.better} is better")),
+        ("Unit", escape(kpi.unit)),
+        ("Months roll up by", escape(kpi.aggregate)),
+        ("Target", escape(_target_text(kpi, scorecard.settings.currency))),
+        ("Tolerance", escape(percent_text(_tolerance(kpi, scorecard)).lstrip("+"))),
+    ]
+    if kpi.daci.approver:
+        items.append(("Approver", person(kpi.daci.approver)))
+    if kpi.daci.contributors:
+        items.append(("Contributors", ", ".join(person(p) for p in kpi.daci.contributors)))
+    if kpi.daci.informed:
+        items.append(("Informed", ", ".join(person(p) for p in kpi.daci.informed)))
+    if kpi.benchmark is not None:
+        source = f" ({kpi.benchmark.source})" if kpi.benchmark.source else ""
+        benchmark = value_text(kpi, kpi.benchmark.value, scorecard.settings.currency) + source
+        items.append(("Benchmark", escape(benchmark)))
+    if kpi.formula:
+        items.append(("Formula", f"<code>{escape(kpi.formula)}</code>"))
+    if kpi.tags:
+        items.append(("Tags", escape(", ".join(kpi.tags))))
+    items.append(("Audience", escape(", ".join(kpi.audience))))
+    items.append(("Source file", f"<code>{escape(kpi.path)}</code>"))
+    return items
+
+
+def _tolerance(kpi: Kpi, scorecard: Scorecard) -> float:
+    return scorecard.settings.tolerance if kpi.tolerance is None else kpi.tolerance
+
+
+def _target_text(kpi: Kpi, currency: str | None) -> str:
+    target = kpi.target
+    if target is None:
+        return "none"
+    if target.constant is not None:
+        return value_text(kpi, target.constant, currency)
+    return ", ".join(f"{value_text(kpi, v, currency)} from {month_str(m)}" for m, v in target.steps)
+
+
+def _related(kpi: Kpi, scorecard: Scorecard, links: Links) -> str:
+    items = []
+    if kpi.supports and kpi.supports in scorecard.kpis:
+        target = scorecard.kpis[kpi.supports]
+        items.append(("Supports", link(links.kpi(target.id), target.name)))
+    supporters = [k for k in scorecard.kpis.values() if k.supports == kpi.id]
+    if supporters:
+        items.append(("Supported by", ", ".join(link(links.kpi(k.id), k.name) for k in supporters)))
+    inputs = [k for k in scorecard.kpis.values() if kpi.formula and _uses(kpi.formula, k.id)]
+    if inputs:
+        items.append(("Calculated from", ", ".join(link(links.kpi(k.id), k.name) for k in inputs)))
+    return definition_list(items) if items else ""
+
+
+def _uses(formula_text: str, kpi_id: str) -> bool:
+    return kpi_id in references(parse(formula_text))
+
+
+def _monthly_table(kpi: Kpi, series: Series, currency: str | None) -> str:
+    rows = []
+    for month, value, target, status in reversed(
+        list(zip(series.months, series.values, series.targets, series.statuses, strict=True))
+    ):
+        note = kpi.notes.get(month)
+        rows.append(
+            [
+                month_str(month),
+                escape(value_text(kpi, value, currency)),
+                escape(value_text(kpi, target, currency)),
+                status_badge(status),
+                rich(note) if note else "",
+            ]
+        )
+    return table(MONTHLY_HEADERS, rows, "kpi-monthly", caption=f"{escape(kpi.name)}, newest first")
