@@ -82,16 +82,21 @@ class FieldReader:
             self.error(node.line, f"{name}: expected a list, found a mapping", expected)
         return None
 
-    def unknown_keys(self, node: YMap, known: Iterable[str], where: str = "") -> None:
+    def check_keys(
+        self, node: YMap, known: Iterable[str], required: Iterable[str] = (), where: str = ""
+    ) -> None:
+        """Unknown keys, with the closest known key; then missing required keys, unless a
+        misspelt key already points at it (one mistake, one message)."""
         known = list(known)
+        suggested = set()
         for key, (line, _) in node.entries.items():
             if key not in known:
-                hint = did_you_mean(key, known, one_of(known))
+                close = suggestion(key, known)
+                suggested.add(close)
+                hint = f"did you mean '{close}'?" if close else one_of(known)
                 self.error(line, f"{where}unknown key '{key}'", hint)
-
-    def required(self, node: YMap, keys: Iterable[str], where: str = "") -> None:
-        for key in keys:
-            if key not in node.entries:
+        for key in required:
+            if key not in node.entries and key not in suggested:
                 self.error(node.line, f"{where}missing required key '{key}'")
 
     # -- scalars ---------------------------------------------------------------------------

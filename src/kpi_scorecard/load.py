@@ -115,7 +115,7 @@ def _decode(data: bytes, relative: str, problems: Problems) -> str | None:
         problems.error(
             relative,
             line,
-            f"the file is not valid UTF-8 (byte 0x{data[error.start]:02x})",
+            f"the file is not valid UTF-8: byte 0x{data[error.start]:02x}",
             "save it as UTF-8",
         )
         return None
@@ -140,13 +140,12 @@ class _Converter:
         # The composer shares one node object for an anchor and all its aliases; seeing a node
         # twice means an alias. Refusing it keeps an alias bomb from expanding.
         self.seen: set[int] = set()
+        self.alias_reported = False
 
     def convert(self, node: yaml.Node, depth: int) -> YNode:
         line = node.start_mark.line + 1
         if id(node) in self.seen:
-            return self._refuse(
-                line, "anchors and aliases (&, *) are not supported", "write the value out"
-            )
+            return self._refuse_alias(line)
         self.seen.add(id(node))
         if depth > MAX_DEPTH:
             return self._refuse(line, f"nested more than {MAX_DEPTH} levels deep")
@@ -175,6 +174,15 @@ class _Converter:
                 continue
             result.entries[key] = (key_line, self.convert(value_node, depth + 1))
         return result
+
+    def _refuse_alias(self, line: int) -> Scalar:
+        """One message per file: an alias bomb repeats its aliases thousands of times."""
+        if not self.alias_reported:
+            self.alias_reported = True
+            self._refuse(
+                line, "anchors and aliases (&, *) are not supported", "write the value out"
+            )
+        return Scalar("", REFUSED_TAG, False, line)
 
     def _refuse(self, line: int, message: str, expected: str | None = None) -> Scalar:
         self.problems.error(self.relative, line, message, expected)

@@ -41,7 +41,7 @@ def read_settings(root: Path, people: Mapping[str, Person], problems: Problems) 
     node = reader.mapping(document.root, "scorecard.yaml", "expected title, as_of, ... keys")
     if node is None:
         return Settings()
-    reader.unknown_keys(node, SETTINGS_KEYS)
+    reader.check_keys(node, SETTINGS_KEYS)
     get = _getter(node)
     defaults = Settings()
     title = _text(get("title"), "title", reader)
@@ -103,7 +103,7 @@ def _presenters(
     review = reader.mapping(node, "review", "expected presenters: [person ids]")
     if review is None:
         return None
-    reader.unknown_keys(review, REVIEW_KEYS, "review: ")
+    reader.check_keys(review, REVIEW_KEYS, where="review: ")
     entry = review.entries.get("presenters")
     if entry is None:
         return None
@@ -146,8 +146,7 @@ def _person(person_id: str, line: int, node: YNode, reader: FieldReader) -> Pers
     mapping = reader.mapping(node, person_id, "expected {name: ..., team: ...}")
     if mapping is None:
         return None
-    reader.unknown_keys(mapping, PERSON_KEYS, f"{person_id}: ")
-    reader.required(mapping, ("name",), f"{person_id}: ")
+    reader.check_keys(mapping, PERSON_KEYS, ("name",), f"{person_id}: ")
     get = _getter(mapping)
     texts = {key: _text(get(key), f"{person_id} {key}", reader) for key in PERSON_KEYS}
     return Person(

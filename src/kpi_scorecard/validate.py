@@ -66,14 +66,20 @@ def load_scorecard(root: Path) -> tuple[Scorecard, list[Problem]]:
     people = read_people(root, problems)
     settings = read_settings(root, people, problems)
     kpis: list[Kpi] = []
+    unreadable: set[str] = set()
     for path in kpi_files(root):
-        kpi = read_kpi(load_file(root, path, problems), problems)
-        if kpi is not None:
+        document = load_file(root, path, problems)
+        kpi = read_kpi(document, problems)
+        if kpi is None:
+            unreadable.add(kpi_id(document.path))
+        else:
             kpis.append(kpi)
     scorecard = Scorecard(settings, people, {k.id: k for k in sorted(kpis, key=lambda k: k.id)})
+    # A file that could not be read is reported once; KPIs that name it are not blamed too.
+    known = set(scorecard.kpis) | unreadable
     check_ids(kpis, problems)
-    check_references(scorecard, problems)
-    check_formulas(scorecard, problems)
+    check_references(scorecard, known, problems)
+    check_formulas(scorecard, known, problems)
     problems.raise_if_errors()
     return scorecard, problems.sorted()
 
@@ -92,8 +98,7 @@ def read_kpi(document: Document, problems: Problems) -> Kpi | None:
     node = reader.mapping(document.root, "the file", "expected the fields of a KPI")
     if node is None:
         return None
-    reader.unknown_keys(node, KPI_KEYS)
-    reader.required(node, REQUIRED_KPI_KEYS)
+    reader.check_keys(node, KPI_KEYS, REQUIRED_KPI_KEYS)
     fields = _KpiFields(reader, node)
     kpi = Kpi(
         id=kpi_id(document.path),
@@ -185,8 +190,7 @@ class _KpiFields:
         if not isinstance(node, YMap):
             constant = self.reader.number(node, "benchmark")
             return None if constant is None else Benchmark(constant)
-        self.reader.unknown_keys(node, BENCHMARK_KEYS, "benchmark: ")
-        self.reader.required(node, ("value",), "benchmark: ")
+        self.reader.check_keys(node, BENCHMARK_KEYS, ("value",), "benchmark: ")
         value = _sub(node, "value")
         source = _sub(node, "source")
         number = None if value is None else self.reader.number(value, "benchmark value")
@@ -214,7 +218,7 @@ class _KpiFields:
         mapping = self.reader.mapping(node, "daci", "expected approver, contributors, informed")
         if mapping is None:
             return Daci()
-        self.reader.unknown_keys(mapping, DACI_KEYS, "daci: ")
+        self.reader.check_keys(mapping, DACI_KEYS, where="daci: ")
         sub = _KpiFields(self.reader, mapping)
         return Daci(sub.text("approver"), sub.text_list("contributors"), sub.text_list("informed"))
 
@@ -262,7 +266,7 @@ def check_ids(kpis: list[Kpi], problems: Problems) -> None:
         by_id.setdefault(kpi.id, []).append(kpi)
         if not KPI_ID_PATTERN.match(kpi.id):
             problems.error(
-                kpi.path, 1, f"'{kpi.id}' is not a valid KPI id (the file name)", ID_EXPECTED
+                kpi.path, 1, f"the file name '{kpi.id}' is not a valid KPI id", ID_EXPECTED
             )
     for kpi_id_, same in by_id.items():
         for kpi in same[1:] if len(same) > 1 else []:
@@ -271,7 +275,7 @@ def check_ids(kpis: list[Kpi], problems: Problems) -> None:
             problems.error(same[0].path, 1, f"duplicate KPI id '{kpi_id_}' (also {same[1].path})")
 
 
-def check_references(scorecard: Scorecard, problems: Problems) -> None:
+def check_references(scorecard: Scorecard, known: set[str], problems: Problems) -> None:
     """Owners, DACI people, categories and ``supports`` name things that exist."""
     categories = scorecard.settings.categories
     for kpi in scorecard.kpis.values():
@@ -288,7 +292,7 @@ def check_references(scorecard: Scorecard, problems: Problems) -> None:
                 f"category: unknown category '{kpi.category}'",
                 hint,
             )
-        if kpi.supports is not None and kpi.supports not in scorecard.kpis:
+        if kpi.supports is not None and kpi.supports not in known:
             hint = did_you_mean(kpi.supports, scorecard.kpis, "expected the id of a KPI")
             problems.error(
                 kpi.path, kpi.line_of("supports"), f"supports: unknown KPI '{kpi.supports}'", hint
@@ -315,7 +319,7 @@ def _check_person(
     problems.error(kpi.path, kpi.line_of(key), f"{field}: unknown person '{person}'", hint)
 
 
-def check_formulas(scorecard: Scorecard, problems: Problems) -> None:
+def check_formulas(scorecard: Scorecard, known: set[str], problems: Problems) -> None:
     """Formulas parse, name existing KPIs, carry no values, and form no cycle."""
     graph: dict[str, set[str]] = {}
     for kpi in scorecard.kpis.values():
@@ -332,9 +336,14 @@ def check_formulas(scorecard: Scorecard, problems: Problems) -> None:
         try:
             refs = formula.references(formula.parse(kpi.formula))
         except formula.FormulaSyntaxError as error:
-            problems.error(kpi.path, line, f"formula: {error}", "KPI ids, numbers, + - * / and ( )")
+            problems.error(
+                kpi.path,
+                line,
+                f"formula: {error}",
+                "expected KPI ids, numbers, + - * / and parentheses",
+            )
             continue
-        for ref in sorted(refs - set(scorecard.kpis)):
+        for ref in sorted(refs - known):
             hint = did_you_mean(ref, scorecard.kpis, "expected the id of a KPI")
             problems.error(kpi.path, line, f"formula: unknown KPI '{ref}'", hint)
         graph[kpi.id] = refs & set(scorecard.kpis)
