@@ -222,6 +222,7 @@ def test_assignment_is_deterministic(card: Scorecard) -> None:
         assert assign_presenters(rebuilt, month) == first
 
 
+# A KPI meets more than one presenter over the months when more than one may present it.
 @pytest.mark.parametrize("name", NON_EMPTY)
 def test_each_kpi_sees_more_than_one_presenter_when_it_can(name: str) -> None:
     card = ROSTERS[name]()

@@ -41,9 +41,14 @@ def assign_presenters(scorecard: Scorecard, month: Month) -> dict[str, str]:
     options = {k: candidates(kpi, rotated) for k, kpi in scorecard.kpis.items()}
     load = dict.fromkeys(rotated, 0)
     assignment: dict[str, str] = {}
-    # Most constrained KPIs first, so that the flexible ones fill the gaps they leave.
-    for kpi_id in sorted(options, key=lambda k: (len(options[k]), k)):
-        chosen = min(options[kpi_id], key=lambda p: (load[p], rank[p]))
+    # KPIs in a month-rotated order too: together with the rotated roster, a KPI meets a
+    # different presenter from month to month; the balancing pass repairs what greed leaves.
+    kpi_ids = sorted(options)
+    start = month % len(kpi_ids) if kpi_ids else 0
+    for index, kpi_id in enumerate(kpi_ids[start:] + kpi_ids[:start]):
+        # Ties go to a different person for each KPI and each month, so that a KPI with a
+        # few candidates does not get the same one every month.
+        chosen = min(options[kpi_id], key=lambda p: (load[p], (rank[p] + index) % len(rank)))
         assignment[kpi_id] = chosen
         load[chosen] += 1
     _balance(assignment, options, load, rank)

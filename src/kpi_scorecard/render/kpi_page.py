@@ -15,7 +15,7 @@ from kpi_scorecard.render.numbers import (
     trend_arrow,
     value_text,
 )
-from kpi_scorecard.render.text import escape, inline, rich
+from kpi_scorecard.render.text import escape, front_matter_title, inline, rich
 
 MONTHLY_HEADERS = ("Month", "Value", "Target", "Status", "Note")
 
@@ -39,7 +39,7 @@ def kpi_page(kpi: Kpi, scorecard: Scorecard, results: Results, links: Links) -> 
         '<p class="kpi-chart-alt"><a href="#monthly-values">The chart as a table</a></p>'
     )
     parts = [
-        f"# {inline(kpi.name)}",
+        front_matter_title(kpi.name) + f"# {inline(kpi.name)}",
         "",
         summary,
         "",

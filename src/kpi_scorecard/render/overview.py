@@ -6,7 +6,7 @@ from kpi_scorecard.model import Kpi, Results, Scorecard, month_str
 from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.numbers import TREND_LABELS, change_text, trend_arrow, value_text
 from kpi_scorecard.render.sparkline import sparkline
-from kpi_scorecard.render.text import escape, inline
+from kpi_scorecard.render.text import escape, front_matter_title, inline
 
 SPARKLINE_MONTHS = 12
 HEADERS = ("KPI", "Status", "Value", "Target", "Change on month", "Trend", "Last 12 months")
@@ -16,7 +16,7 @@ def overview_page(scorecard: Scorecard, results: Results, links: Links) -> str:
     """Markdown of the overview: a heading per category, an HTML table under each."""
     settings = scorecard.settings
     parts = [
-        f"# {inline(settings.title)}",
+        front_matter_title(settings.title) + f"# {inline(settings.title)}",
         "",
         f'<p class="kpi-as-of">Figures for <strong>{month_str(results.as_of)}</strong>, '
         f"{len(scorecard.kpis)} KPIs.</p>",

@@ -7,6 +7,7 @@ from a KPI file goes through nh3 with a short list of tags and safe link schemes
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import markdown
@@ -18,6 +19,7 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 URL_SCHEMES = {"http", "https", "mailto"}
+_TITLE_LOOKALIKES = str.maketrans({"<": "\u2039", ">": "\u203a", "&": "\uff06"})
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
 
@@ -30,6 +32,14 @@ def inline(text: str) -> str:
     """Text for a Markdown line (a heading, a table cell): shown exactly as written."""
     one_line = " ".join(text.split())
     return _MARKDOWN_SPECIAL.sub(r"\\\1", escape(one_line))
+
+
+def front_matter_title(text: str) -> str:
+    """Front matter that sets a page's title (used by the theme in <title>, the header and the
+    navigation). Themes print titles through Jinja's ``striptags``, which unescapes entities,
+    so markup characters are replaced by look-alikes instead of being escaped."""
+    safe = " ".join(text.split()).translate(_TITLE_LOOKALIKES)
+    return f"---\ntitle: {json.dumps(safe, ensure_ascii=False)}\n---\n\n"
 
 
 def rich(text: str) -> str:

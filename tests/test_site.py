@@ -1,0 +1,201 @@
+"""Real builds of fixture scorecards in temporary copies (contract section 4)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kpi_scorecard.cli import main
+from kpi_scorecard.model import FIGURE_FIELDS
+
+MKDOCS = Path(sys.executable).parent / "mkdocs"
+
+
+def build(repo: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["build", str(repo), *args])
+    return result.exit_code, result.output
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def built(valid_repo: Path) -> Path:
+    code, output = build(valid_repo)
+    assert code == 0, output
+    return valid_repo / "site"
+
+
+def test_the_site_has_the_contract_urls(built: Path) -> None:
+    for page in ("index.html", "kpis/orders/index.html", "kpis/cost_per_order/index.html"):
+        assert (built / page).is_file(), page
+    assert (built / "data" / "scorecard.json").is_file()
+    assert (built / "data" / "values.csv").is_file()
+
+
+def test_scorecard_json_has_every_figure_and_the_presenter(built: Path) -> None:
+    document = json.loads((built / "data" / "scorecard.json").read_text())
+    assert document["as_of"] == "2026-04"
+    orders = next(k for k in document["kpis"] if k["id"] == "orders")
+    identity = ["id", "name", "category", "owner", "better", "unit", "presenter"]
+    assert list(orders) == identity + list(FIGURE_FIELDS)
+    assert orders["value"] is None and orders["status"] == "missing"
+    assert orders["previous"] == 118
+    assert orders["presenter"] in {"bob", "cy"}  # never the owner, ann
+    spend = next(k for k in document["kpis"] if k["id"] == "spend")
+    # fiscal year from April: 2026-04 alone; sum aggregate
+    assert spend["ytd"] == 4900
+    assert spend["mom_change"] == -200
+    assert spend["mom_pct"] == pytest.approx(-200 / 5100)
+    assert spend["presenter"] not in {"bob", "ann", "cy"} or spend["presenter"] == "cy"
+
+
+def test_values_csv_is_long_format(built: Path) -> None:
+    rows = list(csv.reader((built / "data" / "values.csv").open()))
+    assert rows[0] == ["kpi", "month", "value", "target", "status"]
+    assert ["orders", "2026-02", "104", "100", "green"] in rows
+    assert ["orders", "2026-03", "118", "120", "amber"] in rows
+    assert ["orders", "2026-04", "", "120", "missing"] in rows
+    assert ["cost_per_order", "2026-01", str(4800 / 90), "45", "red"] in rows
+    assert len(rows) == 1 + 4 + 4 + 4
+
+
+def test_plotly_is_served_from_the_site_once(built: Path) -> None:
+    assert (built / "assets" / "kpi" / "plotly.min.js").stat().st_size > 1_000_000
+    pages = [p.read_text() for p in built.rglob("*.html")]
+    assert not any("cdn.plot.ly" in page or "cdn.jsdelivr" in page for page in pages)
+    assert not any("fonts.googleapis" in page for page in pages)
+    assert sum("plotly.min.js" in page for page in pages) == 0  # loaded by kpi.js on demand
+
+
+def test_kpi_pages_stay_out_of_the_navigation(built: Path) -> None:
+    overview = (built / "index.html").read_text()
+    kpi = (built / "kpis" / "orders" / "index.html").read_text()
+    assert 'href="kpis/spend/"' in overview
+    assert "Cost per order" not in kpi.split('class="md-content"')[0]
+
+
+def test_a_failed_build_leaves_the_last_site_as_it_was(valid_repo: Path) -> None:
+    code, _ = build(valid_repo)
+    assert code == 0
+    before = tree_digest(valid_repo / "site")
+    orders = valid_repo / "kpis" / "sales" / "orders.yaml"
+    orders.write_text(orders.read_text().replace("owner: ann", "owner: anna"))
+    code, output = build(valid_repo)
+    assert code == 1
+    assert "kpis/sales/orders.yaml:4: error: owner: unknown person 'anna'" in output
+    assert tree_digest(valid_repo / "site") == before
+    assert not list(valid_repo.glob(".site-*"))
+
+
+def test_plain_mkdocs_build_stops_before_cleaning_the_site(valid_repo: Path) -> None:
+    marker = valid_repo / "site" / "last-good.txt"
+    marker.parent.mkdir()
+    marker.write_text("kept")
+    orders = valid_repo / "kpis" / "sales" / "orders.yaml"
+    orders.write_text(orders.read_text().replace("2026-02: 104", "2026-02: .nan"))
+    result = run_mkdocs(valid_repo, "build")
+    assert result.returncode != 0
+    assert "kpis/sales/orders.yaml:10: error: values 2026-02: .nan is not a finite number" in (
+        result.stderr
+    )
+    assert marker.read_text() == "kept"
+
+
+def test_strict_build_fails_on_a_scorecard_warning(valid_repo: Path) -> None:
+    result = run_mkdocs(valid_repo, "build", "--strict")
+    assert result.returncode != 0
+    assert "kpis/cost_per_order.yaml:10: warning: formula: no value for 2026-04" in result.stderr
+
+
+def run_mkdocs(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
+    return subprocess.run(
+        [str(MKDOCS), *args], cwd=repo, capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_links_work_without_directory_urls(valid_repo: Path) -> None:
+    config = valid_repo / "mkdocs.yml"
+    config.write_text(config.read_text() + "use_directory_urls: false\n")
+    code, output = build(valid_repo)
+    assert code == 0, output
+    overview = (valid_repo / "site" / "index.html").read_text()
+    assert 'href="kpis/orders.html"' in overview
+    page = (valid_repo / "site" / "kpis" / "cost_per_order.html").read_text()
+    assert 'href="../kpis/orders.html"' in page
+
+
+HOSTILE_NAME = "<script>alert('name')</script> & *stars*"
+HOSTILE_DESCRIPTION = (
+    "See [this](javascript:alert('link')) and <img src=x onerror=alert('img')>"
+    " <script>alert('desc')</script>"
+)
+HOSTILE_NOTE = "</td></tr></table><script>alert('note')</script>\"'><b onclick=alert(1)>x</b>"
+
+
+def test_contributor_text_is_content_never_markup(valid_repo: Path) -> None:
+    orders = valid_repo / "kpis" / "sales" / "orders.yaml"
+    text = orders.read_text()
+    text = text.replace("name: Orders", f"name: {json.dumps(HOSTILE_NAME)}")
+    text = text.replace(
+        "description: Orders placed.", f"description: {json.dumps(HOSTILE_DESCRIPTION)}"
+    )
+    text = text.replace("2026-02: Spring promotion.", f"2026-02: {json.dumps(HOSTILE_NOTE)}")
+    orders.write_text(text)
+    people = valid_repo / "kpis" / "people.yaml"
+    people.write_text(people.read_text().replace("Ann Archer", "'<i>Ann</i>'"))
+    code, output = build(valid_repo)
+    assert code == 0, output
+    for page in (valid_repo / "site").rglob("*.html"):
+        html = page.read_text()
+        assert "<i>Ann</i>" not in html
+        assert not active_markup(html), page
+    page = (valid_repo / "site" / "kpis" / "orders" / "index.html").read_text()
+    assert "&lt;script&gt;alert(&#x27;name&#x27;)&lt;/script&gt;" in page
+    assert "*stars*" in page  # shown as written, not emphasis
+
+
+class _ActiveMarkup(HTMLParser):
+    """Collects what a browser would run from contributors: event handlers, javascript: URLs,
+    and inline scripts that carry the hostile fixtures' alert() calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+        self.in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"<{tag} {name}>")
+            if name in {"href", "src"} and (value or "").strip().lower().startswith("javascript:"):
+                self.found.append(f"<{tag} {name}={value}>")
+        self.in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self.in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self.in_script and "alert(" in data:
+            self.found.append(f"<script>{data}")
+
+
+def active_markup(html: str) -> list[str]:
+    parser = _ActiveMarkup()
+    parser.feed(html)
+    return parser.found
