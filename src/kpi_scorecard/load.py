@@ -142,17 +142,18 @@ class _Converter:
         self.seen: set[int] = set()
         self.alias_reported = False
 
-    def convert(self, node: yaml.Node, depth: int) -> YNode:
+    def convert(self, node: yaml.Node, depth: int, parent_line: int = 1) -> YNode:
         line = node.start_mark.line + 1
         if id(node) in self.seen:
-            return self._refuse_alias(line)
+            # An alias shares its anchor's node and marks: the parent says where it is used.
+            return self._refuse_alias(parent_line)
         self.seen.add(id(node))
         if depth > MAX_DEPTH:
             return self._refuse(line, f"nested more than {MAX_DEPTH} levels deep")
         if isinstance(node, yaml.ScalarNode):
             return Scalar(str(node.value), node.tag, bool(node.style), line)
         if isinstance(node, yaml.SequenceNode):
-            return YSeq(line, [self.convert(item, depth + 1) for item in node.value])
+            return YSeq(line, [self.convert(item, depth + 1, line) for item in node.value])
         return self._mapping(node, line, depth)
 
     def _mapping(self, node: yaml.Node, line: int, depth: int) -> YMap:
@@ -172,7 +173,7 @@ class _Converter:
                     self.relative, key_line, f"duplicate key '{key}' (first at line {first})"
                 )
                 continue
-            result.entries[key] = (key_line, self.convert(value_node, depth + 1))
+            result.entries[key] = (key_line, self.convert(value_node, depth + 1, key_line))
         return result
 
     def _refuse_alias(self, line: int) -> Scalar:

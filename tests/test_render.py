@@ -1,0 +1,110 @@
+"""Golden files for the generated Markdown and chart JSON of the valid fixture scorecard.
+
+Regenerate after an intended change with ``UPDATE_GOLDEN=1 pytest tests/test_render.py`` and
+review the diff like any other change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from kpi_scorecard.model import Kpi
+from kpi_scorecard.render.chart import chart, chart_json
+from kpi_scorecard.render.html import Links
+from kpi_scorecard.render.numbers import change_text, value_text
+from kpi_scorecard.render.sparkline import sparkline
+from kpi_scorecard.render.text import front_matter_title, inline, rich
+from kpi_scorecard.site import prepare, render_pages
+
+from .conftest import FIXTURES
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text(), f"{name} differs from tests/golden/{name}"
+
+
+@pytest.fixture(scope="module")
+def state():  # type: ignore[no-untyped-def]
+    state, _ = prepare(FIXTURES / "valid")
+    return state
+
+
+@pytest.mark.parametrize(
+    ("page", "golden"),
+    [
+        ("index.md", "overview.md"),
+        ("kpis/orders.md", "kpi_orders.md"),
+        ("kpis/cost_per_order.md", "kpi_cost_per_order.md"),
+        ("data/values.csv", "values.csv"),
+        ("data/scorecard.json", "scorecard.json"),
+    ],
+)
+def test_generated_pages_match_their_golden_files(state, page: str, golden: str) -> None:  # type: ignore[no-untyped-def]
+    check_golden(golden, render_pages(state)[page])
+
+
+def test_chart_json_matches_its_golden_file(state) -> None:  # type: ignore[no-untyped-def]
+    kpi = state.scorecard.kpis["orders"]
+    figure = chart(kpi, state.results.series["orders"], "EUR")
+    check_golden("chart_orders.json", json.dumps(figure, indent=1, ensure_ascii=False) + "\n")
+
+
+def test_chart_json_cannot_end_its_attribute_or_script() -> None:
+    figure = {"data": [{"name": "</script><script>x()</script>\"'&"}]}
+    text = chart_json(figure)
+    assert json.loads(text) == figure  # the escaping is the caller's: html.escape in kpi_page
+
+
+def test_inline_text_shows_markdown_and_html_as_written() -> None:
+    assert inline("a *b* <i>c</i> [d](e) #1") == (
+        r"a \*b\* &lt;i&gt;c&lt;/i&gt; \[d\]\(e\) \#1"
+    )
+
+
+def test_rich_text_keeps_formatting_and_drops_active_content() -> None:
+    html = rich("**Bold** [ok](https://example.com) [bad](javascript:alert(1)) <script>x</script>")
+    assert "<strong>Bold</strong>" in html
+    assert 'href="https://example.com"' in html
+    assert "javascript:" not in html and "<script" not in html
+
+
+def test_titles_cannot_carry_markup_into_the_theme() -> None:
+    assert front_matter_title("R&D </title>") == '---\ntitle: "R＆D ‹/title›"\n---\n\n'
+
+
+def test_links_for_both_url_styles() -> None:
+    assert Links(0).kpi("cpa") == "kpis/cpa/"
+    assert Links(1).kpi("cpa") == "../../kpis/cpa/"
+    assert Links(1, directory_urls=False).kpi("cpa") == "../kpis/cpa.html"
+    assert Links(0, directory_urls=False).kpi("cpa") == "kpis/cpa.html"
+
+
+def make_kpi(**fields) -> Kpi:  # type: ignore[no-untyped-def]
+    base = {"id": "k", "path": "kpis/k.yaml", "name": "K", "description": "", "category": "c"}
+    return Kpi(owner="a", better="higher", **{**base, **fields})
+
+
+def test_values_are_shown_with_their_unit() -> None:
+    assert value_text(make_kpi(unit="percent"), 3.25) == "3.25 %"
+    assert value_text(make_kpi(unit="currency", decimals=2), 45.0, "EUR") == "€45.00"
+    assert value_text(make_kpi(unit="currency", currency="CHF"), 12.5, "EUR") == "12.50 CHF"
+    assert value_text(make_kpi(), 152340.0) == "152\u202f340"
+    assert value_text(make_kpi(), None) == "—"
+    assert change_text(make_kpi(unit="percent"), -0.3, -0.1) == "-0.30 pp"
+    assert change_text(make_kpi(), 10.0, 0.25) == "+10 (+25.0 %)"
+
+
+def test_sparkline_breaks_at_unreported_months() -> None:
+    svg = sparkline([1.0, 2.0, None, 3.0, 4.0], "label")
+    assert svg.count("<polyline") == 2
+    assert 'aria-label="label"' in svg
+    assert sparkline([1.0], "x") == ""
