@@ -51,7 +51,9 @@ def make_scorecard(destination: Path, kpis: int, months: int = 120, seed: int = 
         folder = destination / "kpis" / CATEGORIES[number % len(CATEGORIES)]
         folder.mkdir(exist_ok=True)
         (folder / f"kpi_{number:04d}.yaml").write_text(kpi_yaml(number, months, rng))
-    shutil.copytree(PROJECT / "hooks", destination / "hooks", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        PROJECT / "hooks", destination / "hooks", ignore=shutil.ignore_patterns("__pycache__")
+    )
     shutil.copy(PROJECT / "mkdocs.yml", destination / "mkdocs.yml")
     (destination / "site_src").mkdir()
     shutil.copy(PROJECT / "site_src" / "how-to-edit.md", destination / "site_src")

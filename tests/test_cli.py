@@ -35,7 +35,9 @@ def test_validate_summarises_on_stderr(tmp_path: Path) -> None:
     assert result.stderr == "0 errors, 1 warning\n3 KPIs valid\n"
 
 
-def test_validate_runs_in_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_validate_runs_in_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = make_repo(tmp_path / "repo")
     monkeypatch.chdir(repo)
     assert CliRunner().invoke(main, ["validate"]).exit_code == 0

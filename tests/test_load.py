@@ -17,7 +17,9 @@ def load(tmp_path: Path, text: str | bytes) -> tuple[YMap | YSeq | Scalar | None
 
 
 def test_keys_and_values_keep_their_lines(tmp_path: Path) -> None:
-    root, problems = load(tmp_path, "# comment\nname: A\nvalues:\n  2026-01: 1.5\n  2026-02: null\n")
+    root, problems = load(
+        tmp_path, "# comment\nname: A\nvalues:\n  2026-01: 1.5\n  2026-02: null\n"
+    )
     assert not problems.items
     assert isinstance(root, YMap)
     assert root.entries["name"][0] == 2
