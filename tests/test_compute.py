@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from kpi_scorecard.compute import compute, fiscal_year_begin, status, trend_slope
-from kpi_scorecard.model import Kpi, Person, Scorecard, Settings, Target, parse_month
+from kpi_scorecard.model import Kpi, Person, Scorecard, Settings, Target, month_str, parse_month
 
 
 def m(text: str) -> int:
@@ -496,3 +496,11 @@ def test_series_targets_follow_the_steps() -> None:
     targets = compute(card)[0].series["k"].targets
     # 2025-12 none, 2026-01..06 50, 2026-07 45
     assert targets == (None, 50.0, 50.0, 50.0, 50.0, 50.0, 50.0, 45.0)
+
+
+def test_a_scorecard_without_values_reports_on_the_source_date_month(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1772323200")  # 2026-03-01T00:00:00Z
+    results, _ = compute(Scorecard(Settings(), {}, {}))
+    assert month_str(results.as_of) == "2026-03"

@@ -1,7 +1,7 @@
 """The ``kpi`` command: a thin click group over the library.
 
 Each command parses its arguments, calls the library, prints, and sets the exit code: 0 success,
-1 problems in the data, 2 usage. Heavy modules (pandas, plotly, mkdocs) are imported inside the
+1 problems in the data, 2 usage. Heavy modules (plotly, mkdocs, markdown) are imported inside the
 commands so that ``kpi --help`` stays instant.
 """
 

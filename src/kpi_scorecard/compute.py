@@ -6,8 +6,10 @@ buys nothing here and the definitions read one to one against the contract.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from kpi_scorecard import formula
 from kpi_scorecard.errors import Problem
@@ -55,7 +57,14 @@ def reporting_month(
     reported = [m for series in values.values() for m, v in series.items() if v is not None]
     if reported:
         return max(reported)
-    return today if today is not None else 0
+    return today if today is not None else current_month()
+
+
+def current_month() -> Month:
+    """This month, or the month of SOURCE_DATE_EPOCH so that rebuilds are reproducible."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    now = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+    return now.year * 12 + now.month - 1
 
 
 # -- formulas ---------------------------------------------------------------------------------

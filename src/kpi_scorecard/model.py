@@ -1,4 +1,4 @@
-"""The validated scorecard: frozen dataclasses, no I/O, no pandas.
+"""The validated scorecard: frozen dataclasses, no I/O.
 
 Months are plain ints (``year * 12 + month - 1``) so that month arithmetic is integer arithmetic;
 ``month_str`` and ``parse_month`` convert at the edges.
