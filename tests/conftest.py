@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -33,3 +35,71 @@ def add_site_config(repo: Path) -> None:
     shutil.copytree(PROJECT / "hooks", repo / "hooks", ignore=shutil.ignore_patterns("__pycache__"))
     (repo / "site_src").mkdir(exist_ok=True)
     (repo / "site_src" / "how-to-edit.md").write_text("# How to edit a KPI\n")
+
+
+class GitRepo:
+    """A scorecard in a temporary git repository with fixed authors and dates."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.day = 0
+        self.git("init", "-q", "-b", "main")
+        self.git("config", "user.name", "Setup")
+        self.git("config", "user.email", "setup@example.com")
+        self.git("config", "commit.gpgsign", "false")
+
+    def git(self, *args: str, env: dict[str, str] | None = None) -> str:
+        result = subprocess.run(
+            ["git", *args],
+            cwd=self.path,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, **(env or {})},
+        )
+        return result.stdout.strip()
+
+    def write(self, relative: str, text: str) -> None:
+        path = self.path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        path = self.path / relative
+        text = path.read_text()
+        assert old in text, (relative, old)
+        path.write_text(text.replace(old, new))
+
+    def commit(self, subject: str, author: str = "Ann Archer") -> str:
+        """Commit everything on the next day (2026-03-01, 02, ...) at noon UTC."""
+        self.day += 1
+        env = self.identity(author)
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", subject, env=env)
+        return self.git("rev-parse", "HEAD")
+
+    def identity(self, author: str) -> dict[str, str]:
+        date = f"2026-03-{self.day:02d}T12:00:00+00:00"
+        email = author.split()[0].lower() + "@example.com"
+        return {
+            "GIT_AUTHOR_NAME": author,
+            "GIT_AUTHOR_EMAIL": email,
+            "GIT_AUTHOR_DATE": date,
+            "GIT_COMMITTER_NAME": author,
+            "GIT_COMMITTER_EMAIL": email,
+            "GIT_COMMITTER_DATE": date,
+        }
+
+    def merge(self, branch: str, subject: str, author: str = "Bob Brown") -> str:
+        self.day += 1
+        self.git("merge", "-q", "--no-ff", "-m", subject, branch, env=self.identity(author))
+        return self.git("rev-parse", "HEAD")
+
+
+@pytest.fixture
+def kpi_repo(tmp_path: Path) -> GitRepo:
+    """The valid fixture scorecard committed as a first commit of a new repository."""
+    repo = GitRepo(make_repo(tmp_path / "repo"))
+    add_site_config(repo.path)
+    repo.commit("Start the scorecard")
+    return repo

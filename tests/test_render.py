@@ -34,7 +34,7 @@ def check_golden(name: str, text: str) -> None:
 
 @pytest.fixture(scope="module")
 def state():  # type: ignore[no-untyped-def]
-    state, _ = prepare(FIXTURES / "valid")
+    state, _ = prepare(FIXTURES / "valid", with_history=False)
     return state
 
 

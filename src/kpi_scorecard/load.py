@@ -9,6 +9,7 @@ instead of silent conversions. This module knows nothing about KPIs.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,6 +105,36 @@ def load_file(root: Path, path: Path, problems: Problems) -> Document:
     if node is None:
         return Document(relative, None)
     return Document(relative, _Converter(relative, problems).convert(node, 0))
+
+
+def parse_bytes(data: bytes, label: str = "<blob>") -> YNode | None:
+    """Parse a file's bytes with the same safeguards, ignoring problems (for old versions of
+    files in git history, which may have been broken once)."""
+    problems = Problems()
+    text = _decode(data, label, problems)
+    if text is None:
+        return None
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return None
+    return None if node is None else _Converter(label, problems).convert(node, 0)
+
+
+def plain(node: YNode) -> object:
+    """Lenient plain data: numbers as float, null as None, everything else as written."""
+    if isinstance(node, YMap):
+        return {key: plain(value) for key, (_, value) in node.entries.items()}
+    if isinstance(node, YSeq):
+        return [plain(item) for item in node.items]
+    if not node.quoted and node.tag in (NULL_TAG,):
+        return None
+    if not node.quoted and node.tag.endswith((":int", ":float")) and _DECIMAL.match(node.text):
+        return float(node.text)
+    return node.text
+
+
+_DECIMAL = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
 def _decode(data: bytes, relative: str, problems: Problems) -> str | None:

@@ -19,19 +19,22 @@ import logging
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import click
 from mkdocs.exceptions import PluginError
 
 from kpi_scorecard.compute import compute
 from kpi_scorecard.errors import Problem, ValidationFailed
+from kpi_scorecard.history import History, read_history
 from kpi_scorecard.model import Results, Scorecard
 from kpi_scorecard.render.exports import scorecard_json, values_csv
+from kpi_scorecard.render.history import changes_page, history_json
 from kpi_scorecard.render.html import Links
-from kpi_scorecard.render.kpi_page import kpi_page
+from kpi_scorecard.render.kpi_page import PageHistory, kpi_page
 from kpi_scorecard.render.overview import overview_page
 from kpi_scorecard.review import assign_presenters
 from kpi_scorecard.validate import load_scorecard
@@ -56,6 +59,7 @@ class BuildState:
     root: Path
     scorecard: Scorecard
     results: Results
+    history: History = field(default_factory=lambda: History({}))
 
 
 _current: BuildState | None = None
@@ -65,11 +69,14 @@ def repository_root(config: MkDocsConfig) -> Path:
     return Path(config.config_file_path).resolve().parent
 
 
-def prepare(root: Path) -> tuple[BuildState, list[Problem]]:
-    """Load, validate and compute; raises ValidationFailed on errors."""
+def prepare(root: Path, with_history: bool = True) -> tuple[BuildState, list[Problem]]:
+    """Load, validate, compute and read the history; raises ValidationFailed on errors."""
     scorecard, warnings = load_scorecard(root)
     results, compute_warnings = compute(scorecard)
-    return BuildState(root, scorecard, results), sorted(warnings + compute_warnings)
+    history = History({})
+    if with_history:
+        history = read_history(root, {kpi.path: kpi.id for kpi in scorecard.kpis.values()})
+    return BuildState(root, scorecard, results, history), sorted(warnings + compute_warnings)
 
 
 # -- mkdocs hooks (re-exported by hooks/scorecard.py) ------------------------------------------
@@ -85,6 +92,8 @@ def on_pre_build(config: MkDocsConfig) -> None:
         ) from None
     for problem in warnings:
         log.warning(str(problem))
+    if state.history.incomplete:
+        log.warning(f"history: {state.history.incomplete}")
     _current = state
 
 
@@ -116,7 +125,7 @@ def generate_pages() -> None:
     if state is None or state.root != repository_root(config):
         state, _ = prepare(repository_root(config))  # run without our hooks module
     directory_urls = bool(config.use_directory_urls)
-    for path, text in render_pages(state, directory_urls).items():
+    for path, text in render_pages(state, directory_urls, config.repo_url).items():
         with mkdocs_gen_files.open(path, "w", encoding="utf-8") as handle:
             handle.write(text)
     for name in ASSETS:
@@ -130,18 +139,23 @@ def generate_pages() -> None:
         )
 
 
-def render_pages(state: BuildState, directory_urls: bool = True) -> dict[str, str]:
+def render_pages(
+    state: BuildState, directory_urls: bool = True, repo_url: str | None = None
+) -> dict[str, str]:
     """Source path -> content of every generated page and export."""
-    scorecard, results = state.scorecard, state.results
+    scorecard, results, history = state.scorecard, state.results, state.history
     presenters = assign_presenters(scorecard, results.as_of)
     pages = {
         "index.md": overview_page(scorecard, results, Links(0, directory_urls)),
+        "changes.md": changes_page(scorecard, history, Links(0, directory_urls), repo_url),
         "data/scorecard.json": scorecard_json(scorecard, results, presenters),
         "data/values.csv": values_csv(scorecard, results),
+        "data/history.json": history_json(history, scorecard.kpis),
     }
     kpi_links = Links(1, directory_urls)
     for kpi_id, kpi in scorecard.kpis.items():
-        pages[f"kpis/{kpi_id}.md"] = kpi_page(kpi, scorecard, results, kpi_links)
+        page_history = PageHistory(history.of(kpi_id), history.incomplete, repo_url)
+        pages[f"kpis/{kpi_id}.md"] = kpi_page(kpi, scorecard, results, kpi_links, page_history)
     return pages
 
 
@@ -155,10 +169,18 @@ def quiet_upstream_banners() -> None:
     os.environ.setdefault("DISABLE_MKDOCS_2_WARNING", "true")
 
 
+class _EchoHandler(logging.Handler):
+    """mkdocs' log on the current stderr (looked up at each record, so that click's test
+    runner and redirections see it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(self.format(record), err=True)
+
+
 def _show_mkdocs_log() -> None:
     logger = logging.getLogger("mkdocs")
-    if not logger.handlers:
-        handler = logging.StreamHandler()
+    if not any(isinstance(h, _EchoHandler) for h in logger.handlers):
+        handler = _EchoHandler()
         handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)

@@ -8,9 +8,10 @@ the light/dark palette.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
-from kpi_scorecard.model import Kpi, Series, month_str
+from kpi_scorecard.model import Kpi, Month, Series, month_str
 from kpi_scorecard.render.numbers import STATUS_LABELS, value_text
 from kpi_scorecard.render.text import escape
 
@@ -18,8 +19,14 @@ MAX_NOTE_CHARS = 200
 Figure = dict[str, Any]
 
 
-def chart(kpi: Kpi, series: Series, currency: str | None = None) -> Figure:
-    """The figure of one KPI; the hover of a month gives value, target, status and note."""
+def chart(
+    kpi: Kpi,
+    series: Series,
+    currency: str | None = None,
+    restated: Mapping[Month, str] | None = None,
+) -> Figure:
+    """The figure of one KPI; the hover of a month gives value, target, status and note.
+    ``restated`` (month -> what happened) adds a marker on each restated month."""
     months = [month_str(m) for m in series.months]
     hover = [
         [
@@ -52,6 +59,8 @@ def chart(kpi: Kpi, series: Series, currency: str | None = None) -> Figure:
             escape(name), [months[0], months[-1]], [kpi.benchmark.value] * 2, "dashdot"
         )
         traces.append(benchmark)
+    if restated:
+        traces.append(_restated_markers(series, restated))
     layout = {
         "margin": {"l": 56, "r": 16, "t": 16, "b": 40},
         "height": 360,
@@ -66,6 +75,24 @@ def chart(kpi: Kpi, series: Series, currency: str | None = None) -> Figure:
 def chart_json(figure: Figure) -> str:
     """Compact, stable JSON for a data attribute (the caller escapes it for HTML)."""
     return json.dumps(figure, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _restated_markers(series: Series, restated: Mapping[Month, str]) -> Figure:
+    points = [
+        (month, value)
+        for month, value in zip(series.months, series.values, strict=True)
+        if month in restated and value is not None
+    ]
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "name": "Restated",
+        "x": [month_str(m) for m, _ in points],
+        "y": [v for _, v in points],
+        "text": [escape(restated[m]) for m, _ in points],
+        "marker": {"symbol": "diamond-open", "size": 12, "line": {"width": 2}},
+        "hovertemplate": "%{x|%b %Y}: %{text}<extra></extra>",
+    }
 
 
 def _line(

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 from kpi_scorecard.formula import parse, references
+from kpi_scorecard.history import Entry
 from kpi_scorecard.model import Figures, Kpi, Results, Scorecard, Series, month_str
 from kpi_scorecard.render.chart import chart, chart_json
+from kpi_scorecard.render.history import history_section, restatements
 from kpi_scorecard.render.html import Links, definition_list, link, status_badge, table
 from kpi_scorecard.render.numbers import (
     EMPTY,
@@ -20,8 +25,25 @@ from kpi_scorecard.render.text import escape, front_matter_title, inline, rich
 MONTHLY_HEADERS = ("Month", "Value", "Target", "Status", "Note")
 
 
-def kpi_page(kpi: Kpi, scorecard: Scorecard, results: Results, links: Links) -> str:
+@dataclass(frozen=True)
+class PageHistory:
+    """What the audit trail adds to a KPI page."""
+
+    entries: tuple[Entry, ...] = ()
+    incomplete: str | None = None
+    repo_url: str | None = None
+
+
+def kpi_page(
+    kpi: Kpi,
+    scorecard: Scorecard,
+    results: Results,
+    links: Links,
+    history: PageHistory | None = None,
+) -> str:
     """Markdown of a KPI page; contributor text is escaped or sanitised, never raw."""
+    history = history or PageHistory()
+    restated = restatements(history.entries)
     figures = results.figures[kpi.id]
     series = results.series[kpi.id]
     currency = scorecard.settings.currency
@@ -31,7 +53,7 @@ def kpi_page(kpi: Kpi, scorecard: Scorecard, results: Results, links: Links) -> 
         f"<strong>{escape(value_text(kpi, figures.value, currency))}</strong> in {as_of}, "
         f"target {escape(value_text(kpi, figures.target, currency))}</p>"
     )
-    figure_json = escape(chart_json(chart(kpi, series, currency)))
+    figure_json = escape(chart_json(chart(kpi, series, currency, restated)))
     chart_html = (
         f'<div class="kpi-chart" data-chart="{figure_json}" role="img" '
         f'aria-label="{escape(kpi.name)} by month: the monthly table below has the same data">'
@@ -61,7 +83,13 @@ def kpi_page(kpi: Kpi, scorecard: Scorecard, results: Results, links: Links) -> 
     related = _related(kpi, scorecard, links)
     if related:
         parts += ["## Related KPIs", "", related, ""]
-    parts += ["## Monthly values", "", _monthly_table(kpi, series, currency), ""]
+    parts += ["## Monthly values", "", _monthly_table(kpi, series, currency, restated), ""]
+    parts += [
+        "## History",
+        "",
+        history_section(history.entries, history.incomplete, history.repo_url, links),
+        "",
+    ]
     return "\n".join(parts)
 
 
@@ -162,15 +190,21 @@ def _uses(formula_text: str, kpi_id: str) -> bool:
     return kpi_id in references(parse(formula_text))
 
 
-def _monthly_table(kpi: Kpi, series: Series, currency: str | None) -> str:
+def _monthly_table(
+    kpi: Kpi, series: Series, currency: str | None, restated: Mapping[int, str]
+) -> str:
     rows = []
     for month, value, target, status in reversed(
         list(zip(series.months, series.values, series.targets, series.statuses, strict=True))
     ):
         note = kpi.notes.get(month)
+        mark = restated.get(month)
+        month_cell = month_str(month) + (
+            f' <span class="kpi-restated" title="{escape(mark)}">restated</span>' if mark else ""
+        )
         rows.append(
             [
-                month_str(month),
+                month_cell,
                 escape(value_text(kpi, value, currency)),
                 escape(value_text(kpi, target, currency)),
                 status_badge(status),

@@ -1,0 +1,371 @@
+"""Git history of the KPI files as data-level changes (contract section 5); the only module that
+talks to git.
+
+One ``git log`` over ``kpis/`` lists every first-parent commit with the blobs it changed (renames
+followed), and one ``git cat-file --batch`` process reads each distinct blob once. A month's
+value that appears is ``added``, one that changes is ``restated``, one that disappears is
+``removed``; any other field that changes (a target, the owner, a note) is ``definition``.
+Parsed blobs and the committed history are cached by commit, so ``mkdocs serve`` rebuilds pay
+only for uncommitted edits.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import git
+
+from kpi_scorecard.load import parse_bytes, plain
+from kpi_scorecard.model import parse_month
+
+RECORD = "\x1e"  # separates commits in the log output
+PR_PATTERNS = (re.compile(r"^Merge pull request #(\d+)"), re.compile(r"\(#(\d+)\)\s*$"))
+SHALLOW_FIX = "fetch the full history (actions/checkout: fetch-depth: 0, or git fetch --unshallow)"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change of one field (and month) of a KPI."""
+
+    field: str
+    month: str | None
+    old: Any
+    new: Any
+    kind: str
+    """added | restated | removed | definition"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One commit's changes to one KPI; ``commit`` is None for uncommitted edits."""
+
+    commit: str | None
+    date: str | None
+    author: str | None
+    subject: str
+    changes: tuple[Change, ...]
+
+    @property
+    def pull_request(self) -> int | None:
+        return pull_request(self.subject)
+
+
+@dataclass(frozen=True)
+class History:
+    """Every KPI's entries, newest first, and why the history may be incomplete."""
+
+    entries: Mapping[str, tuple[Entry, ...]]
+    incomplete: str | None = None
+    """None when complete; else the reason and the fix, for the build log and the site."""
+
+    def of(self, kpi_id: str) -> tuple[Entry, ...]:
+        return self.entries.get(kpi_id, ())
+
+
+def pull_request(subject: str) -> int | None:
+    for pattern in PR_PATTERNS:
+        match = pattern.search(subject)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+# -- reading git ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Cache:
+    """Survives between builds of one ``mkdocs serve`` session."""
+
+    blobs: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    committed: dict[tuple[str, str], tuple[dict[str, list[Entry]], str | None]] = field(
+        default_factory=dict
+    )
+
+
+_cache = _Cache()
+
+
+def read_history(root: Path, current_files: Mapping[str, str]) -> History:
+    """The history of the KPIs in ``current_files`` (path relative to root -> KPI id)."""
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return History({}, "the scorecard is not in a git repository, so it has no history")
+    except git.GitCommandNotFound:  # pragma: no cover - depends on the machine
+        return History({}, "git is not installed, so the history could not be read")
+    try:
+        return _read(repo, root, current_files)
+    except git.GitCommandNotFound:
+        return History({}, "git is not installed, so the history could not be read")
+    except git.GitCommandError as error:
+        return History({}, f"git failed ({error.stderr.strip() or error.status})")
+
+
+def _read(repo: git.Repo, root: Path, current_files: Mapping[str, str]) -> History:
+    top = Path(repo.working_tree_dir or root).resolve()
+    prefix = root.resolve().relative_to(top).as_posix()
+    prefix = "" if prefix == "." else prefix + "/"
+    in_repo = {prefix + path: kpi_id for path, kpi_id in current_files.items()}
+    head = _head(repo)
+    incomplete = None
+    entries: dict[str, list[Entry]] = {}
+    if head is not None:
+        key = (head, json.dumps(sorted(in_repo.items())))
+        if key not in _cache.committed:
+            _cache.committed[key] = _committed(repo, prefix, in_repo)
+        committed, incomplete = _cache.committed[key]
+        entries = {k: list(v) for k, v in committed.items()}
+    for kpi_id, entry in _uncommitted(repo, top, prefix, in_repo, head is not None):
+        entries.setdefault(kpi_id, []).insert(0, entry)
+    return History({k: tuple(v) for k, v in sorted(entries.items())}, incomplete)
+
+
+def _head(repo: git.Repo) -> str | None:
+    try:
+        return repo.head.commit.hexsha
+    except ValueError:  # a repository without commits
+        return None
+
+
+def _committed(
+    repo: git.Repo, prefix: str, in_repo: Mapping[str, str]
+) -> tuple[dict[str, list[Entry]], str | None]:
+    shallow = repo.git.rev_parse("--is-shallow-repository") == "true"
+    commits = list(_log(repo, prefix))
+    if shallow:
+        # The oldest commit of a shallow clone has no parent here, so it would seem to create
+        # every value: its changes are left out and the site says the history is incomplete.
+        grafted = set(_shallow_commits(repo))
+        commits = [c for c in commits if c.sha not in grafted]
+    blobs = _read_blobs(repo, {sha for c in commits for sha in c.blob_shas()})
+    alias = dict(in_repo)  # path at this point of history -> current KPI id
+    entries: dict[str, list[Entry]] = {}
+    for commit in commits:  # newest first
+        for old_path, new_path, old_sha, new_sha in commit.files:
+            kpi_id = alias.get(new_path or "") if new_path else None
+            if kpi_id is None:
+                continue
+            if old_path and old_path != new_path:
+                alias[old_path] = kpi_id
+            changes = diff_documents(blobs.get(old_sha or ""), blobs.get(new_sha or ""))
+            if old_path and old_path != new_path:
+                changes = (Change("file", None, old_path, new_path, "definition"), *changes)
+            if changes:
+                entry = Entry(commit.sha, commit.date, commit.author, commit.subject, changes)
+                entries.setdefault(kpi_id, []).append(entry)
+    incomplete = f"this is a shallow clone, so the history is incomplete: {SHALLOW_FIX}"
+    return entries, incomplete if shallow else None
+
+
+def _shallow_commits(repo: git.Repo) -> list[str]:
+    path = Path(repo.git_dir) / "shallow"
+    return path.read_text().split() if path.is_file() else []
+
+
+@dataclass(frozen=True)
+class _Commit:
+    sha: str
+    date: str
+    author: str
+    subject: str
+    files: list[tuple[str | None, str | None, str | None, str | None]]
+    """(old path, new path, old blob, new blob); None for a side that does not exist."""
+
+    def blob_shas(self) -> Iterator[str]:
+        for _, _, old, new in self.files:
+            yield from (sha for sha in (old, new) if sha)
+
+
+NULL_SHA = "0" * 40
+
+
+def _log(repo: git.Repo, prefix: str) -> Iterator[_Commit]:
+    output = repo.git.log(
+        "--first-parent",
+        "--diff-merges=first-parent",
+        "--raw",
+        "-M",
+        "--no-abbrev",
+        "-z",
+        f"--format={RECORD}%H%x00%aI%x00%an%x00%s%x00",
+        "--",
+        f"{prefix}kpis",
+    )
+    for record in output.split(RECORD)[1:]:
+        sha, date, author, subject, raw = record.split("\x00", 4)
+        yield _Commit(sha, date, author, subject, list(_raw_files(raw)))
+
+
+def _raw_files(raw: str) -> Iterator[tuple[str | None, str | None, str | None, str | None]]:
+    """Parse ``--raw -z``: ``:modes shas status\\0path\\0[newpath\\0]`` repeated."""
+    fields = raw.strip("\n").split("\x00")
+    index = 0
+    while index < len(fields):
+        meta = fields[index].strip()
+        if not meta.startswith(":"):
+            index += 1
+            continue
+        _, _, old_sha, new_sha, status = meta[1:].split()
+        paths = fields[index + 1 : index + (3 if status[0] in "RC" else 2)]
+        index += 1 + len(paths)
+        old_path, new_path = (paths[0], paths[-1])
+        if not _is_kpi_path(new_path) and not _is_kpi_path(old_path):
+            continue
+        yield (
+            None if status == "A" else old_path,
+            None if status == "D" else new_path,
+            None if old_sha == NULL_SHA else old_sha,
+            None if new_sha == NULL_SHA else new_sha,
+        )
+
+
+def _is_kpi_path(path: str) -> bool:
+    return path.endswith((".yaml", ".yml"))
+
+
+def _read_blobs(repo: git.Repo, shas: Iterable[str]) -> dict[str, dict[str, Any] | None]:
+    """Each blob parsed once, through one ``git cat-file --batch`` process."""
+    wanted = sorted(set(shas) - set(_cache.blobs))
+    if wanted:
+        process = subprocess.run(
+            ["git", "cat-file", "--batch"],
+            cwd=repo.git_dir,
+            input="\n".join(wanted).encode() + b"\n",
+            capture_output=True,
+            check=True,
+        )
+        for sha, data in _batch_objects(process.stdout):
+            _cache.blobs[sha] = parse_document(data)
+    return {sha: _cache.blobs.get(sha) for sha in shas}
+
+
+def _batch_objects(output: bytes) -> Iterator[tuple[str, bytes]]:
+    position = 0
+    while position < len(output):
+        end = output.index(b"\n", position)
+        header = output[position:end].decode().split()
+        position = end + 1
+        if len(header) < 3 or header[1] == "missing":
+            continue
+        size = int(header[2])
+        yield header[0], output[position : position + size]
+        position += size + 1
+
+
+def parse_document(data: bytes) -> dict[str, Any] | None:
+    """A KPI file's content as plain data, or None when it does not parse (old broken commits
+    are part of history too; they just have nothing to compare)."""
+    node = parse_bytes(data)
+    document = None if node is None else plain(node)
+    return document if isinstance(document, dict) else None
+
+
+def _uncommitted(
+    repo: git.Repo, top: Path, prefix: str, in_repo: Mapping[str, str], has_head: bool
+) -> Iterator[tuple[str, Entry]]:
+    """Working-tree edits against HEAD, as a first entry with commit None. ``git status``
+    names the changed files, so only those are read."""
+    status = repo.git.status("--porcelain=v1", "-z", "--untracked-files=all", "--", f"{prefix}kpis")
+    fields = status.split("\x00")
+    changed: dict[str, str] = {}  # path now -> path in HEAD
+    index = 0
+    while index < len(fields):
+        item = fields[index]
+        index += 1
+        if len(item) < 4:
+            continue
+        code, path = item[:2], item[3:]
+        if "R" in code:
+            changed[path] = fields[index]
+            index += 1
+        else:
+            changed[path] = path
+    head_blobs = (
+        _head_blobs(repo, [changed[p] for p in changed if p in in_repo]) if has_head else {}
+    )
+    parsed = _read_blobs(repo, head_blobs.values())
+    for path in sorted(p for p in changed if p in in_repo):
+        file = top / path
+        current = parse_document(file.read_bytes()) if file.is_file() else None
+        before_path = changed[path]
+        before_sha = head_blobs.get(before_path)
+        changes = diff_documents(parsed.get(before_sha) if before_sha else None, current)
+        if before_sha and before_path != path:
+            changes = (Change("file", None, before_path, path, "definition"), *changes)
+        if changes:
+            yield in_repo[path], Entry(None, None, None, "Uncommitted changes", changes)
+
+
+def _head_blobs(repo: git.Repo, paths: list[str]) -> dict[str, str]:
+    if not paths:
+        return {}
+    listing = repo.git.ls_tree("-z", "HEAD", "--", *paths)
+    blobs = {}
+    for line in listing.split("\x00"):
+        if "\t" in line:
+            meta, path = line.split("\t", 1)
+            blobs[path] = meta.split()[2]
+    return blobs
+
+
+# -- comparing two versions of a KPI file -----------------------------------------------------
+
+
+def diff_documents(
+    old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
+) -> tuple[Change, ...]:
+    """Data-level changes from one version of a KPI file to the next."""
+    old = old or {}
+    new = new or {}
+    changes = list(_value_changes(_months(old.get("values")), _months(new.get("values"))))
+    old_notes, new_notes = _months(old.get("notes")), _months(new.get("notes"))
+    for month in sorted(set(old_notes) | set(new_notes)):
+        if old_notes.get(month) != new_notes.get(month):
+            changes.append(
+                Change("notes", month, old_notes.get(month), new_notes.get(month), "definition")
+            )
+    for key in sorted((set(old) | set(new)) - {"values", "notes"}):
+        before, after = _plain(old.get(key)), _plain(new.get(key))
+        if before != after:
+            changes.append(Change(key, None, before, after, "definition"))
+    return tuple(changes)
+
+
+def _value_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[Change]:
+    for month in sorted(set(old) | set(new)):
+        before, after = _number(old.get(month)), _number(new.get(month))
+        if before == after:
+            continue
+        if before is None:
+            yield Change("values", month, None, after, "added")
+        elif after is None:
+            yield Change("values", month, before, None, "removed")
+        else:
+            yield Change("values", month, before, after, "restated")
+
+
+def _months(section: Any) -> dict[str, Any]:
+    """A month mapping with ``YYYY-MM`` keys; entries that are not months are ignored."""
+    if not isinstance(section, dict):
+        return {}
+    return {
+        str(k).strip(): v for k, v in section.items() if parse_month(str(k).strip()) is not None
+    }
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe form of a YAML value (dates and odd keys become text)."""
+    return json.loads(json.dumps(value, default=str, sort_keys=True))

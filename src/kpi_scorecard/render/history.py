@@ -1,0 +1,182 @@
+"""The audit trail on the site: a KPI's History section, the /changes/ page, history.json."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+from kpi_scorecard.history import Change, Entry, History
+from kpi_scorecard.model import Scorecard, parse_month
+from kpi_scorecard.render.html import Links, link, table
+from kpi_scorecard.render.text import escape, front_matter_title
+
+MAX_ENTRIES_ON_PAGE = 20
+MAX_CHANGES_PAGE_ENTRIES = 100
+MAX_CHANGES_LISTED = 6
+
+
+def number_text(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+
+
+def describe(change: Change) -> str:
+    """One change as people say it: ``2026-02 restated 95 -> 97``, ``target 100 -> 110``."""
+    old, new = number_text(change.old), number_text(change.new)
+    if change.field == "values":
+        if change.kind == "added":
+            return f"{change.month} added {new}"
+        if change.kind == "removed":
+            return f"{change.month} removed (was {old})"
+        return f"{change.month} restated {old} -> {new}"
+    if change.field == "notes":
+        verb = "added" if change.old is None else "removed" if change.new is None else "changed"
+        return f"note for {change.month} {verb}"
+    if change.field == "file":
+        return f"file moved from {old}" if change.old else f"file created as {new}"
+    if change.old is None:
+        return f"{change.field} set to {new}"
+    if change.new is None:
+        return f"{change.field} removed (was {old})"
+    return f"{change.field} {old} -> {new}"
+
+
+def _who_when(entry: Entry, repo_url: str | None) -> tuple[str, str]:
+    if entry.commit is None:
+        return "uncommitted", '<em class="kpi-uncommitted">not committed yet</em>'
+    date = (entry.date or "")[:10]
+    short = entry.commit[:7]
+    commit = link(f"{repo_url.rstrip('/')}/commit/{entry.commit}", short) if repo_url else short
+    return date, f"{escape(entry.author or '')}, <code>{commit}</code>"
+
+
+def _subject(entry: Entry, repo_url: str | None) -> str:
+    text = escape(entry.subject)
+    number = entry.pull_request
+    if number is None:
+        return text
+    label = f"#{number}"
+    pr = link(f"{repo_url.rstrip('/')}/pull/{number}", label) if repo_url else escape(label)
+    return f"{text} ({pr})"
+
+
+def _changes_list(changes: tuple[Change, ...], limit: int | None = None) -> str:
+    shown = changes if limit is None else changes[:limit]
+    items = "".join(f"<li>{escape(describe(c))}</li>" for c in shown)
+    more = len(changes) - len(shown)
+    if more:
+        items += f"<li>and {more} more</li>"
+    return f'<ul class="kpi-changes">{items}</ul>'
+
+
+def incomplete_notice(reason: str | None) -> str:
+    if reason is None:
+        return ""
+    return f'<p class="kpi-history-incomplete"><strong>History incomplete:</strong> {escape(reason)}.</p>'
+
+
+def history_section(
+    entries: tuple[Entry, ...], incomplete: str | None, repo_url: str | None, links: Links
+) -> str:
+    """The KPI page's History, newest first, uncommitted edits on top."""
+    notice = incomplete_notice(incomplete)
+    if not entries:
+        return notice + '<p class="kpi-history-empty">No recorded changes.</p>'
+    rows = []
+    for entry in entries[:MAX_ENTRIES_ON_PAGE]:
+        date, who = _who_when(entry, repo_url)
+        rows.append([escape(date), who, _subject(entry, repo_url), _changes_list(entry.changes)])
+    older = len(entries) - MAX_ENTRIES_ON_PAGE
+    footer = (
+        f'<p class="kpi-history-more">{older} older entries are in '
+        f"{link(links.asset('data/history.json'), 'data/history.json')}.</p>"
+        if older > 0
+        else ""
+    )
+    headers = ("Date", "Who", "Commit", "Changes")
+    return notice + table(headers, rows, "kpi-history") + footer
+
+
+def restatements(entries: tuple[Entry, ...]) -> dict[int, str]:
+    """Month -> a line about its latest restatement (when, by whom, from what to what, why)."""
+    found: dict[int, str] = {}
+    for entry in entries:  # newest first: the first restatement seen is the latest
+        for change in entry.changes:
+            month = parse_month(change.month or "")
+            if change.kind != "restated" or month is None or month in found:
+                continue
+            when = (entry.date or "uncommitted")[:10]
+            who = entry.author or "you"
+            found[month] = (
+                f"Restated {when} by {who}: {number_text(change.old)} -> "
+                f"{number_text(change.new)} ({entry.subject})"
+            )
+    return found
+
+
+def changes_page(scorecard: Scorecard, history: History, links: Links, repo_url: str | None) -> str:
+    """``/changes/``: the latest changes across all KPIs, newest first."""
+    flat = [
+        (entry, kpi_id)
+        for kpi_id, entries in history.entries.items()
+        if kpi_id in scorecard.kpis
+        for entry in entries
+    ]
+    flat.sort(key=lambda item: (item[0].commit is None, item[0].date or "", item[1]), reverse=True)
+    rows = []
+    for entry, kpi_id in flat[:MAX_CHANGES_PAGE_ENTRIES]:
+        date, who = _who_when(entry, repo_url)
+        kpi = scorecard.kpis[kpi_id]
+        rows.append(
+            [
+                escape(date),
+                link(links.kpi(kpi_id), kpi.name),
+                who,
+                _subject(entry, repo_url),
+                _changes_list(entry.changes, MAX_CHANGES_LISTED),
+            ]
+        )
+    body = (
+        table(("Date", "KPI", "Who", "Commit", "Changes"), rows, "kpi-history")
+        if rows
+        else "<p>No recorded changes.</p>"
+    )
+    intro = (
+        "<p>The latest changes to the scorecard's data, newest first, read from git: "
+        "values added or restated, targets and definitions changed.</p>"
+    )
+    return "\n".join(
+        [
+            front_matter_title("Changes") + "# Changes",
+            "",
+            incomplete_notice(history.incomplete) + intro,
+            "",
+            body,
+            "",
+        ]
+    )
+
+
+def history_json(history: History, kpi_ids: Mapping[str, object]) -> str:
+    """``{"<id>": [{"commit", "date", "author", "subject", "changes": [...]}]}``, newest first."""
+    document = {
+        kpi_id: [
+            {
+                "commit": entry.commit,
+                "date": entry.date,
+                "author": entry.author,
+                "subject": entry.subject,
+                "changes": [asdict(change) for change in entry.changes],
+            }
+            for entry in history.of(kpi_id)
+        ]
+        for kpi_id in kpi_ids
+    }
+    return json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False) + "\n"

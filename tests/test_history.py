@@ -1,0 +1,200 @@
+"""Contract section 5: git history as data-level changes, in fixture repositories."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+from kpi_scorecard.history import Change, History, diff_documents, pull_request, read_history
+from kpi_scorecard.render.history import describe
+from kpi_scorecard.validate import load_scorecard
+
+from .conftest import GitRepo
+
+ORDERS = "kpis/sales/orders.yaml"
+
+
+def history_of(root: Path) -> History:
+    scorecard, _ = load_scorecard(root)
+    return read_history(root, {kpi.path: kpi.id for kpi in scorecard.kpis.values()})
+
+
+def summary(history: History, kpi_id: str) -> list[tuple[str | None, str | None, str, list[str]]]:
+    return [
+        (e.author, (e.date or "")[:10] or None, e.subject, [describe(c) for c in e.changes])
+        for e in history.of(kpi_id)
+    ]
+
+
+def test_restatement_target_change_rename_merge_and_uncommitted_edit(kpi_repo: GitRepo) -> None:
+    kpi_repo.edit(ORDERS, "  2026-04: null\n", "  2026-04: 121\n")
+    kpi_repo.commit("Add April orders", author="Bob Brown")
+    kpi_repo.edit(ORDERS, "2026-02: 104", "2026-02: 106")
+    kpi_repo.commit("Restate February after the refund audit (#12)", author="Cy Clay")
+    kpi_repo.edit(
+        ORDERS, "target: {2026-01: 100, 2026-03: 120}", "target: {2026-01: 100, 2026-03: 125}"
+    )
+    kpi_repo.commit("Raise the spring target")
+    kpi_repo.git("mv", ORDERS, "kpis/orders.yaml")
+    kpi_repo.commit("Move orders to the top folder")
+    kpi_repo.git("checkout", "-q", "-b", "may")
+    kpi_repo.edit("kpis/orders.yaml", "  2026-04: 121\n", "  2026-04: 121\n  2026-05: 130\n")
+    kpi_repo.commit("Add May orders", author="Cy Clay")
+    kpi_repo.git("checkout", "-q", "main")
+    kpi_repo.merge("may", "Merge pull request #15 from cy/may")
+    kpi_repo.edit("kpis/orders.yaml", "2026-05: 130", "2026-05: 131")
+
+    history = history_of(kpi_repo.path)
+
+    assert history.incomplete is None
+    entries = summary(history, "orders")
+    assert entries[:6] == [
+        (None, None, "Uncommitted changes", ["2026-05 restated 130 -> 131"]),
+        ("Bob Brown", "2026-03-07", "Merge pull request #15 from cy/may", ["2026-05 added 130"]),
+        (
+            "Ann Archer",
+            "2026-03-05",
+            "Move orders to the top folder",
+            ["file moved from kpis/sales/orders.yaml"],
+        ),
+        (
+            "Ann Archer",
+            "2026-03-04",
+            "Raise the spring target",
+            ['target {"2026-01": 100.0, "2026-03": 120.0} -> {"2026-01": 100.0, "2026-03": 125.0}'],
+        ),
+        (
+            "Cy Clay",
+            "2026-03-03",
+            "Restate February after the refund audit (#12)",
+            ["2026-02 restated 104 -> 106"],
+        ),
+        ("Bob Brown", "2026-03-02", "Add April orders", ["2026-04 added 121"]),
+    ]
+    first = history.of("orders")[-1]
+    assert first.subject == "Start the scorecard"
+    assert "2026-01 added 90" in [describe(c) for c in first.changes]
+    assert [e.pull_request for e in history.of("orders")[1:5]] == [15, None, None, 12]
+    assert history.of("orders")[0].commit is None
+
+
+def test_a_shallow_clone_never_credits_its_oldest_commit(kpi_repo: GitRepo, tmp_path: Path) -> None:
+    kpi_repo.edit(ORDERS, "  2026-04: null\n", "  2026-04: 121\n")
+    kpi_repo.commit("Add April orders", author="Bob Brown")
+    kpi_repo.edit(ORDERS, "2026-02: 104", "2026-02: 106")
+    kpi_repo.commit("Restate February", author="Cy Clay")
+    clone = tmp_path / "shallow"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "2", f"file://{kpi_repo.path}", str(clone)], check=True
+    )
+
+    history = history_of(clone)
+
+    assert history.incomplete is not None and "fetch-depth: 0" in history.incomplete
+    assert summary(history, "orders") == [
+        ("Cy Clay", "2026-03-03", "Restate February", ["2026-02 restated 104 -> 106"])
+    ]
+    assert history.of("spend") == ()
+
+
+def test_outside_git_the_history_is_empty_and_says_why(kpi_repo: GitRepo, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(kpi_repo.path, copy, ignore=shutil.ignore_patterns(".git"))
+    history = history_of(copy)
+    assert history.entries == {}
+    assert history.incomplete == "the scorecard is not in a git repository, so it has no history"
+
+
+def test_without_git_installed_the_history_is_empty_and_says_why(
+    kpi_repo: GitRepo, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setenv("GIT_PYTHON_GIT_EXECUTABLE", "/nonexistent/git")
+    import git
+
+    monkeypatch.setattr(git.Git, "GIT_PYTHON_GIT_EXECUTABLE", "/nonexistent/git")
+    history = history_of(kpi_repo.path)
+    assert history.entries == {}
+    assert history.incomplete is not None and "git" in history.incomplete
+
+
+def test_values_changes_are_classified() -> None:
+    old = {"values": {"2026-01": 1, "2026-02": 2, "2026-03": 3, "2026-04": None}, "target": 5}
+    new = {
+        "values": {"2026-01": 1, "2026-02": 4, "2026-04": 7},
+        "target": 6,
+        "notes": {"2026-02": "x"},
+    }
+    assert diff_documents(old, new) == (
+        Change("values", "2026-02", 2.0, 4.0, "restated"),
+        Change("values", "2026-03", 3.0, None, "removed"),
+        Change("values", "2026-04", None, 7.0, "added"),
+        Change("notes", "2026-02", None, "x", "definition"),
+        Change("target", None, 5, 6, "definition"),
+    )
+
+
+def test_pull_request_numbers_come_from_the_subject() -> None:
+    assert pull_request("Merge pull request #12 from ann/feb") == 12
+    assert pull_request("Restate February (#34)") == 34
+    assert pull_request("Fix #12 typo") is None
+
+
+def build(root: Path) -> str:
+    from click.testing import CliRunner
+
+    from kpi_scorecard.cli import main
+
+    result = CliRunner().invoke(main, ["build", str(root)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_the_site_shows_history_restatements_and_changes(kpi_repo: GitRepo) -> None:
+    kpi_repo.edit(ORDERS, "2026-02: 104", "2026-02: 106")
+    kpi_repo.commit("Restate February (#12)", author="Cy Clay")
+    config = kpi_repo.path / "mkdocs.yml"
+    config.write_text(config.read_text() + "repo_url: https://github.com/acme/scorecard\n")
+    build(kpi_repo.path)
+    site = kpi_repo.path / "site"
+    sha = kpi_repo.git("rev-parse", "HEAD")
+
+    document = json.loads((site / "data" / "history.json").read_text())
+    assert document["orders"][0] == {
+        "commit": sha,
+        "date": "2026-03-02T12:00:00+00:00",
+        "author": "Cy Clay",
+        "subject": "Restate February (#12)",
+        "changes": [
+            {"field": "values", "month": "2026-02", "old": 104.0, "new": 106.0, "kind": "restated"}
+        ],
+    }
+    assert list(document) == ["cost_per_order", "orders", "spend"]
+
+    page = (site / "kpis" / "orders" / "index.html").read_text()
+    assert "2026-02 restated 104 -&gt; 106" in page
+    assert f'href="https://github.com/acme/scorecard/commit/{sha}"' in page
+    assert 'href="https://github.com/acme/scorecard/pull/12"' in page
+    assert 'class="kpi-restated" title="Restated 2026-03-02 by Cy Clay: 104 -&gt; 106' in page
+    assert "&quot;name&quot;:&quot;Restated&quot;" in page  # the chart's marker trace
+
+    changes = (site / "changes" / "index.html").read_text()
+    assert changes.index("Restate February") < changes.index("Start the scorecard")
+
+
+def test_a_shallow_build_succeeds_and_says_the_history_is_incomplete(
+    kpi_repo: GitRepo, tmp_path: Path
+) -> None:
+    kpi_repo.edit(ORDERS, "2026-02: 104", "2026-02: 106")
+    kpi_repo.commit("Restate February")
+    clone = tmp_path / "shallow"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", f"file://{kpi_repo.path}", str(clone)], check=True
+    )
+    output = build(clone)
+    assert "WARNING -  history: this is a shallow clone" in output
+    page = (clone / "site" / "kpis" / "orders" / "index.html").read_text()
+    assert "History incomplete:" in page and "fetch-depth: 0" in page
+    assert "Restate February" not in page
