@@ -93,6 +93,45 @@ def validate(directory: Path) -> None:
 
 
 @main.command()
+@click.argument("base", required=False)
+@click.argument("head", required=False)
+@click.option(
+    "--repo",
+    "directory",
+    default=".",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The scorecard repository (default: the current folder).",
+)
+def diff(base: str | None, head: str | None, directory: Path) -> None:
+    """Markdown summary of KPI changes between two revisions, for pull request comments.
+
+    BASE defaults to the merge base with the default branch, HEAD to the working tree. Prints
+    nothing when no KPI changed.
+
+    \b
+    Example:
+        kpi diff                      # this branch against main, uncommitted edits included
+        kpi diff origin/main HEAD >> "$GITHUB_STEP_SUMMARY"
+    """
+    from kpi_scorecard.diff import diff_markdown, snapshot_at, snapshot_of_tree
+    from kpi_scorecard.history import RevisionError, default_base, resolve
+
+    root = require_scorecard(directory)
+    try:
+        base_commit = resolve(root, base) if base else default_base(root)
+        head_commit = resolve(root, head) if head else None
+    except RevisionError as error:
+        raise click.UsageError(str(error)) from None
+    old = snapshot_at(root, base_commit, f"`{base or base_commit[:7]}`")
+    new = (
+        snapshot_at(root, head_commit, f"`{head}`")
+        if head_commit
+        else snapshot_of_tree(root, "the working tree")
+    )
+    click.echo(diff_markdown(old, new), nl=False)
+
+
+@main.command()
 @repository_argument
 @click.option("--strict", is_flag=True, help="Fail on warnings too (as mkdocs build --strict).")
 def build(directory: Path, strict: bool) -> None:

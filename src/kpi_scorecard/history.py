@@ -11,6 +11,7 @@ only for uncommitted edits.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import subprocess
@@ -232,17 +233,8 @@ def _is_kpi_path(path: str) -> bool:
 
 def _read_blobs(repo: git.Repo, shas: Iterable[str]) -> dict[str, dict[str, Any] | None]:
     """Each blob parsed once, through one ``git cat-file --batch`` process."""
-    wanted = sorted(set(shas) - set(_cache.blobs))
-    if wanted:
-        process = subprocess.run(
-            ["git", "cat-file", "--batch"],
-            cwd=repo.git_dir,
-            input="\n".join(wanted).encode() + b"\n",
-            capture_output=True,
-            check=True,
-        )
-        for sha, data in _batch_objects(process.stdout):
-            _cache.blobs[sha] = parse_document(data)
+    for sha, data in _raw_blobs(repo, set(shas) - set(_cache.blobs)).items():
+        _cache.blobs[sha] = parse_document(data)
     return {sha: _cache.blobs.get(sha) for sha in shas}
 
 
@@ -369,3 +361,73 @@ def _number(value: Any) -> float | None:
 def _plain(value: Any) -> Any:
     """JSON-safe form of a YAML value (dates and odd keys become text)."""
     return json.loads(json.dumps(value, default=str, sort_keys=True))
+
+
+# -- whole trees at a revision (for kpi diff) -------------------------------------------------
+
+
+class RevisionError(Exception):
+    """A revision that does not name a commit, or no repository to look in."""
+
+
+def _open(root: Path) -> git.Repo:
+    try:
+        return git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise RevisionError(f"{root} is not in a git repository") from None
+    except git.GitCommandNotFound:  # pragma: no cover - depends on the machine
+        raise RevisionError("git is not installed") from None
+
+
+def resolve(root: Path, revision: str) -> str:
+    """The commit a revision names; RevisionError when it names none."""
+    repo = _open(root)
+    try:
+        return str(repo.git.rev_parse("--verify", "--quiet", f"{revision}^{{commit}}"))
+    except git.GitCommandError:
+        raise RevisionError(f"unknown revision '{revision}'") from None
+
+
+def default_base(root: Path) -> str:
+    """The merge base of HEAD with the default branch (origin's HEAD, else main or master)."""
+    repo = _open(root)
+    candidates = []
+    with contextlib.suppress(git.GitCommandError):
+        candidates.append(repo.git.symbolic_ref("--quiet", "refs/remotes/origin/HEAD"))
+    candidates += ["origin/main", "origin/master", "main", "master"]
+    for branch in candidates:
+        try:
+            return str(repo.git.merge_base("HEAD", branch))
+        except git.GitCommandError:
+            continue
+    raise RevisionError("no default branch found (origin/HEAD, main or master): name a BASE")
+
+
+def files_at(root: Path, commit: str) -> dict[str, bytes]:
+    """The KPI folder's files at a commit: path relative to ``root`` -> content."""
+    repo = _open(root)
+    top = Path(repo.working_tree_dir or root).resolve()
+    prefix = root.resolve().relative_to(top).as_posix()
+    prefix = "" if prefix == "." else prefix + "/"
+    listing = repo.git.ls_tree("-r", "-z", commit, "--", f"{prefix}kpis")
+    blobs = {}
+    for line in listing.split("\x00"):
+        if "\t" in line:
+            meta, path = line.split("\t", 1)
+            blobs[path[len(prefix) :]] = meta.split()[2]
+    contents = _raw_blobs(repo, blobs.values())
+    return {path: contents[sha] for path, sha in blobs.items() if sha in contents}
+
+
+def _raw_blobs(repo: git.Repo, shas: Iterable[str]) -> dict[str, bytes]:
+    wanted = sorted(set(shas))
+    if not wanted:
+        return {}
+    process = subprocess.run(
+        ["git", "cat-file", "--batch"],
+        cwd=repo.git_dir,
+        input="\n".join(wanted).encode() + b"\n",
+        capture_output=True,
+        check=True,
+    )
+    return dict(_batch_objects(process.stdout))
