@@ -37,8 +37,9 @@ test: $(STAMP)  ## the whole suite: lint, types, unit, build and browser tests
 browser-deps:  ## Debian's chromium for the browser tests (installed when missing)
 	@command -v chromium >/dev/null 2>&1 || bash .ci/install-chromium
 
-bench: $(STAMP)  ## benchmarks (see bench/README.md)
+bench: $(STAMP)  ## benchmarks: build stages at 100 and 1,000 KPIs, history step vs per-file
 	$(BIN)/python bench/run
+	$(BIN)/python bench/history.py
 
 clean:  ## remove the venv and the built site
 	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache
