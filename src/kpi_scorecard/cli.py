@@ -29,9 +29,13 @@ repository_argument = click.argument(
 
 
 def print_problems(problems: list[Problem]) -> None:
-    """Every problem on its own line, then a one-line summary on stderr."""
+    """Every problem on its own line, then a one-line summary on stderr. Problems with the
+    command's own arguments have no file: they read ``error: ...``."""
     for problem in problems:
-        click.echo(str(problem))
+        text = str(problem)
+        if problem.path == COMMAND_LINE:
+            text = text.split(": ", 1)[1]
+        click.echo(text)
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
     if problems:
@@ -90,6 +94,63 @@ def validate(directory: Path) -> None:
     _, compute_warnings = compute(scorecard)
     print_problems(sorted(warnings + compute_warnings))
     click.echo(f"{_count(len(scorecard.kpis), 'KPI')} valid", err=True)
+
+
+COMMAND_LINE = "kpi set"
+
+
+@main.command(name="set")
+@click.argument("kpi_id", metavar="ID")
+@click.argument("month")
+@click.argument("value")
+@click.option("--note", help="Markdown: the story behind the number.")
+@click.option(
+    "--repo",
+    "directory",
+    default=".",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The scorecard repository (default: the current folder).",
+)
+def set_value(kpi_id: str, month: str, value: str, note: str | None, directory: Path) -> None:
+    """Record a KPI's value for a month (null: not reported), keeping the file's comments,
+    key order and formatting; only the touched lines change.
+
+    \b
+    Example:
+        kpi set cpc 2026-11 1.18 --note "Broad match paused all month."
+    """
+    from kpi_scorecard.record import Request, record
+
+    root = require_scorecard(directory)
+    changed = record(root, [Request(kpi_id, month, value, note, COMMAND_LINE)])
+    for path in changed:
+        click.echo(f"updated {path.relative_to(root).as_posix()}", err=True)
+
+
+@main.command(name="import")
+@click.argument(
+    "csv_file", metavar="FILE.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--repo",
+    "directory",
+    default=".",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The scorecard repository (default: the current folder).",
+)
+def import_csv(csv_file: Path, directory: Path) -> None:
+    """Record many values from kpi,month,value[,note] rows: all of them, or none when any row
+    is wrong (every bad row is reported as FILE.csv:line: ...).
+
+    \b
+    Example:
+        kpi import november.csv
+    """
+    from kpi_scorecard.record import record_csv
+
+    root = require_scorecard(directory)
+    changed = record_csv(root, csv_file, str(csv_file))
+    click.echo(f"{_count(len(changed), 'file')} updated", err=True)
 
 
 @main.command()

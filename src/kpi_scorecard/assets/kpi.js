@@ -48,9 +48,13 @@
   function draw(element) {
     var figure = JSON.parse(element.getAttribute("data-chart"));
     element.kpiFigure = figure;
+    // No mode bar: its buttons would be focusable controls inside an element that assistive
+    // technology announces as one image (role="img"; the monthly table is the text
+    // alternative), and its "Share chart" button uploads the data to Plotly Cloud.
     return window.Plotly.react(element, figure.data, themedLayout(figure.layout), {
       responsive: true,
-      displaylogo: false
+      displaylogo: false,
+      displayModeBar: false
     }).then(function () { element.setAttribute("data-drawn", "true"); });
   }
 
@@ -66,12 +70,26 @@
     });
   }
 
-  if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(drawAll);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", drawAll);
-  } else {
+  // mkdocs-material's search is a role="dialog" without a name; screen readers announce the
+  // dialog by its name, so it takes the name of its search box ("Search").
+  function nameSearchDialog() {
+    document.querySelectorAll(".md-search[role=dialog]:not([aria-label])").forEach(function (dialog) {
+      var input = dialog.querySelector(".md-search__input");
+      dialog.setAttribute("aria-label", (input && input.getAttribute("aria-label")) || "Search");
+    });
+  }
+
+  function onPage() {
+    nameSearchDialog();
     drawAll();
+  }
+
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(onPage);
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", onPage);
+  } else {
+    onPage();
   }
   new MutationObserver(retheme).observe(document.body, {
     attributes: true,
