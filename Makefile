@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install site serve test lint typecheck check bench clean browser-deps
+.PHONY: help install site serve test lint typecheck check bench clean browser-deps publish
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -40,6 +40,13 @@ browser-deps:  ## Debian's chromium for the browser tests (installed when missin
 bench: $(STAMP)  ## benchmarks: build stages at 100 and 1,000 KPIs, history step vs per-file
 	$(BIN)/python bench/run
 	$(BIN)/python bench/history.py
+
+SCORECARD ?= .
+publish: $(STAMP)  ## build and push the site to the gh-pages branch of REMOTE (git URL or remote)
+	@test -n "$(REMOTE)" || { echo "usage: make publish REMOTE=<git url or remote name>"; exit 2; }
+	cd "$(SCORECARD)" && NO_MKDOCS_2_WARNING=1 DISABLE_MKDOCS_2_WARNING=true \
+		"$(CURDIR)/$(BIN)/mkdocs" gh-deploy --force --remote-name "$(REMOTE)" \
+		--message "Publish the scorecard from {sha}"
 
 clean:  ## remove the venv and the built site
 	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache

@@ -31,15 +31,32 @@ repository_argument = click.argument(
 def print_problems(problems: list[Problem]) -> None:
     """Every problem on its own line, then a one-line summary on stderr. Problems with the
     command's own arguments have no file: they read ``error: ...``."""
+    github = click.get_current_context(silent=True) is not None and (
+        click.get_current_context().meta.get("format") == "github"
+    )
     for problem in problems:
-        text = str(problem)
-        if problem.path == COMMAND_LINE:
+        text = github_command(problem) if github else str(problem)
+        if problem.path in ARGUMENT_PROBLEMS:
             text = text.split(": ", 1)[1]
         click.echo(text)
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
     if problems:
         click.echo(f"{_count(errors, 'error')}, {_count(warnings, 'warning')}", err=True)
+
+
+def github_command(problem: Problem) -> str:
+    """``::error file=...,line=...::message``: GitHub shows it on that line of the diff."""
+
+    def escape(text: str, properties: bool = False) -> str:
+        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return text.replace(":", "%3A").replace(",", "%2C") if properties else text
+
+    message = problem.message + (f" ({problem.expected})" if problem.expected else "")
+    return (
+        f"::{problem.severity} file={escape(problem.path, True)},line={problem.line}::"
+        f"{escape(message)}"
+    )
 
 
 def _count(number: int, noun: str) -> str:
@@ -76,7 +93,14 @@ def main() -> None:
 
 @main.command()
 @repository_argument
-def validate(directory: Path) -> None:
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "github"]),
+    default="text",
+    help="github: workflow commands, so that GitHub annotates the lines of the pull request.",
+)
+def validate(directory: Path, output_format: str) -> None:
     """Check a scorecard repository and report every problem, one line each.
 
     Exit status: 0 valid (warnings allowed), 1 errors, 2 usage.
@@ -85,11 +109,13 @@ def validate(directory: Path) -> None:
     Example:
         kpi validate            # the repository in the current folder
         kpi validate ../acme    # another one
+        kpi validate --format github
     """
     from kpi_scorecard.compute import compute
     from kpi_scorecard.validate import load_scorecard
 
     root = require_scorecard(directory)
+    click.get_current_context().meta["format"] = output_format
     scorecard, warnings = load_scorecard(root)
     _, compute_warnings = compute(scorecard)
     print_problems(sorted(warnings + compute_warnings))
@@ -97,6 +123,84 @@ def validate(directory: Path) -> None:
 
 
 COMMAND_LINE = "kpi set"
+ARGUMENT_PROBLEMS = (COMMAND_LINE, "kpi new")
+"""Problems with a command's own arguments: printed as ``error: ...`` without a file."""
+
+
+@main.command(name="new")
+@click.argument("kpi_id", metavar="ID")
+@click.option("--name", required=True, help="The title shown on the site.")
+@click.option("--owner", required=True, help="A person id from kpis/people.yaml.")
+@click.option("--category", required=True, help="A category key; also the folder under kpis/.")
+@click.option("--better", required=True, type=click.Choice(["higher", "lower"]))
+@click.option("--unit", default="number", type=click.Choice(["number", "percent", "currency"]))
+@click.option("--description", default=None, help="What it measures (Markdown).")
+@click.option(
+    "--repo",
+    "directory",
+    default=".",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The scorecard repository (default: the current folder).",
+)
+def new(
+    kpi_id: str,
+    name: str,
+    owner: str,
+    category: str,
+    better: str,
+    unit: str,
+    description: str | None,
+    directory: Path,
+) -> None:
+    """Write a new KPI file, kpis/CATEGORY/ID.yaml, with every field explained in comments.
+
+    \b
+    Example:
+        kpi new cpl --name "Cost per lead" --owner maria --category efficiency --better lower
+    """
+    from kpi_scorecard.scaffold import NewKpi, new_kpi
+
+    root = require_scorecard(directory)
+    fields = NewKpi(kpi_id, name, owner, category, better, unit=unit)
+    if description:
+        fields = NewKpi(kpi_id, name, owner, category, better, description, unit)
+    path = new_kpi(root, fields)
+    click.echo(f"wrote {path.relative_to(root).as_posix()}", err=True)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default="KPI scorecard", help="The site's title.")
+def init(directory: Path, title: str) -> None:
+    """Make a new scorecard repository in DIRECTORY (new or empty) that builds as it is.
+
+    \b
+    Example:
+        kpi init acme-scorecard --title "Acme marketing scorecard"
+    """
+    from kpi_scorecard.scaffold import init_repository
+
+    written = init_repository(directory, title)
+    click.echo(f"{_count(len(written), 'file')} written to {directory}", err=True)
+
+
+@main.command()
+@repository_argument
+def codeowners(directory: Path) -> None:
+    """Write .github/CODEOWNERS so that each KPI file needs a review by its owner or approver
+    (their github handles in kpis/people.yaml); people without a handle are listed.
+
+    \b
+    Example:
+        kpi codeowners
+    """
+    from kpi_scorecard.scaffold import write_codeowners
+
+    root = require_scorecard(directory)
+    path, missing = write_codeowners(root)
+    for line in missing:
+        click.echo(f"warning: {line}", err=True)
+    click.echo(f"wrote {path.relative_to(root).as_posix()}", err=True)
 
 
 @main.command(name="set")

@@ -51,7 +51,7 @@ def record(root: Path, requests: list[Request], earlier: Iterable[Problem] = ())
     new_texts = {}
     for path, file_edits in edits.items():
         new_texts[root / path] = _edited(root / path, file_edits)
-    _validate_result(root, new_texts)
+    check_result(root, new_texts)
     write_all(new_texts)
     return sorted(new_texts)
 
@@ -124,13 +124,15 @@ def _edited(path: Path, edits: list[Edit]) -> str:
     return bom + (new.replace("\n", "\r\n") if crlf else new)
 
 
-def _validate_result(root: Path, new_texts: dict[Path, str]) -> None:
+def check_result(root: Path, new_texts: dict[Path, str]) -> None:
     """Validate the scorecard as it would be, in a temporary copy; raise with its problems."""
     with tempfile.TemporaryDirectory(prefix="kpi-record-") as folder:
         copy = Path(folder)
         shutil.copytree(root / "kpis", copy / "kpis")
         for path, text in new_texts.items():
-            (copy / path.relative_to(root)).write_bytes(text.encode("utf-8"))
+            target = copy / path.relative_to(root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(text.encode("utf-8"))
         load_scorecard(copy)
 
 

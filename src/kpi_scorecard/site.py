@@ -37,6 +37,7 @@ from kpi_scorecard.render.html import Links
 from kpi_scorecard.render.kpi_page import PageHistory, kpi_page
 from kpi_scorecard.render.overview import overview_page
 from kpi_scorecard.review import assign_presenters
+from kpi_scorecard.schema import schema_texts
 from kpi_scorecard.validate import load_scorecard
 
 if TYPE_CHECKING:
@@ -152,6 +153,7 @@ def render_pages(
         "data/values.csv": values_csv(scorecard, results),
         "data/history.json": history_json(history, scorecard.kpis),
     }
+    pages.update({f"schema/{name}": text for name, text in schema_texts().items()})
     kpi_links = Links(1, directory_urls)
     for kpi_id, kpi in scorecard.kpis.items():
         page_history = PageHistory(history.of(kpi_id), history.incomplete, repo_url)

@@ -1,0 +1,211 @@
+"""Files that commands write for people: a new KPI, a new repository, schemas, CODEOWNERS.
+
+Every writer checks first and writes last, so a command that fails changes no file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import string
+from dataclasses import dataclass
+from importlib import resources
+from importlib.metadata import version
+from pathlib import Path
+
+from kpi_scorecard.errors import Problems, ScorecardError
+from kpi_scorecard.fields import did_you_mean
+from kpi_scorecard.model import KPI_ID_PATTERN, Scorecard
+from kpi_scorecard.record import check_result
+from kpi_scorecard.schema import KPI_HELP, schema_comment, schema_texts
+from kpi_scorecard.validate import load_scorecard
+
+SCHEMA_DIR = "schema"
+COMMAND = "kpi new"
+
+
+@dataclass(frozen=True)
+class NewKpi:
+    kpi_id: str
+    name: str
+    owner: str
+    category: str
+    better: str
+    description: str = "What this KPI measures, and how it is counted."
+    unit: str = "number"
+
+
+def relative_schema(from_file: str) -> str:
+    """The path from a file (relative to the root) to the root's schema/kpi.schema.json."""
+    depth = from_file.count("/")
+    return "../" * depth + f"{SCHEMA_DIR}/kpi.schema.json"
+
+
+def kpi_file_text(new: NewKpi, path: str) -> str:
+    """A KPI file with a comment for each field, ready for its first value."""
+    help_lines = [f"#   {key:<12} {text}" for key, text in KPI_HELP.items()]
+    lines = [
+        schema_comment(relative_schema(path)),
+        f"# The KPI '{new.kpi_id}' (the file name is its id). Its fields:",
+        *help_lines,
+        f"name: {_quoted(new.name)}",
+        f"description: {_quoted(new.description)}",
+        f"category: {new.category}",
+        f"owner: {new.owner}",
+        f"better: {new.better}",
+        f"unit: {new.unit}",
+        "aggregate: mean",
+        "# target: 100",
+        "values:",
+        "notes:",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _quoted(text: str) -> str:
+    return json.dumps(" ".join(text.split()), ensure_ascii=False)
+
+
+def new_kpi(root: Path, new: NewKpi) -> Path:
+    """Write ``kpis/<category>/<id>.yaml`` (and the schemas when missing) after checking that the
+    scorecard with it validates; raises ValidationFailed or ScorecardError, writing nothing."""
+    scorecard, _ = load_scorecard(root)
+    problems = Problems()
+    _check_new(scorecard, new, problems)
+    problems.raise_if_errors()
+    relative = f"kpis/{new.category}/{new.kpi_id}.yaml"
+    path = root / relative
+    if path.exists():
+        raise ScorecardError(f"{relative} exists already")
+    text = kpi_file_text(new, relative)
+    check_result(root, {path: text})
+    write_new_files({path: text, **missing_schemas(root)})
+    return path
+
+
+def _check_new(scorecard: Scorecard, new: NewKpi, problems: Problems) -> None:
+    def error(message: str, expected: str | None = None) -> None:
+        problems.error(COMMAND, 1, message, expected)
+
+    if not KPI_ID_PATTERN.match(new.kpi_id):
+        error(
+            f"'{new.kpi_id}' is not a valid KPI id",
+            "lowercase letters, digits and _, starting with a letter",
+        )
+    elif new.kpi_id in scorecard.kpis:
+        error(f"the KPI '{new.kpi_id}' exists already ({scorecard.kpis[new.kpi_id].path})")
+    if new.owner not in scorecard.people:
+        hint = did_you_mean(
+            new.owner, scorecard.people, "expected a person id from kpis/people.yaml"
+        )
+        error(f"owner: unknown person '{new.owner}'", hint)
+    categories = scorecard.settings.categories
+    if categories is not None and new.category not in categories:
+        hint = did_you_mean(new.category, categories, "expected one of: " + ", ".join(categories))
+        error(f"category: unknown category '{new.category}'", hint)
+    elif not KPI_ID_PATTERN.match(new.category):
+        error(
+            f"category: '{new.category}' cannot be a folder name", "lowercase letters, digits and _"
+        )
+
+
+def missing_schemas(root: Path) -> dict[Path, str]:
+    """The schema files that ``root/schema/`` lacks or has out of date."""
+    wanted = {root / SCHEMA_DIR / name: text for name, text in schema_texts().items()}
+    return {p: t for p, t in wanted.items() if not p.is_file() or p.read_text() != t}
+
+
+def write_new_files(files: dict[Path, str]) -> None:
+    """Write each file through a temporary file and a rename; on failure remove what was
+    written (these are new files, or generated ones)."""
+    written: list[Path] = []
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(f".{path.name}.kpi-new")
+            temporary.write_bytes(text.encode("utf-8"))
+            os.replace(temporary, path)
+            written.append(path)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+
+
+# -- kpi init ---------------------------------------------------------------------------------
+
+
+def template_files() -> dict[str, str]:
+    """Relative path -> text of the repository template (package data). ``dot-x`` names
+    become ``.x``; ``.tmpl`` files get ``$title`` and ``$version`` filled in later."""
+    base = resources.files("kpi_scorecard").joinpath("templates", "init")
+    files: dict[str, str] = {}
+
+    def walk(folder: resources.abc.Traversable, prefix: str) -> None:
+        for entry in folder.iterdir():
+            name = entry.name
+            if entry.is_dir():
+                walk(entry, f"{prefix}{name}/")
+            elif entry.name != "__init__.py":
+                files[f"{prefix}{name}".replace("dot-", ".", 1)] = entry.read_text("utf-8")
+
+    walk(base, "")
+    return dict(sorted(files.items()))
+
+
+def init_repository(target: Path, title: str) -> list[Path]:
+    """A new scorecard repository in ``target`` (missing or empty) that builds as it is."""
+    if target.exists() and any(target.iterdir()):
+        raise ScorecardError(f"{target} is not empty: kpi init only writes into a new folder")
+    values = {"title": title, "title_yaml": _quoted(title), "version": version("kpi-scorecard")}
+    files = {}
+    for relative, text in template_files().items():
+        if relative.endswith(".tmpl"):
+            relative, text = (
+                relative.removesuffix(".tmpl"),
+                string.Template(text).substitute(values),
+            )
+        files[target / relative] = text
+    files.update({target / SCHEMA_DIR / name: text for name, text in schema_texts().items()})
+    write_new_files(files)
+    return sorted(files)
+
+
+# -- kpi codeowners ---------------------------------------------------------------------------
+
+
+def codeowners_text(scorecard: Scorecard) -> tuple[str, list[str]]:
+    """CODEOWNERS: each KPI file needs a review by its owner or its DACI approver. Returns the
+    text and a line for each person without a ``github`` handle."""
+    lines = [
+        "# Written by `kpi codeowners` from kpis/people.yaml: each KPI file needs a review by its",
+        "# owner or its approver. Run the command again after changing owners.",
+    ]
+    missing: dict[str, list[str]] = {}
+    for kpi in sorted(scorecard.kpis.values(), key=lambda k: k.path):
+        reviewers = [kpi.owner] + ([kpi.daci.approver] if kpi.daci.approver else [])
+        handles = []
+        for person_id in dict.fromkeys(reviewers):
+            person = scorecard.people.get(person_id)
+            if person is not None and person.github:
+                handles.append("@" + person.github.lstrip("@"))
+            else:
+                missing.setdefault(person_id, []).append(kpi.path)
+        if handles:
+            lines.append(f"/{kpi.path} {' '.join(handles)}")
+        else:
+            lines.append(f"# /{kpi.path}: nobody with a github handle")
+    notes = [
+        f"{person_id} has no github handle in kpis/people.yaml ({len(paths)} KPI file"
+        f"{'' if len(paths) == 1 else 's'}: {', '.join(paths)})"
+        for person_id, paths in sorted(missing.items())
+    ]
+    return "\n".join(lines) + "\n", notes
+
+
+def write_codeowners(root: Path) -> tuple[Path, list[str]]:
+    scorecard, _ = load_scorecard(root)
+    text, missing = codeowners_text(scorecard)
+    path = root / ".github" / "CODEOWNERS"
+    write_new_files({path: text})
+    return path, missing
