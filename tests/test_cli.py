@@ -32,7 +32,7 @@ def test_validate_summarises_on_stderr(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo")
     result = CliRunner().invoke(main, ["validate", str(repo)])
     assert result.exit_code == 0
-    assert result.stderr == "0 errors, 1 warning\n3 KPIs valid\n"
+    assert result.stderr == "0 errors, 2 warnings\n3 KPIs valid\n"
 
 
 def test_validate_runs_in_the_current_folder(

@@ -16,9 +16,10 @@ from kpi_scorecard.model import Kpi
 from kpi_scorecard.render.chart import chart, chart_json
 from kpi_scorecard.render.html import Links
 from kpi_scorecard.render.numbers import change_text, value_text
+from kpi_scorecard.render.pages import render_pages
 from kpi_scorecard.render.sparkline import sparkline
 from kpi_scorecard.render.text import front_matter_title, inline, rich
-from kpi_scorecard.site import prepare, render_pages
+from kpi_scorecard.site import prepare
 
 from .conftest import FIXTURES
 
@@ -46,15 +47,19 @@ def state():  # type: ignore[no-untyped-def]
         ("kpis/cost_per_order.md", "kpi_cost_per_order.md"),
         ("data/values.csv", "values.csv"),
         ("data/scorecard.json", "scorecard.json"),
+        ("reviews/2026-03.md", "review_2026-03.md"),
+        ("people/ann.md", "person_ann.md"),
+        ("tree.md", "tree.md"),
+        ("health.md", "health.md"),
     ],
 )
 def test_generated_pages_match_their_golden_files(state, page: str, golden: str) -> None:  # type: ignore[no-untyped-def]
-    check_golden(golden, render_pages(state)[page])
+    check_golden(golden, render_pages(state.data)[page])
 
 
 def test_chart_json_matches_its_golden_file(state) -> None:  # type: ignore[no-untyped-def]
-    kpi = state.scorecard.kpis["orders"]
-    figure = chart(kpi, state.results.series["orders"], "EUR")
+    kpi = state.data.scorecard.kpis["orders"]
+    figure = chart(kpi, state.data.results.series["orders"], "EUR")
     check_golden("chart_orders.json", json.dumps(figure, indent=1, ensure_ascii=False) + "\n")
 
 

@@ -25,11 +25,13 @@ def validate(repo: Path) -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
-def test_the_valid_fixture_validates_with_its_formula_warning(tmp_path: Path) -> None:
+def test_the_valid_fixture_validates_with_its_formula_and_quality_warnings(tmp_path: Path) -> None:
     code, out = validate(make_repo(tmp_path / "repo"))
     assert code == 0
     assert out == (
         "kpis/cost_per_order.yaml:10: warning: formula: no value for 2026-04 (orders not reported)\n"
+        "kpis/sales/orders.yaml:8: warning: overdue: no value for 2026-04 (owner: Ann Archer) "
+        "(add values: 2026-04: ...)\n"
     )
 
 

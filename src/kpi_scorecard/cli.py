@@ -101,7 +101,8 @@ def main() -> None:
     help="github: workflow commands, so that GitHub annotates the lines of the pull request.",
 )
 def validate(directory: Path, output_format: str) -> None:
-    """Check a scorecard repository and report every problem, one line each.
+    """Check a scorecard repository and report every problem, one line each: errors, and
+    warnings about KPI quality (no target, off target without a note, overdue values).
 
     Exit status: 0 valid (warnings allowed), 1 errors, 2 usage.
 
@@ -111,15 +112,13 @@ def validate(directory: Path, output_format: str) -> None:
         kpi validate ../acme    # another one
         kpi validate --format github
     """
-    from kpi_scorecard.compute import compute
-    from kpi_scorecard.validate import load_scorecard
+    from kpi_scorecard.repository import load_repository
 
     root = require_scorecard(directory)
     click.get_current_context().meta["format"] = output_format
-    scorecard, warnings = load_scorecard(root)
-    _, compute_warnings = compute(scorecard)
-    print_problems(sorted(warnings + compute_warnings))
-    click.echo(f"{_count(len(scorecard.kpis), 'KPI')} valid", err=True)
+    repository = load_repository(root)
+    print_problems(sorted(repository.warnings + repository.quality))
+    click.echo(f"{_count(len(repository.scorecard.kpis), 'KPI')} valid", err=True)
 
 
 COMMAND_LINE = "kpi set"

@@ -94,17 +94,23 @@ def load_file(root: Path, path: Path, problems: Problems) -> Document:
     text = _decode(path.read_bytes(), relative, problems)
     if text is None:
         return Document(relative, None)
+    return Document(relative, parse_text(text, relative, problems))
+
+
+def parse_text(text: str, relative: str, problems: Problems) -> YNode | None:
+    """Parse YAML text that belongs to ``relative`` (for messages); None when it is empty or
+    does not parse."""
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         problems.error(relative, _error_line(error), f"YAML syntax: {_describe(error)}")
-        return Document(relative, None)
+        return None
     except yaml.YAMLError as error:  # pragma: no cover - every parser error carries a mark
         problems.error(relative, 1, f"YAML syntax: {error}")
-        return Document(relative, None)
+        return None
     if node is None:
-        return Document(relative, None)
-    return Document(relative, _Converter(relative, problems).convert(node, 0))
+        return None
+    return _Converter(relative, problems).convert(node, 0)
 
 
 def parse_bytes(data: bytes, label: str = "<blob>") -> YNode | None:

@@ -15,11 +15,12 @@ build:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,22 +28,17 @@ from typing import TYPE_CHECKING, Any
 import click
 from mkdocs.exceptions import PluginError
 
-from kpi_scorecard.compute import compute
+from kpi_scorecard.audience import AUDIENCE_VARIABLE, for_audience
 from kpi_scorecard.errors import Problem, ValidationFailed
 from kpi_scorecard.history import History, read_history
-from kpi_scorecard.model import Results, Scorecard
-from kpi_scorecard.render.exports import scorecard_json, values_csv
-from kpi_scorecard.render.history import changes_page, history_json
-from kpi_scorecard.render.html import Links
-from kpi_scorecard.render.kpi_page import PageHistory, kpi_page
-from kpi_scorecard.render.overview import overview_page
-from kpi_scorecard.review import assign_presenters
-from kpi_scorecard.schema import schema_texts
-from kpi_scorecard.validate import load_scorecard
+from kpi_scorecard.render.pages import SiteData, render_pages, retrospective_results
+from kpi_scorecard.repository import load_repository
+from kpi_scorecard.retro import FOLDER
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.structure.nav import Navigation
+    from mkdocs.structure.pages import Page
 
 log = logging.getLogger("mkdocs.plugins.kpi_scorecard")
 
@@ -55,12 +51,12 @@ GENERATED_DIRS = ("kpis/",)
 
 @dataclass(frozen=True)
 class BuildState:
-    """What on_pre_build computed, for the gen-files script of the same build."""
+    """What on_pre_build prepared, for the gen-files script and page hooks of the same build."""
 
     root: Path
-    scorecard: Scorecard
-    results: Results
-    history: History = field(default_factory=lambda: History({}))
+    data: SiteData
+    user_retrospectives_index: bool = False
+    """site_src/retrospectives/index.md exists: the team's own index is kept."""
 
 
 _current: BuildState | None = None
@@ -70,14 +66,34 @@ def repository_root(config: MkDocsConfig) -> Path:
     return Path(config.config_file_path).resolve().parent
 
 
-def prepare(root: Path, with_history: bool = True) -> tuple[BuildState, list[Problem]]:
-    """Load, validate, compute and read the history; raises ValidationFailed on errors."""
-    scorecard, warnings = load_scorecard(root)
-    results, compute_warnings = compute(scorecard)
+def audience_of(config: MkDocsConfig) -> str | None:
+    """KPI_AUDIENCE from the environment, else ``extra.kpi_audience`` in mkdocs.yml."""
+    extra: dict[str, Any] = dict(config.extra or {})
+    chosen = os.environ.get(AUDIENCE_VARIABLE) or extra.get("kpi_audience")
+    return str(chosen) if chosen else None
+
+
+def prepare(
+    root: Path, audience: str | None = None, with_history: bool = True
+) -> tuple[BuildState, list[Problem]]:
+    """Load, validate, compute, read the history and keep one audience; raises
+    ValidationFailed on errors. Returns the state and the warnings for the build log."""
+    repository = load_repository(root)
+    scorecard = repository.scorecard
     history = History({})
     if with_history:
         history = read_history(root, {kpi.path: kpi.id for kpi in scorecard.kpis.values()})
-    return BuildState(root, scorecard, results, history), sorted(warnings + compute_warnings)
+    scorecard, results, history = for_audience(audience, scorecard, repository.results, history)
+    kept = {kpi.path for kpi in scorecard.kpis.values()}
+    data = SiteData(
+        scorecard,
+        results,
+        history,
+        tuple(repository.retrospectives),
+        tuple(p for p in repository.quality if p.path in kept),
+    )
+    user_index = (root / FOLDER / "index.md").is_file()
+    return BuildState(root, data, user_index), repository.warnings
 
 
 # -- mkdocs hooks (re-exported by hooks/scorecard.py) ------------------------------------------
@@ -86,15 +102,15 @@ def prepare(root: Path, with_history: bool = True) -> tuple[BuildState, list[Pro
 def on_pre_build(config: MkDocsConfig) -> None:
     global _current
     try:
-        state, warnings = prepare(repository_root(config))
+        state, warnings = prepare(repository_root(config), audience_of(config))
     except ValidationFailed as failed:
         raise PluginError(
             f"the scorecard has errors, the site was not changed:\n{failed.report()}"
         ) from None
     for problem in warnings:
         log.warning(str(problem))
-    if state.history.incomplete:
-        log.warning(f"history: {state.history.incomplete}")
+    if state.data.history.incomplete:
+        log.warning(f"history: {state.data.history.incomplete}")
     _current = state
 
 
@@ -112,6 +128,15 @@ def _is_generated(item: Any) -> bool:
     return bool(children) and all(_is_generated(child) for child in children)
 
 
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, **_: Any) -> str:
+    """A retrospective gets its results after the team's own words."""
+    uri = page.file.src_uri
+    if _current is None or not uri.startswith("retrospectives/") or uri.count("/") != 1:
+        return markdown
+    results = retrospective_results(_current.data, Path(uri).stem)
+    return markdown if results is None else f"{markdown.rstrip()}\n\n{results}"
+
+
 # -- the gen-files script ---------------------------------------------------------------------
 
 
@@ -120,13 +145,19 @@ def generate_pages() -> None:
     import mkdocs_gen_files
     from mkdocs_gen_files.editor import FilesEditor
 
+    global _current
     editor = FilesEditor.current()
     config = editor.config
     state = _current
     if state is None or state.root != repository_root(config):
-        state, _ = prepare(repository_root(config))  # run without our hooks module
-    directory_urls = bool(config.use_directory_urls)
-    for path, text in render_pages(state, directory_urls, config.repo_url).items():
+        state, _ = prepare(repository_root(config), audience_of(config))  # without our hooks
+        _current = state
+    data = dataclasses.replace(
+        state.data, directory_urls=bool(config.use_directory_urls), repo_url=config.repo_url
+    )
+    _current = dataclasses.replace(state, data=data)
+    pages = render_pages(data, with_retrospectives_index=not state.user_retrospectives_index)
+    for path, text in pages.items():
         with mkdocs_gen_files.open(path, "w", encoding="utf-8") as handle:
             handle.write(text)
     for name in ASSETS:
@@ -138,27 +169,6 @@ def generate_pages() -> None:
         handle.write(
             resources.files("plotly").joinpath("package_data", "plotly.min.js").read_bytes()
         )
-
-
-def render_pages(
-    state: BuildState, directory_urls: bool = True, repo_url: str | None = None
-) -> dict[str, str]:
-    """Source path -> content of every generated page and export."""
-    scorecard, results, history = state.scorecard, state.results, state.history
-    presenters = assign_presenters(scorecard, results.as_of)
-    pages = {
-        "index.md": overview_page(scorecard, results, Links(0, directory_urls)),
-        "changes.md": changes_page(scorecard, history, Links(0, directory_urls), repo_url),
-        "data/scorecard.json": scorecard_json(scorecard, results, presenters),
-        "data/values.csv": values_csv(scorecard, results),
-        "data/history.json": history_json(history, scorecard.kpis),
-    }
-    pages.update({f"schema/{name}": text for name, text in schema_texts().items()})
-    kpi_links = Links(1, directory_urls)
-    for kpi_id, kpi in scorecard.kpis.items():
-        page_history = PageHistory(history.of(kpi_id), history.incomplete, repo_url)
-        pages[f"kpis/{kpi_id}.md"] = kpi_page(kpi, scorecard, results, kpi_links, page_history)
-    return pages
 
 
 # -- the kpi command ---------------------------------------------------------------------------
@@ -196,7 +206,7 @@ def build_site(root: Path, strict: bool = False) -> Path:
 
     quiet_upstream_banners()
     _show_mkdocs_log()
-    load_scorecard(root)  # report data errors as a clean list before mkdocs starts
+    load_repository(root)  # report data errors as a clean list before mkdocs starts
     config = load_config(str(root / "mkdocs.yml"), strict=strict)
     site_dir = Path(config.site_dir)
     staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=site_dir.parent))

@@ -45,8 +45,26 @@
     return result;
   }
 
+  function scheme() {
+    return document.body.getAttribute("data-md-color-scheme") || "default";
+  }
+
+  // data-scheme names the palette a chart was last drawn in (the tests wait for it); a palette
+  // toggled while plotly was drawing is caught up with at the end.
+  function themed(element, drawnIn) {
+    if (drawnIn !== scheme()) return paint(element);
+    element.setAttribute("data-scheme", drawnIn);
+  }
+
+  function paint(element) {
+    var drawnIn = scheme();
+    return window.Plotly.relayout(element, themedLayout(element.kpiFigure.layout))
+      .then(function () { return themed(element, drawnIn); });
+  }
+
   function draw(element) {
     var figure = JSON.parse(element.getAttribute("data-chart"));
+    var drawnIn = scheme();
     element.kpiFigure = figure;
     // No mode bar: its buttons would be focusable controls inside an element that assistive
     // technology announces as one image (role="img"; the monthly table is the text
@@ -55,7 +73,10 @@
       responsive: true,
       displaylogo: false,
       displayModeBar: false
-    }).then(function () { element.setAttribute("data-drawn", "true"); });
+    }).then(function () {
+      element.setAttribute("data-drawn", "true");
+      return themed(element, drawnIn);
+    });
   }
 
   function drawAll() {
@@ -65,9 +86,7 @@
   }
 
   function retheme() {
-    document.querySelectorAll(".kpi-chart[data-drawn]").forEach(function (element) {
-      window.Plotly.relayout(element, themedLayout(element.kpiFigure.layout));
-    });
+    document.querySelectorAll(".kpi-chart[data-drawn]").forEach(paint);
   }
 
   // mkdocs-material's search is a role="dialog" without a name; screen readers announce the

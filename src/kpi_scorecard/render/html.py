@@ -21,11 +21,17 @@ class Links:
     depth: int
     """Folders between the site root and the page's source file (0 for index.md)."""
     directory_urls: bool = True
+    index: bool = False
+    """The page is a folder's index.md, whose URL is the folder itself."""
+
+    @property
+    def _up(self) -> int:
+        extra = self.directory_urls and self.depth and not self.index
+        return self.depth + (1 if extra else 0)
 
     def page(self, path: str) -> str:
         """``path`` is a source path without ``.md``, e.g. ``kpis/cpa``."""
-        up = self.depth + (1 if self.directory_urls and self.depth else 0)
-        prefix = "../" * up
+        prefix = "../" * self._up
         if path == "index":
             return prefix or "./"
         return f"{prefix}{path}/" if self.directory_urls else f"{prefix}{path}.html"
@@ -34,8 +40,7 @@ class Links:
         return self.page(f"kpis/{kpi_id}")
 
     def asset(self, path: str) -> str:
-        up = self.depth + (1 if self.directory_urls and self.depth else 0)
-        return "../" * up + path
+        return "../" * self._up + path
 
 
 def status_badge(status: Status) -> str:

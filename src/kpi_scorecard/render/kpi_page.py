@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kpi_scorecard.formula import parse, references
+from kpi_scorecard.formula import FormulaSyntaxError, parse, references
 from kpi_scorecard.history import Entry
 from kpi_scorecard.model import Figures, Kpi, Results, Scorecard, Series, month_str
 from kpi_scorecard.render.chart import chart, chart_json
@@ -187,7 +187,10 @@ def _related(kpi: Kpi, scorecard: Scorecard, links: Links) -> str:
 
 
 def _uses(formula_text: str, kpi_id: str) -> bool:
-    return kpi_id in references(parse(formula_text))
+    try:
+        return kpi_id in references(parse(formula_text))
+    except FormulaSyntaxError:  # masked for an audience: its inputs are not published
+        return False
 
 
 def _monthly_table(

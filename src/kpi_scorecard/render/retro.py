@@ -1,0 +1,149 @@
+"""What the build adds to a retrospective page, and the retrospectives index."""
+
+from __future__ import annotations
+
+from kpi_scorecard.model import Month, Results, Scorecard, month_str
+from kpi_scorecard.render.chart import chart, chart_json
+from kpi_scorecard.render.html import Links, link, table
+from kpi_scorecard.render.numbers import value_text
+from kpi_scorecard.render.text import escape, front_matter_title
+from kpi_scorecard.retro import KpiResult, Retrospective, overall_outcome, results_of, window_text
+
+CONTEXT_MONTHS = 3
+"""Months shown on each side of the initiative's window."""
+OUTCOME_LABELS = {
+    "hit": "✔ hit",
+    "missed": "✖ missed",
+    "pending": "… pending",
+    "no target": "○ no target",
+}
+HEADERS = (
+    "KPI",
+    "Before",
+    "At 30 days",
+    "At 60 days",
+    "At 90 days",
+    "At the end",
+    "Target",
+    "Outcome",
+)
+
+
+def results_section(
+    retro: Retrospective, scorecard: Scorecard, results: Results, links: Links
+) -> str:
+    """Markdown appended to the team's page: the results table and a chart per KPI."""
+    kpi_results = results_of(retro, scorecard, results)
+    rows = [_row(r, scorecard, links) for r in kpi_results]
+    parts = [
+        "## Results",
+        "",
+        f'<p class="kpi-retro-summary">{escape(window_text(retro))}: '
+        f"{_outcome(overall_outcome(kpi_results))}</p>",
+        "",
+        table(HEADERS, rows, "kpi-retro"),
+        "",
+    ]
+    for result in kpi_results:
+        kpi = scorecard.kpis[result.kpi_id]
+        parts += [
+            f"### {escape(kpi.name)}",
+            "",
+            _window_chart(retro, result, scorecard, results),
+            "",
+        ]
+    return "\n".join(parts)
+
+
+def _outcome(outcome: str) -> str:
+    return f'<span class="kpi-outcome kpi-outcome--{outcome.replace(" ", "_")}">{OUTCOME_LABELS[outcome]}</span>'
+
+
+def _row(result: KpiResult, scorecard: Scorecard, links: Links) -> list[str]:
+    kpi = scorecard.kpis[result.kpi_id]
+    currency = scorecard.settings.currency
+
+    def shown(value: float | None) -> str:
+        return escape(value_text(kpi, value, currency))
+
+    return [
+        link(links.kpi(kpi.id), kpi.name),
+        shown(result.before),
+        shown(result.at_30),
+        shown(result.at_60),
+        shown(result.at_90),
+        shown(result.at_end),
+        shown(result.target),
+        _outcome(result.outcome),
+    ]
+
+
+def _window_chart(
+    retro: Retrospective, result: KpiResult, scorecard: Scorecard, results: Results
+) -> str:
+    kpi = scorecard.kpis[result.kpi_id]
+    series = results.series[kpi.id]
+    first, last = retro.start - CONTEXT_MONTHS, retro.end + CONTEXT_MONTHS
+    keep = [i for i, m in enumerate(series.months) if first <= m <= last]
+    window = type(series)(
+        months=tuple(series.months[i] for i in keep),
+        values=tuple(series.values[i] for i in keep),
+        targets=tuple(series.targets[i] for i in keep),
+        statuses=tuple(series.statuses[i] for i in keep),
+        rolling_3=tuple(series.rolling_3[i] for i in keep),
+    )
+    figure = chart(kpi, window, scorecard.settings.currency)
+    figure["layout"]["shapes"] = [_shade(retro.start, retro.end)]
+    if result.target is not None and window.months:
+        figure["data"].append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": "Initiative target",
+                "x": [month_str(retro.start), month_str(retro.end)],
+                "y": [result.target, result.target],
+                "line": {"dash": "longdash", "width": 2},
+                "hoverinfo": "skip",
+            }
+        )
+    label = f"{kpi.name} from {month_str(first)} to {month_str(last)}, initiative shaded"
+    return (
+        f'<div class="kpi-chart kpi-chart--small" data-chart="{escape(chart_json(figure))}" '
+        f'role="img" aria-label="{escape(label)}"></div>'
+    )
+
+
+def _shade(start: Month, end: Month) -> dict[str, object]:
+    return {
+        "type": "rect",
+        "xref": "x",
+        "yref": "paper",
+        "x0": f"{month_str(start)}-01",
+        "x1": f"{month_str(end + 1)}-01",
+        "y0": 0,
+        "y1": 1,
+        "fillcolor": "rgba(128, 128, 128, 0.18)",
+        "line": {"width": 0},
+        "layer": "below",
+    }
+
+
+def retrospectives_index(
+    retros: list[Retrospective], scorecard: Scorecard, results: Results, links: Links
+) -> str:
+    rows = [
+        [
+            link(links.page(f"retrospectives/{r.slug}"), r.title),
+            escape(window_text(r)),
+            escape(", ".join(scorecard.kpis[k].name for k, _ in r.primary if k in scorecard.kpis)),
+            _outcome(overall_outcome(results_of(r, scorecard, results))),
+        ]
+        for r in sorted(retros, key=lambda r: (r.end, r.slug), reverse=True)
+    ]
+    body = (
+        table(("Initiative", "Window", "Primary KPIs", "Outcome"), rows, "kpi-retro")
+        if rows
+        else "<p>No retrospectives yet: write one as site_src/retrospectives/&lt;slug&gt;.md "
+        "(see How to edit a KPI).</p>"
+    )
+    return "\n".join([front_matter_title("Retrospectives") + "# Retrospectives", "", body, ""])

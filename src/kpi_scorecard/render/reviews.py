@@ -1,0 +1,117 @@
+"""``/reviews/`` and ``/reviews/<YYYY-MM>/``: the pack for each monthly review meeting.
+
+Someone who does not own a KPI presents it (contract 3.4). A pack shows each KPI at its month:
+value, target, status, change on the month, the note, a sparkline of the year before, and the
+presenter; it prints on A4 (see the print rules of kpi.css).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from kpi_scorecard.model import Kpi, Month, Results, Scorecard, Series, Status, month_str
+from kpi_scorecard.render.html import Links, link, status_badge, table
+from kpi_scorecard.render.numbers import change_text, value_text
+from kpi_scorecard.render.overview import categories_in_order
+from kpi_scorecard.render.sparkline import sparkline
+from kpi_scorecard.render.text import escape, front_matter_title, inline, rich
+
+HEADERS = (
+    "KPI",
+    "Presenter",
+    "Status",
+    "Value",
+    "Target",
+    "Change on month",
+    "Last 12 months",
+    "Note",
+)
+
+
+def at(series: Series, month: Month) -> tuple[float | None, float | None, Status]:
+    """(value, target, status) of a series at a month; outside the series: missing."""
+    if series.months and series.months[0] <= month <= series.months[-1]:
+        index = month - series.months[0]
+        return series.values[index], series.targets[index], series.statuses[index]
+    return None, None, "missing"
+
+
+def review_months(results: Results) -> list[Month]:
+    """Every month from the first reported one up to the reporting month, newest first."""
+    firsts = [s.months[0] for s in results.series.values() if s.months]
+    first = min(firsts, default=results.as_of)
+    return list(range(results.as_of, min(first, results.as_of) - 1, -1))
+
+
+def review_pack(
+    scorecard: Scorecard,
+    results: Results,
+    month: Month,
+    presenters: Mapping[str, str],
+    links: Links,
+) -> str:
+    title = f"Monthly review {month_str(month)}"
+    parts = [
+        front_matter_title(title) + f"# {title}",
+        "",
+        "<p>Each KPI is presented by someone who does not own it. Presenter: explain the number, "
+        "the story behind it, and what happens next.</p>",
+        "",
+    ]
+    for category, category_title in categories_in_order(scorecard):
+        kpis = sorted(
+            (k for k in scorecard.kpis.values() if k.category == category),
+            key=lambda k: k.name.casefold(),
+        )
+        rows = [_row(k, scorecard, results, month, presenters, links) for k in kpis]
+        parts += [f"## {inline(category_title)}", "", table(HEADERS, rows, "kpi-review"), ""]
+    return "\n".join(parts)
+
+
+def _row(
+    kpi: Kpi,
+    scorecard: Scorecard,
+    results: Results,
+    month: Month,
+    presenters: Mapping[str, str],
+    links: Links,
+) -> list[str]:
+    series = results.series[kpi.id]
+    value, target, status = at(series, month)
+    previous = at(series, month - 1)[0]
+    change = None if value is None or previous is None else value - previous
+    pct = None if change is None or not previous else change / abs(previous)
+    recent = [at(series, m)[0] for m in range(month - 11, month + 1)]
+    presenter_id = presenters.get(kpi.id)
+    person = scorecard.people.get(presenter_id or "")
+    presenter = link(links.page(f"people/{person.id}"), person.name) if person else "—"
+    note = kpi.notes.get(month)
+    currency = scorecard.settings.currency
+    return [
+        link(links.kpi(kpi.id), kpi.name),
+        presenter,
+        status_badge(status),
+        escape(value_text(kpi, value, currency)),
+        escape(value_text(kpi, target, currency)),
+        escape(change_text(kpi, change, pct)),
+        sparkline(recent, escape(f"{kpi.name}, 12 months to {month_str(month)}")),
+        rich(note) if note else "",
+    ]
+
+
+def reviews_index(months: list[Month], links: Links) -> str:
+    items = "".join(
+        f"<li>{link(links.page(f'reviews/{month_str(m)}'), f'Review {month_str(m)}')}</li>"
+        for m in months
+    )
+    intro = "<p>One pack per month, newest first: the figures, the notes and who presents what.</p>"
+    return "\n".join(
+        [
+            front_matter_title("Monthly reviews") + "# Monthly reviews",
+            "",
+            intro,
+            "",
+            f"<ul>{items}</ul>",
+            "",
+        ]
+    )

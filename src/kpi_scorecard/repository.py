@@ -1,0 +1,42 @@
+"""A whole scorecard repository read and checked: the KPI files, their figures, the
+retrospectives and the quality warnings (everything ``kpi validate`` reports)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from kpi_scorecard.compute import compute
+from kpi_scorecard.errors import Problem, Problems, ValidationFailed
+from kpi_scorecard.model import Results, Scorecard
+from kpi_scorecard.quality import quality_warnings
+from kpi_scorecard.retro import Retrospective, read_retrospectives
+from kpi_scorecard.validate import load_scorecard
+
+
+@dataclass(frozen=True)
+class Repository:
+    scorecard: Scorecard
+    results: Results
+    warnings: list[Problem]
+    """Warnings of the data (formulas that could not be computed): they go to the build log."""
+    quality: list[Problem]
+    """KPI quality warnings: ``kpi validate`` and the health page show them."""
+    retrospectives: list[Retrospective]
+
+
+def load_repository(root: Path) -> Repository:
+    """Raises ValidationFailed with every error (and warning) of the repository."""
+    scorecard, warnings = load_scorecard(root)
+    problems = Problems()
+    retrospectives = read_retrospectives(root, scorecard, problems)
+    if problems.errors:
+        raise ValidationFailed(sorted([*warnings, *problems.items]))
+    results, compute_warnings = compute(scorecard)
+    return Repository(
+        scorecard,
+        results,
+        sorted([*warnings, *problems.items, *compute_warnings]),
+        quality_warnings(scorecard, results),
+        retrospectives,
+    )

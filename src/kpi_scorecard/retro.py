@@ -1,0 +1,259 @@
+"""Retrospectives (contract section 6): front matter read and checked, results computed.
+
+``site_src/retrospectives/<slug>.md`` starts with front matter naming the initiative's window,
+its KPIs with the targets it set, and its people; the team's own words follow. For each KPI the
+build adds the value before the start, at 30, 60 and 90 days, and at the end; monthly values
+stand for whole months, so "at 30 days" is the start month, 60 the month after, 90 the one after
+that.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from kpi_scorecard.errors import Problems
+from kpi_scorecard.fields import FieldReader, did_you_mean, is_null
+from kpi_scorecard.load import Scalar, YMap, YNode, parse_text
+from kpi_scorecard.model import Kpi, Month, Results, Scorecard, month_str
+
+RETRO_KEYS = ("title", "start", "end", "kpis", "daci")
+KPIS_KEYS = ("primary", "secondary")
+DACI_KEYS = ("driver", "approver", "contributors", "informed")
+FOLDER = "site_src/retrospectives"
+_FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)\s*$")
+
+
+@dataclass(frozen=True)
+class Retrospective:
+    slug: str
+    path: str
+    title: str
+    start: Month
+    end: Month
+    primary: tuple[tuple[str, float], ...]
+    """(KPI id, the target the initiative set)."""
+    secondary: tuple[str, ...]
+    people: tuple[tuple[str, str], ...]
+    """(role, person id) from the front matter's daci."""
+
+
+@dataclass(frozen=True)
+class KpiResult:
+    kpi_id: str
+    before: float | None
+    at_30: float | None
+    at_60: float | None
+    at_90: float | None
+    at_end: float | None
+    target: float | None
+    outcome: str
+    """hit | missed | pending (the window is not over or the end is not reported) | no target"""
+
+
+def read_retrospectives(
+    root: Path, scorecard: Scorecard, problems: Problems
+) -> list[Retrospective]:
+    folder = root / FOLDER
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.glob("*.md")):
+        if path.name == "index.md":
+            continue
+        retro = _read(root, path, scorecard, problems)
+        if retro is not None:
+            found.append(retro)
+    return found
+
+
+def _front_matter(text: str) -> str | None:
+    """The front matter with the lines of the file kept (other lines blank), or None."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        return None
+    for index in range(1, len(lines)):
+        if _FRONT_MATTER_END.match(lines[index]):
+            return "\n" + "\n".join(lines[1:index]) + "\n"
+    return None
+
+
+def _read(root: Path, path: Path, scorecard: Scorecard, problems: Problems) -> Retrospective | None:
+    relative = path.relative_to(root).as_posix()
+    reader = FieldReader(relative, problems)
+    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    front = _front_matter(text)
+    if front is None:
+        reader.error(
+            1,
+            "a retrospective starts with front matter between --- lines",
+            "title, start, end, kpis",
+        )
+        return None
+    node = parse_text(front, relative, problems)
+    if node is None:
+        return None
+    mapping = reader.mapping(node, "front matter", "expected title, start, end, kpis")
+    if mapping is None:
+        return None
+    reader.check_keys(mapping, RETRO_KEYS, ("title", "start", "end", "kpis"))
+    title = _text(reader, mapping, "title")
+    start = _month(reader, mapping, "start")
+    end = _month(reader, mapping, "end")
+    if start is not None and end is not None and end < start:
+        reader.error(
+            mapping.entries["end"][0], "end: is before start", "expected a month from start on"
+        )
+        end = None
+    primary, secondary = _kpis(reader, mapping, scorecard)
+    people = _people(reader, mapping, scorecard)
+    if title is None or start is None or end is None or not (primary or secondary):
+        return None
+    return Retrospective(path.stem, relative, title, start, end, primary, secondary, people)
+
+
+def _value(mapping: YMap, key: str) -> YNode | None:
+    entry = mapping.entries.get(key)
+    return None if entry is None else entry[1]
+
+
+def _text(reader: FieldReader, mapping: YMap, key: str) -> str | None:
+    node = _value(mapping, key)
+    return None if node is None else reader.text(node, key)
+
+
+def _month(reader: FieldReader, mapping: YMap, key: str) -> Month | None:
+    node = _value(mapping, key)
+    text = None if node is None else reader.text(node, key)
+    return None if text is None or node is None else reader.month(text, node.line, key)
+
+
+def _kpis(
+    reader: FieldReader, mapping: YMap, scorecard: Scorecard
+) -> tuple[tuple[tuple[str, float], ...], tuple[str, ...]]:
+    node = _value(mapping, "kpis")
+    kpis = (
+        None
+        if node is None
+        else reader.mapping(node, "kpis", "expected primary: {id: target}, secondary: [ids]")
+    )
+    if kpis is None:
+        return (), ()
+    reader.check_keys(kpis, KPIS_KEYS, where="kpis: ")
+    primary = []
+    primary_node = _value(kpis, "primary")
+    if primary_node is not None:
+        targets = reader.mapping(primary_node, "kpis primary", "expected KPI id: target lines")
+        for kpi_id, (line, value) in (targets.entries if targets else {}).items():
+            target = reader.number(value, f"kpis primary {kpi_id}")
+            if _known(reader, scorecard, kpi_id, line) and target is not None:
+                primary.append((kpi_id, target))
+    secondary = []
+    secondary_node = _value(kpis, "secondary")
+    items = None
+    if secondary_node is not None:
+        items = reader.items(secondary_node, "kpis secondary", "expected a list of KPI ids")
+    for item in items or []:
+        secondary_id = reader.text(item, "kpis secondary")
+        if secondary_id is not None and _known(reader, scorecard, secondary_id, item.line):
+            secondary.append(secondary_id)
+    if not primary and not secondary and node is not None and not reader.problems.errors:
+        reader.error(
+            node.line, "kpis: names no KPI", "expected primary: {id: target} or secondary: [ids]"
+        )
+    return tuple(primary), tuple(secondary)
+
+
+def _known(reader: FieldReader, scorecard: Scorecard, kpi_id: str, line: int) -> bool:
+    if kpi_id in scorecard.kpis:
+        return True
+    reader.error(
+        line,
+        f"kpis: unknown KPI '{kpi_id}'",
+        did_you_mean(kpi_id, scorecard.kpis, "expected the id of a KPI"),
+    )
+    return False
+
+
+def _people(
+    reader: FieldReader, mapping: YMap, scorecard: Scorecard
+) -> tuple[tuple[str, str], ...]:
+    node = _value(mapping, "daci")
+    daci = None if node is None else reader.mapping(node, "daci", "expected driver, approver, ...")
+    if daci is None:
+        return ()
+    reader.check_keys(daci, DACI_KEYS, where="daci: ")
+    people = []
+    for role, (line, value) in daci.entries.items():
+        if role not in DACI_KEYS or (isinstance(value, Scalar) and is_null(value)):
+            continue
+        items = reader.items(value, f"daci {role}", "expected person ids") or []
+        for item in items:
+            person = reader.text(item, f"daci {role}")
+            if person is None:
+                continue
+            if person not in scorecard.people:
+                hint = did_you_mean(
+                    person, scorecard.people, "expected a person id from kpis/people.yaml"
+                )
+                reader.error(line, f"daci {role}: unknown person '{person}'", hint)
+            else:
+                people.append((role, person))
+    return tuple(people)
+
+
+# -- results ----------------------------------------------------------------------------------
+
+
+def results_of(retro: Retrospective, scorecard: Scorecard, results: Results) -> list[KpiResult]:
+    targets = dict(retro.primary)
+    ids = [kpi_id for kpi_id, _ in retro.primary] + [k for k in retro.secondary if k not in targets]
+    return [
+        _result(scorecard.kpis[kpi_id], retro, results, targets.get(kpi_id))
+        for kpi_id in ids
+        if kpi_id in scorecard.kpis
+    ]
+
+
+def _result(kpi: Kpi, retro: Retrospective, results: Results, target: float | None) -> KpiResult:
+    series = results.series[kpi.id]
+
+    def value(month: Month) -> float | None:
+        if series.months and series.months[0] <= month <= series.months[-1]:
+            return series.values[month - series.months[0]]
+        return None
+
+    end_value = value(retro.end)
+    if target is None:
+        outcome = "no target"
+    elif retro.end > results.as_of or end_value is None:
+        outcome = "pending"
+    elif (end_value >= target) if kpi.better == "higher" else (end_value <= target):
+        outcome = "hit"
+    else:
+        outcome = "missed"
+    return KpiResult(
+        kpi.id,
+        value(retro.start - 1),
+        value(retro.start),
+        value(retro.start + 1),
+        value(retro.start + 2),
+        end_value,
+        target,
+        outcome,
+    )
+
+
+def overall_outcome(kpi_results: list[KpiResult]) -> str:
+    """hit when every primary KPI hit, missed when any missed, else pending."""
+    outcomes = [r.outcome for r in kpi_results if r.outcome != "no target"]
+    if "missed" in outcomes:
+        return "missed"
+    if outcomes and all(o == "hit" for o in outcomes):
+        return "hit"
+    return "pending" if outcomes else "no target"
+
+
+def window_text(retro: Retrospective) -> str:
+    return f"{month_str(retro.start)} to {month_str(retro.end)}"
