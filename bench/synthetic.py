@@ -1,60 +1,105 @@
-"""Synthetic scorecard repositories for the benchmarks: N KPIs x M months, deterministic."""
+"""Synthetic scorecard repositories for the benchmarks: N KPIs x M months with git history.
+
+The first commit writes every KPI file; each later commit changes one file (a new month, or a
+restated one), as a team's monthly updates do. History is written with ``git fast-import`` so
+that 2,000 commits take a second, not minutes.
+"""
 
 from __future__ import annotations
 
 import random
 import shutil
+import subprocess
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 CATEGORIES = ("acquisition", "activation", "efficiency", "pipeline", "revenue")
 PEOPLE = ("ana", "ben", "chen", "dana", "emil", "farah", "gus", "hana")
+FIRST_YEAR = 2016
 
 
-def month_text(index: int, first_year: int = 2017) -> str:
+def month_text(index: int) -> str:
     year, month = divmod(index, 12)
-    return f"{first_year + year}-{month + 1:02d}"
+    return f"{FIRST_YEAR + year}-{month + 1:02d}"
 
 
-def kpi_yaml(number: int, months: int, rng: random.Random) -> str:
-    base = rng.uniform(50, 5000)
-    lines = [
-        f"name: Synthetic KPI {number}",
-        f"description: Generated KPI number {number} for the benchmark.",
-        f"category: {CATEGORIES[number % len(CATEGORIES)]}",
-        f"owner: {PEOPLE[number % len(PEOPLE)]}",
-        f"better: {'higher' if number % 3 else 'lower'}",
-        "aggregate: sum" if number % 2 else "aggregate: mean",
-        f"target: {{{month_text(0)}: {base:.0f}, {month_text(months // 2)}: {base * 1.1:.0f}}}",
-        f"daci: {{approver: {PEOPLE[(number + 1) % len(PEOPLE)]}}}",
-        "values:",
-    ]
-    value = base
-    for index in range(months):
-        value *= rng.uniform(0.95, 1.06)
-        shown = "null" if rng.random() < 0.02 else f"{value:.2f}"
-        lines.append(f"  {month_text(index)}: {shown}")
-    lines.append("notes:")
-    lines.append(f"  {month_text(months - 1)}: Latest month of KPI {number}.")
-    return "\n".join(lines) + "\n"
+class SyntheticKpi:
+    def __init__(self, number: int, months: int, rng: random.Random) -> None:
+        self.number = number
+        self.rng = rng
+        self.base = rng.uniform(50, 5000)
+        self.values: dict[int, float | None] = {}
+        value = self.base
+        for index in range(months):
+            value *= rng.uniform(0.95, 1.06)
+            self.values[index] = None if rng.random() < 0.02 else round(value, 2)
+        self.notes = {months - 1: f"Latest month of KPI {number}."}
+
+    @property
+    def path(self) -> str:
+        return f"kpis/{CATEGORIES[self.number % len(CATEGORIES)]}/kpi_{self.number:04d}.yaml"
+
+    def text(self) -> str:
+        number, months = self.number, len(self.values)
+        lines = [
+            f"name: Synthetic KPI {number}",
+            f"description: Generated KPI number {number} for the **benchmark**.",
+            f"category: {CATEGORIES[number % len(CATEGORIES)]}",
+            f"owner: {PEOPLE[number % len(PEOPLE)]}",
+            f"better: {'higher' if number % 3 else 'lower'}",
+            "aggregate: sum" if number % 2 else "aggregate: mean",
+            f"target: {{{month_text(0)}: {self.base:.0f}, {month_text(months // 2)}: {self.base * 1.1:.0f}}}",
+            f"daci: {{approver: {PEOPLE[(number + 1) % len(PEOPLE)]}}}",
+            "values:",
+        ]
+        for index, value in sorted(self.values.items()):
+            lines.append(f"  {month_text(index)}: {'null' if value is None else value}")
+        lines.append("notes:")
+        lines += [f"  {month_text(i)}: {note}" for i, note in sorted(self.notes.items())]
+        return "\n".join(lines) + "\n"
+
+    def change(self) -> None:
+        """Restate a recent month, or add the next one."""
+        if self.rng.random() < 0.5:
+            index = max(self.values) - self.rng.randrange(3)
+            self.values[index] = round(self.rng.uniform(0.9, 1.1) * (self.values[index] or self.base), 2)
+        else:
+            self.values[max(self.values) + 1] = round(self.base * self.rng.uniform(0.9, 1.3), 2)
 
 
-def make_scorecard(destination: Path, kpis: int, months: int = 120, seed: int = 1) -> Path:
-    """A repository with kpis/, site_src/, hooks/ and the project's mkdocs.yml."""
+def _commit(stream: list[bytes], index: int, files: dict[str, str]) -> None:
+    message = f"Update {index}".encode()
+    stamp = 1_600_000_000 + index * 3600
+    stream.append(b"commit refs/heads/main\n")
+    stream.append(f"committer Bench <bench@example.com> {stamp} +0000\n".encode())
+    stream.append(f"data {len(message)}\n".encode() + message + b"\n")
+    for path, text in files.items():
+        content = text.encode()
+        stream.append(f"M 100644 inline {path}\ndata {len(content)}\n".encode() + content + b"\n")
+
+
+def make_scorecard(
+    destination: Path, kpis: int, months: int = 120, commits: int = 2000, seed: int = 1
+) -> Path:
+    """A git repository with kpis/, site_src/, hooks/ and the project's mkdocs.yml."""
     rng = random.Random(seed)
     if destination.exists():
         shutil.rmtree(destination)
-    (destination / "kpis").mkdir(parents=True)
-    people = "\n".join(f"{p}: {{name: {p.title()}}}" for p in PEOPLE)
-    (destination / "kpis" / "people.yaml").write_text(people + "\n")
-    for number in range(kpis):
-        folder = destination / "kpis" / CATEGORIES[number % len(CATEGORIES)]
-        folder.mkdir(exist_ok=True)
-        (folder / f"kpi_{number:04d}.yaml").write_text(kpi_yaml(number, months, rng))
-    shutil.copytree(
-        PROJECT / "hooks", destination / "hooks", ignore=shutil.ignore_patterns("__pycache__")
-    )
-    shutil.copy(PROJECT / "mkdocs.yml", destination / "mkdocs.yml")
-    (destination / "site_src").mkdir()
-    shutil.copy(PROJECT / "site_src" / "how-to-edit.md", destination / "site_src")
+    destination.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(destination)], check=True)
+    generated = [SyntheticKpi(n, months, rng) for n in range(kpis)]
+    people = "\n".join(f"{p}: {{name: {p.title()}, github: {p}-gh}}" for p in PEOPLE) + "\n"
+    first = {kpi.path: kpi.text() for kpi in generated}
+    first["kpis/people.yaml"] = people
+    first["mkdocs.yml"] = (PROJECT / "mkdocs.yml").read_text()
+    for path in [*(PROJECT / "hooks").glob("*.py"), PROJECT / "site_src" / "how-to-edit.md"]:
+        first[path.relative_to(PROJECT).as_posix()] = path.read_text()
+    stream: list[bytes] = []
+    _commit(stream, 0, first)
+    for index in range(1, commits):
+        kpi = rng.choice(generated)
+        kpi.change()
+        _commit(stream, index, {kpi.path: kpi.text()})
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=destination, input=b"".join(stream), check=True)
+    subprocess.run(["git", "checkout", "-q", "main"], cwd=destination, check=True)
     return destination

@@ -178,7 +178,7 @@ def test_the_site_shows_history_restatements_and_changes(kpi_repo: GitRepo) -> N
     assert f'href="https://github.com/acme/scorecard/commit/{sha}"' in page
     assert 'href="https://github.com/acme/scorecard/pull/12"' in page
     assert 'class="kpi-restated" title="Restated 2026-03-02 by Cy Clay: 104 -&gt; 106' in page
-    assert "&quot;name&quot;:&quot;Restated&quot;" in page  # the chart's marker trace
+    assert '"name":"Restated"' in page  # the chart's marker trace
 
     changes = (site / "changes" / "index.html").read_text()
     assert changes.index("Restate February") < changes.index("Start the scorecard")

@@ -21,10 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import git
+import yaml
 
 from kpi_scorecard.load import parse_bytes, plain
 from kpi_scorecard.model import parse_month
 
+_MAYBE_ALIAS = re.compile(rb"[&*!<]")
+"""Anchors (&), aliases (*), tags (!) and merge keys (<<) need the careful loader; text without
+any of these characters cannot contain them."""
 RECORD = "\x1e"  # separates commits in the log output
 PR_PATTERNS = (re.compile(r"^Merge pull request #(\d+)"), re.compile(r"\(#(\d+)\)\s*$"))
 SHALLOW_FIX = "fetch the full history (actions/checkout: fetch-depth: 0, or git fetch --unshallow)"
@@ -254,8 +258,16 @@ def _batch_objects(output: bytes) -> Iterator[tuple[str, bytes]]:
 def parse_document(data: bytes) -> dict[str, Any] | None:
     """A KPI file's content as plain data, or None when it does not parse (old broken commits
     are part of history too; they just have nothing to compare)."""
-    node = parse_bytes(data)
-    document = None if node is None else plain(node)
+    if not _MAYBE_ALIAS.search(data):
+        # No anchor or alias can be in this text, so the C loader cannot be made to expand
+        # one: the fast path for the thousands of blobs of a long history.
+        try:
+            document: object = yaml.load(data.decode("utf-8-sig"), Loader=yaml.CSafeLoader)
+        except (yaml.YAMLError, UnicodeDecodeError):
+            return None
+    else:
+        node = parse_bytes(data)
+        document = None if node is None else plain(node)
     return document if isinstance(document, dict) else None
 
 
@@ -359,8 +371,9 @@ def _number(value: Any) -> float | None:
 
 
 def _plain(value: Any) -> Any:
-    """JSON-safe form of a YAML value (dates and odd keys become text)."""
-    return json.loads(json.dumps(value, default=str, sort_keys=True))
+    """JSON-safe form of a YAML value (dates and odd keys become text, numbers floats, as
+    whichever loader read the blob)."""
+    return json.loads(json.dumps(value, default=str, sort_keys=True), parse_int=float)
 
 
 # -- whole trees at a revision (for kpi diff) -------------------------------------------------

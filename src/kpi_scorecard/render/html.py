@@ -43,11 +43,23 @@ class Links:
         return "../" * self._up + path
 
 
-def status_badge(status: Status) -> str:
-    icon, words = STATUS_LABELS[status]
+def json_attribute(json_text: str) -> str:
+    """JSON for a single-quoted HTML attribute: ``'``, ``&``, ``<`` and ``>`` become entities,
+    so the data cannot end its attribute or open a tag, and its many ``"`` stay one byte each
+    (a KPI page carries 120 months of chart data)."""
     return (
-        f'<span class="kpi-status kpi-status--{status}">'
-        f'<span aria-hidden="true">{icon}</span> {escape(words)}</span>'
+        json_text.replace("&", "&amp;")
+        .replace("'", "&#x27;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )
+
+
+def status_badge(status: Status) -> str:
+    """The status in words; its colour and icon come from kpi.css (the icon is generated
+    content with empty alternative text, so screen readers read the words only)."""
+    return (
+        f'<span class="kpi-status kpi-status--{status}">{escape(STATUS_LABELS[status][1])}</span>'
     )
 
 

@@ -10,7 +10,14 @@ from kpi_scorecard.history import Entry
 from kpi_scorecard.model import Figures, Kpi, Results, Scorecard, Series, month_str
 from kpi_scorecard.render.chart import chart, chart_json
 from kpi_scorecard.render.history import history_section, restatements
-from kpi_scorecard.render.html import Links, definition_list, link, status_badge, table
+from kpi_scorecard.render.html import (
+    Links,
+    definition_list,
+    json_attribute,
+    link,
+    status_badge,
+    table,
+)
 from kpi_scorecard.render.numbers import (
     EMPTY,
     TREND_LABELS,
@@ -53,9 +60,9 @@ def kpi_page(
         f"<strong>{escape(value_text(kpi, figures.value, currency))}</strong> in {as_of}, "
         f"target {escape(value_text(kpi, figures.target, currency))}</p>"
     )
-    figure_json = escape(chart_json(chart(kpi, series, currency, restated)))
+    figure_json = json_attribute(chart_json(chart(kpi, series, currency, restated)))
     chart_html = (
-        f'<div class="kpi-chart" data-chart="{figure_json}" role="img" '
+        f'<div class="kpi-chart" data-chart=\'{figure_json}\' role="img" '
         f'aria-label="{escape(kpi.name)} by month: the monthly table below has the same data">'
         "</div>"
         '<p class="kpi-chart-alt"><a href="#monthly-values">The chart as a table</a></p>'

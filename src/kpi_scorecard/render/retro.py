@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kpi_scorecard.model import Month, Results, Scorecard, month_str
 from kpi_scorecard.render.chart import chart, chart_json
-from kpi_scorecard.render.html import Links, link, table
+from kpi_scorecard.render.html import Links, json_attribute, link, table
 from kpi_scorecard.render.numbers import value_text
 from kpi_scorecard.render.text import escape, front_matter_title
 from kpi_scorecard.retro import KpiResult, Retrospective, overall_outcome, results_of, window_text
@@ -108,7 +108,7 @@ def _window_chart(
         )
     label = f"{kpi.name} from {month_str(first)} to {month_str(last)}, initiative shaded"
     return (
-        f'<div class="kpi-chart kpi-chart--small" data-chart="{escape(chart_json(figure))}" '
+        f"<div class=\"kpi-chart kpi-chart--small\" data-chart='{json_attribute(chart_json(figure))}' "
         f'role="img" aria-label="{escape(label)}"></div>'
     )
 

@@ -1,8 +1,8 @@
 """``/reviews/`` and ``/reviews/<YYYY-MM>/``: the pack for each monthly review meeting.
 
 Someone who does not own a KPI presents it (contract 3.4). A pack shows each KPI at its month:
-value, target, status, change on the month, the note, a sparkline of the year before, and the
-presenter; it prints on A4 (see the print rules of kpi.css).
+value, target, status, change on the month, the note and the presenter; it prints on A4 (see
+the print rules of kpi.css). Packs are lean on purpose: there is one per month of history.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from kpi_scorecard.model import Kpi, Month, Results, Scorecard, Series, Status, 
 from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.numbers import change_text, value_text
 from kpi_scorecard.render.overview import categories_in_order
-from kpi_scorecard.render.sparkline import sparkline
 from kpi_scorecard.render.text import escape, front_matter_title, inline, rich
 
 HEADERS = (
@@ -52,7 +51,8 @@ def review_pack(
 ) -> str:
     title = f"Monthly review {month_str(month)}"
     parts = [
-        front_matter_title(title) + f"# {title}",
+        # The packs repeat the KPI pages month by month: search finds the KPI pages instead.
+        front_matter_title(title, searchable=False) + f"# {title}",
         "",
         "<p>Each KPI is presented by someone who does not own it. Presenter: explain the number, "
         "the story behind it, and what happens next.</p>",
@@ -81,7 +81,6 @@ def _row(
     previous = at(series, month - 1)[0]
     change = None if value is None or previous is None else value - previous
     pct = None if change is None or not previous else change / abs(previous)
-    recent = [at(series, m)[0] for m in range(month - 11, month + 1)]
     presenter_id = presenters.get(kpi.id)
     person = scorecard.people.get(presenter_id or "")
     presenter = link(links.page(f"people/{person.id}"), person.name) if person else "—"
@@ -94,7 +93,6 @@ def _row(
         escape(value_text(kpi, value, currency)),
         escape(value_text(kpi, target, currency)),
         escape(change_text(kpi, change, pct)),
-        sparkline(recent, escape(f"{kpi.name}, 12 months to {month_str(month)}")),
         rich(note) if note else "",
     ]
 

@@ -34,12 +34,14 @@ def inline(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", escape(one_line))
 
 
-def front_matter_title(text: str) -> str:
+def front_matter_title(text: str, searchable: bool = True) -> str:
     """Front matter that sets a page's title (used by the theme in <title>, the header and the
     navigation). Themes print titles through Jinja's ``striptags``, which unescapes entities,
-    so markup characters are replaced by look-alikes instead of being escaped."""
+    so markup characters are replaced by look-alikes instead of being escaped.
+    ``searchable=False`` keeps the page out of the search index (mkdocs-material's search)."""
     safe = " ".join(text.split()).translate(_TITLE_LOOKALIKES)
-    return f"---\ntitle: {json.dumps(safe, ensure_ascii=False)}\n---\n\n"
+    search = "" if searchable else "search:\n  exclude: true\n"
+    return f"---\ntitle: {json.dumps(safe, ensure_ascii=False)}\n{search}---\n\n"
 
 
 def rich(text: str) -> str:
