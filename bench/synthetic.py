@@ -34,13 +34,15 @@ class SyntheticKpi:
             value *= rng.uniform(0.95, 1.06)
             self.values[index] = None if rng.random() < 0.02 else round(value, 2)
         self.notes = {months - 1: f"Latest month of KPI {number}."}
+        self.step = months // 2
+        """The month from which the higher target holds."""
 
     @property
     def path(self) -> str:
         return f"kpis/{CATEGORIES[self.number % len(CATEGORIES)]}/kpi_{self.number:04d}.yaml"
 
     def text(self) -> str:
-        number, months = self.number, len(self.values)
+        number = self.number
         lines = [
             f"name: Synthetic KPI {number}",
             f"description: Generated KPI number {number} for the **benchmark**.",
@@ -48,7 +50,7 @@ class SyntheticKpi:
             f"owner: {PEOPLE[number % len(PEOPLE)]}",
             f"better: {'higher' if number % 3 else 'lower'}",
             "aggregate: sum" if number % 2 else "aggregate: mean",
-            f"target: {{{month_text(0)}: {self.base:.0f}, {month_text(months // 2)}: {self.base * 1.1:.0f}}}",
+            f"target: {{{month_text(0)}: {self.base:.0f}, {month_text(self.step)}: {self.base * 1.1:.0f}}}",
             f"daci: {{approver: {PEOPLE[(number + 1) % len(PEOPLE)]}}}",
             "values:",
         ]
@@ -62,7 +64,9 @@ class SyntheticKpi:
         """Restate a recent month, or add the next one."""
         if self.rng.random() < 0.5:
             index = max(self.values) - self.rng.randrange(3)
-            self.values[index] = round(self.rng.uniform(0.9, 1.1) * (self.values[index] or self.base), 2)
+            self.values[index] = round(
+                self.rng.uniform(0.9, 1.1) * (self.values[index] or self.base), 2
+            )
         else:
             self.values[max(self.values) + 1] = round(self.base * self.rng.uniform(0.9, 1.3), 2)
 
@@ -100,6 +104,8 @@ def make_scorecard(
         kpi = rng.choice(generated)
         kpi.change()
         _commit(stream, index, {kpi.path: kpi.text()})
-    subprocess.run(["git", "fast-import", "--quiet"], cwd=destination, input=b"".join(stream), check=True)
+    subprocess.run(
+        ["git", "fast-import", "--quiet"], cwd=destination, input=b"".join(stream), check=True
+    )
     subprocess.run(["git", "checkout", "-q", "main"], cwd=destination, check=True)
     return destination

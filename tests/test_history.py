@@ -7,7 +7,15 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from kpi_scorecard.history import Change, History, diff_documents, pull_request, read_history
+from kpi_scorecard.changes import (
+    _MAYBE_ALIAS,
+    Blob,
+    Change,
+    diff_blobs,
+    diff_documents,
+    parse_document,
+)
+from kpi_scorecard.history import History, pull_request, read_history
 from kpi_scorecard.render.history import describe
 from kpi_scorecard.validate import load_scorecard
 
@@ -198,3 +206,34 @@ def test_a_shallow_build_succeeds_and_says_the_history_is_incomplete(
     page = (clone / "site" / "kpis" / "orders" / "index.html").read_text()
     assert "History incomplete:" in page and "fetch-depth: 0" in page
     assert "Restate February" not in page
+
+
+def test_an_alias_bomb_in_an_old_commit_is_read_safely() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 10) + "]" for n in range(1, 30)]
+    assert parse_document("\n".join(lines).encode()) is not None  # refused aliases, no expansion
+
+
+def test_markdown_emphasis_takes_the_fast_path_and_gives_the_same_data() -> None:
+    text = b"name: A\ndescription: Some **bold** text & more\nvalues:\n  2026-01: 1\n"
+    assert not _MAYBE_ALIAS.search(text)
+    assert parse_document(text) == {
+        "name": "A",
+        "description": "Some **bold** text & more",
+        "values": {"2026-01": 1},
+    }
+
+
+def test_reading_values_lines_directly_gives_what_the_parser_gives() -> None:
+    base = b"name: A\n# c\nvalues:\n  2026-01: 1\n  '2026-02': 2.5  # note\n  2026-03:\nnotes:\n  2026-01: x\n"
+    edits = [
+        base.replace(b"2.5", b"3"),
+        base.replace(b"  2026-03:\n", b"  2026-03: 7\n  2026-04: null\n"),
+        base.replace(b"2.5", b"1e3"),  # goes to the parser
+        base.replace(b"name: A", b"name: B"),  # a definition: goes to the parser
+        base.replace(b"  2026-01: 1\n", b""),
+    ]
+    for edited in edits:
+        quick = diff_blobs(Blob(base), Blob(edited))
+        assert quick == diff_documents(parse_document(base), parse_document(edited)), edited
+        assert quick

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kpi_scorecard.changes import Change, diff_documents, parse_document
 from kpi_scorecard.compute import compute
 from kpi_scorecard.errors import ValidationFailed
-from kpi_scorecard.history import Change, diff_documents, files_at, parse_document
+from kpi_scorecard.history import files_at
 from kpi_scorecard.load import kpi_files
 from kpi_scorecard.model import Month, Results, Scorecard, month_str
 from kpi_scorecard.render.history import number_text

@@ -1,12 +1,9 @@
-"""Git history of the KPI files as data-level changes (contract section 5); the only module that
-talks to git.
+"""Git history of the KPI files (contract section 5); the only module that talks to git.
 
 One ``git log`` over ``kpis/`` lists every first-parent commit with the blobs it changed (renames
-followed), and one ``git cat-file --batch`` process reads each distinct blob once. A month's
-value that appears is ``added``, one that changes is ``restated``, one that disappears is
-``removed``; any other field that changes (a target, the owner, a note) is ``definition``.
-Parsed blobs and the committed history are cached by commit, so ``mkdocs serve`` rebuilds pay
-only for uncommitted edits.
+followed), and one ``git cat-file --batch`` process reads each distinct blob once; changes.py
+turns consecutive versions into data-level changes. Blobs and the committed history are cached
+by commit, so ``mkdocs serve`` rebuilds pay only for uncommitted edits.
 """
 
 from __future__ import annotations
@@ -18,32 +15,14 @@ import subprocess
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import git
-import yaml
 
-from kpi_scorecard.load import parse_bytes, plain
-from kpi_scorecard.model import parse_month
+from kpi_scorecard.changes import Blob, Change, diff_blobs
 
-_MAYBE_ALIAS = re.compile(rb"[&*!<]")
-"""Anchors (&), aliases (*), tags (!) and merge keys (<<) need the careful loader; text without
-any of these characters cannot contain them."""
 RECORD = "\x1e"  # separates commits in the log output
 PR_PATTERNS = (re.compile(r"^Merge pull request #(\d+)"), re.compile(r"\(#(\d+)\)\s*$"))
 SHALLOW_FIX = "fetch the full history (actions/checkout: fetch-depth: 0, or git fetch --unshallow)"
-
-
-@dataclass(frozen=True)
-class Change:
-    """One change of one field (and month) of a KPI."""
-
-    field: str
-    month: str | None
-    old: Any
-    new: Any
-    kind: str
-    """added | restated | removed | definition"""
 
 
 @dataclass(frozen=True)
@@ -88,7 +67,7 @@ def pull_request(subject: str) -> int | None:
 class _Cache:
     """Survives between builds of one ``mkdocs serve`` session."""
 
-    blobs: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    blobs: dict[str, Blob] = field(default_factory=dict)
     committed: dict[tuple[str, str], tuple[dict[str, list[Entry]], str | None]] = field(
         default_factory=dict
     )
@@ -159,7 +138,7 @@ def _committed(
                 continue
             if old_path and old_path != new_path:
                 alias[old_path] = kpi_id
-            changes = diff_documents(blobs.get(old_sha or ""), blobs.get(new_sha or ""))
+            changes = diff_blobs(blobs.get(old_sha or ""), blobs.get(new_sha or ""))
             if old_path and old_path != new_path:
                 changes = (Change("file", None, old_path, new_path, "definition"), *changes)
             if changes:
@@ -235,11 +214,13 @@ def _is_kpi_path(path: str) -> bool:
     return path.endswith((".yaml", ".yml"))
 
 
-def _read_blobs(repo: git.Repo, shas: Iterable[str]) -> dict[str, dict[str, Any] | None]:
-    """Each blob parsed once, through one ``git cat-file --batch`` process."""
-    for sha, data in _raw_blobs(repo, set(shas) - set(_cache.blobs)).items():
-        _cache.blobs[sha] = parse_document(data)
-    return {sha: _cache.blobs.get(sha) for sha in shas}
+def _read_blobs(repo: git.Repo, shas: Iterable[str]) -> dict[str, Blob]:
+    """Each blob read once, through one ``git cat-file --batch`` process, and kept (with what
+    was parsed of it) for later builds."""
+    shas = set(shas)
+    for sha, data in _raw_blobs(repo, shas - set(_cache.blobs)).items():
+        _cache.blobs[sha] = Blob(data)
+    return {sha: _cache.blobs[sha] for sha in shas if sha in _cache.blobs}
 
 
 def _batch_objects(output: bytes) -> Iterator[tuple[str, bytes]]:
@@ -253,22 +234,6 @@ def _batch_objects(output: bytes) -> Iterator[tuple[str, bytes]]:
         size = int(header[2])
         yield header[0], output[position : position + size]
         position += size + 1
-
-
-def parse_document(data: bytes) -> dict[str, Any] | None:
-    """A KPI file's content as plain data, or None when it does not parse (old broken commits
-    are part of history too; they just have nothing to compare)."""
-    if not _MAYBE_ALIAS.search(data):
-        # No anchor or alias can be in this text, so the C loader cannot be made to expand
-        # one: the fast path for the thousands of blobs of a long history.
-        try:
-            document: object = yaml.load(data.decode("utf-8-sig"), Loader=yaml.CSafeLoader)
-        except (yaml.YAMLError, UnicodeDecodeError):
-            return None
-    else:
-        node = parse_bytes(data)
-        document = None if node is None else plain(node)
-    return document if isinstance(document, dict) else None
 
 
 def _uncommitted(
@@ -294,13 +259,13 @@ def _uncommitted(
     head_blobs = (
         _head_blobs(repo, [changed[p] for p in changed if p in in_repo]) if has_head else {}
     )
-    parsed = _read_blobs(repo, head_blobs.values())
+    in_head = _read_blobs(repo, head_blobs.values())
     for path in sorted(p for p in changed if p in in_repo):
         file = top / path
-        current = parse_document(file.read_bytes()) if file.is_file() else None
+        current = Blob(file.read_bytes()) if file.is_file() else None
         before_path = changed[path]
         before_sha = head_blobs.get(before_path)
-        changes = diff_documents(parsed.get(before_sha) if before_sha else None, current)
+        changes = diff_blobs(in_head.get(before_sha) if before_sha else None, current)
         if before_sha and before_path != path:
             changes = (Change("file", None, before_path, path, "definition"), *changes)
         if changes:
@@ -317,63 +282,6 @@ def _head_blobs(repo: git.Repo, paths: list[str]) -> dict[str, str]:
             meta, path = line.split("\t", 1)
             blobs[path] = meta.split()[2]
     return blobs
-
-
-# -- comparing two versions of a KPI file -----------------------------------------------------
-
-
-def diff_documents(
-    old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
-) -> tuple[Change, ...]:
-    """Data-level changes from one version of a KPI file to the next."""
-    old = old or {}
-    new = new or {}
-    changes = list(_value_changes(_months(old.get("values")), _months(new.get("values"))))
-    old_notes, new_notes = _months(old.get("notes")), _months(new.get("notes"))
-    for month in sorted(set(old_notes) | set(new_notes)):
-        if old_notes.get(month) != new_notes.get(month):
-            changes.append(
-                Change("notes", month, old_notes.get(month), new_notes.get(month), "definition")
-            )
-    for key in sorted((set(old) | set(new)) - {"values", "notes"}):
-        before, after = _plain(old.get(key)), _plain(new.get(key))
-        if before != after:
-            changes.append(Change(key, None, before, after, "definition"))
-    return tuple(changes)
-
-
-def _value_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[Change]:
-    for month in sorted(set(old) | set(new)):
-        before, after = _number(old.get(month)), _number(new.get(month))
-        if before == after:
-            continue
-        if before is None:
-            yield Change("values", month, None, after, "added")
-        elif after is None:
-            yield Change("values", month, before, None, "removed")
-        else:
-            yield Change("values", month, before, after, "restated")
-
-
-def _months(section: Any) -> dict[str, Any]:
-    """A month mapping with ``YYYY-MM`` keys; entries that are not months are ignored."""
-    if not isinstance(section, dict):
-        return {}
-    return {
-        str(k).strip(): v for k, v in section.items() if parse_month(str(k).strip()) is not None
-    }
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _plain(value: Any) -> Any:
-    """JSON-safe form of a YAML value (dates and odd keys become text, numbers floats, as
-    whichever loader read the blob)."""
-    return json.loads(json.dumps(value, default=str, sort_keys=True), parse_int=float)
 
 
 # -- whole trees at a revision (for kpi diff) -------------------------------------------------

@@ -90,8 +90,12 @@ def _hidden(relative: Path) -> bool:
 
 def load_file(root: Path, path: Path, problems: Problems) -> Document:
     """Parse one file; problems go to ``problems`` and leave ``root`` None."""
-    relative = path.relative_to(root).as_posix()
-    text = _decode(path.read_bytes(), relative, problems)
+    return load_bytes(path.relative_to(root).as_posix(), path.read_bytes(), problems)
+
+
+def load_bytes(relative: str, data: bytes, problems: Problems) -> Document:
+    """Parse a file's content; ``relative`` names it in messages."""
+    text = _decode(data, relative, problems)
     if text is None:
         return Document(relative, None)
     return Document(relative, parse_text(text, relative, problems))

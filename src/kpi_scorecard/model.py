@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 Month = int
@@ -26,6 +27,7 @@ KPI_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
+@lru_cache(maxsize=8192)
 def parse_month(text: str) -> Month | None:
     """``"2026-03"`` -> its ordinal; None for anything that is not exactly ``YYYY-MM``."""
     match = MONTH_PATTERN.match(text)

@@ -7,13 +7,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 
 from kpi_scorecard import formula
 from kpi_scorecard.errors import Problem, Problems
 from kpi_scorecard.fields import FieldReader, did_you_mean, is_null
-from kpi_scorecard.load import Document, Scalar, YMap, YNode, kpi_files, load_file
+from kpi_scorecard.load import Document, Scalar, YMap, YNode, kpi_files, load_bytes
 from kpi_scorecard.model import (
     AGGREGATE_CHOICES,
     AUDIENCE_CHOICES,
@@ -68,10 +69,9 @@ def load_scorecard(root: Path) -> tuple[Scorecard, list[Problem]]:
     kpis: list[Kpi] = []
     unreadable: set[str] = set()
     for path in kpi_files(root):
-        document = load_file(root, path, problems)
-        kpi = read_kpi(document, problems)
+        kpi = read_kpi_file(path.relative_to(root).as_posix(), path.read_bytes(), problems)
         if kpi is None:
-            unreadable.add(kpi_id(document.path))
+            unreadable.add(kpi_id(path.name))
         else:
             kpis.append(kpi)
     scorecard = Scorecard(settings, people, {k.id: k for k in sorted(kpis, key=lambda k: k.id)})
@@ -82,6 +82,21 @@ def load_scorecard(root: Path) -> tuple[Scorecard, list[Problem]]:
     check_formulas(scorecard, known, problems)
     problems.raise_if_errors()
     return scorecard, problems.sorted()
+
+
+_read_cache: dict[tuple[str, bytes], tuple[Kpi | None, tuple[Problem, ...]]] = {}
+"""(path, content digest) -> what reading the file gave: ``mkdocs serve`` rebuilds after an edit
+re-read only the files that changed."""
+
+
+def read_kpi_file(relative: str, data: bytes, problems: Problems) -> Kpi | None:
+    key = (relative, hashlib.sha1(data).digest())
+    if key not in _read_cache:
+        found = Problems()
+        _read_cache[key] = (read_kpi(load_bytes(relative, data, found), found), tuple(found.items))
+    kpi, found_problems = _read_cache[key]
+    problems.extend(found_problems)
+    return kpi
 
 
 def kpi_id(path: str) -> str:

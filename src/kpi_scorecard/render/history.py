@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict
 from typing import Any
 
-from kpi_scorecard.history import Change, Entry, History
+from kpi_scorecard.changes import Change
+from kpi_scorecard.history import Entry, History
 from kpi_scorecard.model import Scorecard, parse_month
 from kpi_scorecard.render.html import Links, link, table
 from kpi_scorecard.render.text import escape, front_matter_title
@@ -173,10 +173,14 @@ def history_json(history: History, kpi_ids: Mapping[str, object]) -> str:
                 "date": entry.date,
                 "author": entry.author,
                 "subject": entry.subject,
-                "changes": [asdict(change) for change in entry.changes],
+                "changes": [
+                    {"field": c.field, "month": c.month, "old": c.old, "new": c.new, "kind": c.kind}
+                    for c in entry.changes
+                ],
             }
             for entry in history.of(kpi_id)
         ]
         for kpi_id in kpi_ids
     }
-    return json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    # Compact: the file grows with every commit, and json's C encoder only runs without indent.
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False, allow_nan=False) + "\n"
