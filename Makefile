@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install site serve test lint typecheck check bench clean browser-deps publish
+.PHONY: help install site serve test lint typecheck check bench clean browser-deps browser-js publish
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -30,12 +30,22 @@ lint: $(STAMP)  ## ruff
 typecheck: $(STAMP)  ## mypy --strict on the engine
 	$(BIN)/mypy
 
-test: $(STAMP)  ## the whole suite: lint, types, unit, build and browser tests
+test: browser-deps $(STAMP)  ## the whole suite: lint, types, unit, build and browser tests
 	$(MAKE) lint typecheck
 	$(BIN)/pytest -q
 
-browser-deps:  ## Debian's chromium for the browser tests (installed when missing)
-	@command -v chromium >/dev/null 2>&1 || bash .ci/install-chromium
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+
+browser-deps:  ## Debian's chromium, npm and axe-core for the browser tests (installed when missing)
+	@test -x /usr/bin/chromium && command -v npm >/dev/null 2>&1 || bash .ci/install-chromium
+	@$(MAKE) --no-print-directory browser-js
+
+browser-js: $(AXE)  ## axe-core for the browser tests, from tests/browser/package-lock.json
+
+# touch: npm keeps the packages' own file dates (1985), older than the lock.
+$(AXE): tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
+	touch $(AXE)
 
 bench: $(STAMP)  ## benchmarks: build stages at 100 and 1,000 KPIs, history step vs per-file
 	$(BIN)/python bench/run

@@ -210,6 +210,7 @@ def build_site(root: Path, strict: bool = False) -> Path:
     config = load_config(str(root / "mkdocs.yml"), strict=strict)
     site_dir = Path(config.site_dir)
     staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=site_dir.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; a web server must read the site
     try:
         config.site_dir = str(staging)
         build(config)

@@ -1,0 +1,463 @@
+"""The built example site in a real browser: Playwright driving Debian's chromium headless.
+
+A session fixture builds the project's own example (kpis/, site_src/, hooks/, mkdocs.yml) in a
+temporary copy and serves it on a free localhost port. Chromium comes from apt
+(``make browser-deps``, or ``.ci/install-chromium``), axe-core from ``npm ci`` in tests/browser/;
+when chromium is missing these tests fail with a message saying so, they never skip.
+Screenshots of both palettes are written to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Response,
+    expect,
+    sync_playwright,
+)
+
+from kpi_scorecard.cli import main
+from kpi_scorecard.compute import compute
+from kpi_scorecard.model import Kpi, Results, Scorecard
+from kpi_scorecard.render.numbers import STATUS_LABELS
+from kpi_scorecard.validate import load_scorecard
+
+PROJECT = Path(__file__).parent.parent
+EXAMPLE = ("kpis", "site_src", "hooks", "mkdocs.yml")
+ARTIFACTS = PROJECT / "test-artifacts"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# A slow machine parses plotly.js and builds the search index on every load.
+expect.set_options(timeout=15_000)
+BROWSER_JS = Path(__file__).parent / "browser"
+AXE = BROWSER_JS / "node_modules" / "axe-core" / "axe.min.js"
+
+DESKTOP = {"width": 1280, "height": 900}
+TABS = 6
+"""Tabs loading pages at once when every page of the site is visited."""
+PHONE = {"width": 390, "height": 844}
+
+# Pages by their path under the site's URL. mkdocs-material makes the links in a page absolute:
+# tests find them by how their href ends, a[href$='/kpis/traffic/'].
+OVERVIEW = ""
+KPI = "traffic"
+"""The KPI page under test where one is enough: its description has a link in running text."""
+KPI_PAGE = f"kpis/{KPI}/"
+PAGES = {"overview": OVERVIEW, "kpi": KPI_PAGE}
+
+SCHEMES = {"light": "default", "dark": "slate"}
+"""Palette -> mkdocs-material's data-md-color-scheme."""
+TOGGLES = {"light": "label[for='__palette_0']", "dark": "label[for='__palette_1']"}
+"""Palette -> the header button that switches to it (only the other palette's is shown)."""
+
+
+# -- the example site, served ------------------------------------------------------------------
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def example_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("example")
+
+
+@pytest.fixture(scope="session")
+def server_url(example_dir: Path) -> Iterator[str]:
+    """An HTTP server on a free port of localhost for the example's site/ folder."""
+    handler = functools.partial(_QuietHandler, directory=str(example_dir / "site"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def example(example_dir: Path, server_url: str) -> Path:
+    """A copy of the project's example scorecard, built with ``kpi build`` into the folder the
+    server serves.
+
+    The copy's mkdocs.yml gets the server's URL as ``site_url``, as a deployment sets its own:
+    mkdocs-material's instant navigation only follows links to the URLs of sitemap.xml, which
+    mkdocs writes from ``site_url`` (the protocol and host name may differ, the port may not).
+    """
+    for name in EXAMPLE:
+        source = PROJECT / name
+        if source.is_dir():
+            shutil.copytree(
+                source, example_dir / name, ignore=shutil.ignore_patterns("__pycache__")
+            )
+        else:
+            shutil.copy(source, example_dir / name)
+    config = example_dir / "mkdocs.yml"
+    lines = [line for line in config.read_text().splitlines() if not line.startswith("site_url:")]
+    config.write_text("\n".join([*lines, f"site_url: {server_url}", ""]))
+    result = CliRunner().invoke(main, ["build", str(example_dir)])
+    assert result.exit_code == 0, result.output or repr(result.exception)
+    return example_dir
+
+
+@pytest.fixture(scope="session")
+def site_url(example: Path, server_url: str) -> str:
+    """The URL of the built example site, ending in '/'."""
+    return server_url
+
+
+@pytest.fixture(scope="session")
+def scorecard(example: Path) -> Scorecard:
+    return load_scorecard(example)[0]
+
+
+@pytest.fixture(scope="session")
+def results(scorecard: Scorecard) -> Results:
+    return compute(scorecard)[0]
+
+
+# -- the browser -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.is_file():
+        pytest.fail(
+            f"the browser tests need Debian's chromium at {CHROMIUM}, which is missing: "
+            "run `make browser-deps` (or `.ci/install-chromium`)",
+            pytrace=False,
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh tab (own storage, so the palette starts light) at desktop size."""
+    context = browser.new_context(viewport=DESKTOP, color_scheme="light")
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    """axe-core from tests/browser/node_modules, installed with ``npm ci`` when missing."""
+    if not AXE.is_file():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail(
+                f"axe-core is not installed in {BROWSER_JS} and npm is missing: "
+                "run `make browser-deps`",
+                pytrace=False,
+            )
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"], cwd=BROWSER_JS, check=True, timeout=300
+        )
+    return AXE
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def open_page(page: Page, site_url: str, path: str) -> None:
+    """Load a page and wait until its charts are drawn."""
+    page.goto(site_url + path)
+    wait_for_charts(page)
+
+
+def wait_for_charts(page: Page) -> None:
+    """Every chart drawn in the current palette (kpi.js sets data-scheme when it is)."""
+    page.wait_for_function(
+        """() => [...document.querySelectorAll(".kpi-chart")].every(
+            (chart) => chart.querySelector("svg.main-svg")
+                && chart.dataset.scheme === document.body.dataset.mdColorScheme)"""
+    )
+
+
+def use_palette(page: Page, palette: str) -> None:
+    if page.get_attribute("body", "data-md-color-scheme") != SCHEMES[palette]:
+        page.click(TOGGLES[palette])
+    expect(page.locator("body")).to_have_attribute("data-md-color-scheme", SCHEMES[palette])
+    wait_for_charts(page)
+
+
+def chart_colours(page: Page) -> dict[str, str]:
+    return dict(
+        page.evaluate(
+            """() => ({
+                background: getComputedStyle(document.querySelector(".kpi-chart svg.main-svg"))
+                    .backgroundColor,
+                font: getComputedStyle(document.querySelector(".kpi-chart .xtick text")).fill,
+                page: getComputedStyle(document.body).backgroundColor,
+            })"""
+        )
+    )
+
+
+def watch(page: Page) -> list[str]:
+    """Console errors, uncaught exceptions and failed requests of ``page``, as they happen."""
+    seen: list[str] = []
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            seen.append(f"console error: {message.text}")
+
+    def response(response: Response) -> None:
+        if response.status >= 400:
+            seen.append(f"HTTP {response.status}: {response.url}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: seen.append(f"uncaught: {error}"))
+    page.on(
+        "requestfailed", lambda request: seen.append(f"failed: {request.url} {request.failure}")
+    )
+    page.on("response", response)
+    return seen
+
+
+def html_pages(example: Path) -> list[str]:
+    """The URL path of every HTML page of the built site."""
+    site = example / "site"
+    paths = []
+    for file in sorted(site.rglob("*.html")):
+        relative = file.relative_to(site).as_posix()
+        paths.append(relative.removesuffix("index.html"))
+    return paths
+
+
+# -- 1. pages, charts, palette, errors ---------------------------------------------------------
+
+
+def test_the_overview_shows_every_kpi_with_its_status(
+    page: Page, site_url: str, scorecard: Scorecard, results: Results
+) -> None:
+    open_page(page, site_url, OVERVIEW)
+    kpis: list[Kpi] = list(scorecard.kpis.values())
+    assert len(kpis) > 10
+    for kpi in kpis:
+        status = results.figures[kpi.id].status
+        row = page.locator("table.kpi-overview tr", has=page.locator(f"a[href$='/kpis/{kpi.id}/']"))
+        expect(row).to_have_count(1)
+        expect(row.locator("a")).to_have_text(kpi.name)
+        expect(row.locator(f".kpi-status--{status}")).to_contain_text(STATUS_LABELS[status][1])
+
+
+def test_a_kpi_chart_draws_on_a_direct_load(page: Page, site_url: str) -> None:
+    page.goto(site_url + KPI_PAGE)
+    expect(page.locator(".kpi-chart svg.main-svg").first).to_be_visible()
+
+
+def test_a_kpi_chart_draws_after_instant_navigation_from_the_overview(
+    page: Page, site_url: str, scorecard: Scorecard
+) -> None:
+    open_page(page, site_url, OVERVIEW)
+    page.evaluate("window.sameDocument = true")
+    page.click(f"table.kpi-overview a[href$='/{KPI_PAGE}']")
+    expect(page).to_have_url(site_url + KPI_PAGE)
+    expect(page.locator(".md-content h1")).to_contain_text(scorecard.kpis[KPI].name)
+    expect(page.locator(".kpi-chart svg.main-svg").first).to_be_visible()
+    assert page.evaluate("window.sameDocument"), "the page was reloaded, not instant navigation"
+
+
+def test_the_palette_toggle_rethemes_the_chart(page: Page, site_url: str) -> None:
+    open_page(page, site_url, KPI_PAGE)
+    light = chart_colours(page)
+    use_palette(page, "dark")
+    dark = chart_colours(page)
+    assert dark["background"] != light["background"]
+    assert dark["font"] != light["font"]
+    assert dark["background"] == dark["page"], "the chart does not sit on the page's background"
+    use_palette(page, "light")
+    assert chart_colours(page) == light
+
+
+def test_no_page_has_console_errors_or_failed_requests(
+    browser: Browser, site_url: str, example: Path
+) -> None:
+    paths = html_pages(example)
+    assert KPI_PAGE in paths and "404.html" in paths
+    context = browser.new_context(viewport=DESKTOP, color_scheme="light")
+    # A few tabs load pages side by side: their waits for a quiet network overlap.
+    tabs = [context.new_page() for _ in range(TABS)]
+    problems = {tab: watch(tab) for tab in tabs}
+    failures = {}
+    try:
+        for start in range(0, len(paths), TABS):
+            batch = list(zip(tabs, paths[start : start + TABS], strict=False))
+            for tab, path in batch:
+                tab.goto(site_url + path, wait_until="commit")
+            for tab, path in batch:
+                tab.wait_for_load_state("networkidle")  # the search index comes after the load
+                wait_for_charts(tab)
+                if problems[tab]:
+                    failures[path] = problems[tab].copy()
+                    problems[tab].clear()
+    finally:
+        context.close()
+    assert failures == {}
+
+
+# -- 2. search ---------------------------------------------------------------------------------
+
+
+def search(page: Page, query: str) -> None:
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.press_sequentially(query)
+
+
+@pytest.mark.parametrize(
+    ("query", "kpi"),
+    [
+        pytest.param("Cost per acquisition", "cpa", id="by-name"),
+        pytest.param("churn", "customer_lifetime_value", id="by-a-word-of-the-description"),
+    ],
+)
+def test_search_finds_a_kpi(
+    page: Page, site_url: str, scorecard: Scorecard, query: str, kpi: str
+) -> None:
+    known = scorecard.kpis[kpi]
+    assert query in known.name or query in known.description, "the example data changed"
+    open_page(page, site_url, OVERVIEW)
+    search(page, query)
+    hit = page.locator(f".md-search-result__item a[href*='/kpis/{kpi}/?']")
+    expect(hit.first).to_be_visible()
+    expect(hit.first).to_contain_text(known.name)
+
+
+# -- 3. a phone-sized screen -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_horizontal_page_scroll_on_a_phone(browser: Browser, site_url: str, name: str) -> None:
+    context = browser.new_context(viewport=PHONE, color_scheme="light")
+    try:
+        page = context.new_page()
+        open_page(page, site_url, PAGES[name])
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    finally:
+        context.close()
+
+
+def test_wide_tables_scroll_inside_their_box_on_a_phone(browser: Browser, site_url: str) -> None:
+    context = browser.new_context(viewport=PHONE, color_scheme="light")
+    try:
+        page = context.new_page()
+        open_page(page, site_url, OVERVIEW)
+        wrap = page.locator(".kpi-table-wrap").first
+        assert wrap.evaluate("(box) => box.scrollWidth > box.clientWidth"), "the table fits"
+        assert wrap.evaluate("(box) => getComputedStyle(box).overflowX") == "auto"
+        scrolled = wrap.evaluate("(box) => { box.scrollLeft = 100; return box.scrollLeft; }")
+        assert scrolled > 0
+        assert page.evaluate("window.scrollX") == 0
+    finally:
+        context.close()
+
+
+# -- 4. accessibility --------------------------------------------------------------------------
+
+
+def status_texts(page: Page) -> list[str]:
+    """The words of every status, without its aria-hidden icon."""
+    return list(
+        page.eval_on_selector_all(
+            ".kpi-status",
+            """(statuses) => statuses.map((status) => {
+                const words = status.cloneNode(true);
+                words.querySelectorAll("[aria-hidden=true]").forEach((icon) => icon.remove());
+                return words.textContent.trim();
+            })""",
+        )
+    )
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_a_status_is_never_told_by_colour_alone(page: Page, site_url: str, name: str) -> None:
+    open_page(page, site_url, PAGES[name])
+    texts = status_texts(page)
+    assert texts, "no status on the page"
+    assert all(texts), texts
+
+
+def test_every_chart_has_a_text_alternative(
+    page: Page, site_url: str, scorecard: Scorecard
+) -> None:
+    for kpi in scorecard.kpis:
+        open_page(page, site_url, f"kpis/{kpi}/")
+        chart = page.locator(".kpi-chart")
+        expect(chart).to_have_count(1)
+        expect(chart).to_have_attribute("role", "img")
+        name = scorecard.kpis[kpi].name
+        expect(chart).to_have_attribute("aria-label", re.compile(f"^{re.escape(name)}\\b.+"))
+        expect(page.locator(".kpi-chart-alt a[href$='#monthly-values']")).to_have_count(1)
+        expect(page.locator("#monthly-values")).to_have_count(1)
+
+
+# axe-core rules left out, each for a third-party element we cannot change: none so far.
+AXE_DISABLED: dict[str, str] = {}
+
+
+@pytest.mark.parametrize("palette", SCHEMES)
+@pytest.mark.parametrize("name", PAGES)
+def test_axe_finds_no_serious_violations(
+    page: Page, site_url: str, axe_script: Path, name: str, palette: str
+) -> None:
+    open_page(page, site_url, PAGES[name])
+    use_palette(page, palette)
+    page.add_script_tag(path=axe_script)
+    violations = page.evaluate(
+        """(disabled) => axe.run(document, {
+            resultTypes: ["violations"],
+            rules: Object.fromEntries(disabled.map((id) => [id, {enabled: false}])),
+        }).then((results) => results.violations
+            .filter((v) => v.impact === "serious" || v.impact === "critical")
+            .map((v) => ({
+                rule: v.id,
+                impact: v.impact,
+                help: v.help,
+                nodes: v.nodes.map((node) => node.target.join(" ") + ": " + node.failureSummary),
+            })))""",
+        list(AXE_DISABLED),
+    )
+    assert violations == []
+
+
+# -- 5. screenshots ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("palette", SCHEMES)
+@pytest.mark.parametrize("name", PAGES)
+def test_screenshots_in_both_palettes(page: Page, site_url: str, name: str, palette: str) -> None:
+    open_page(page, site_url, PAGES[name])
+    use_palette(page, palette)
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}-{palette}.png"
+    path.unlink(missing_ok=True)
+    page.screenshot(path=path, full_page=True)
+    assert path.read_bytes().startswith(b"\x89PNG")
