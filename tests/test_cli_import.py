@@ -64,7 +64,7 @@ def test_every_bad_row_is_reported_and_no_file_changes(tmp_path: Path) -> None:
         "import.csv:6: error: cost_per_order is calculated by its formula (spend / orders), so it has "
         "no values to set (set the KPIs of the formula instead)",
         "import.csv:7: error: orders 2026-05 is given twice (first at line 2)",
-        "import.csv:8: error: expected 3 or 4 columns, found 2 (kpi,month,value[,note])",
+        "import.csv:8: error: expected 3 columns, found 2 (kpi,month,value)",
         "6 errors, 0 warnings",
     ]
     assert snapshot(repo) == before

@@ -207,6 +207,7 @@ def codeowners(directory: Path) -> None:
 @click.argument("month")
 @click.argument("value")
 @click.option("--note", help="Markdown: the story behind the number.")
+@click.option("--segment", help="Record the value of a segment (a channel) instead of the total.")
 @click.option(
     "--repo",
     "directory",
@@ -214,18 +215,21 @@ def codeowners(directory: Path) -> None:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="The scorecard repository (default: the current folder).",
 )
-def set_value(kpi_id: str, month: str, value: str, note: str | None, directory: Path) -> None:
+def set_value(
+    kpi_id: str, month: str, value: str, note: str | None, segment: str | None, directory: Path
+) -> None:
     """Record a KPI's value for a month (null: not reported), keeping the file's comments,
     key order and formatting; only the touched lines change.
 
     \b
     Example:
         kpi set cpc 2026-11 1.18 --note "Broad match paused all month."
+        kpi set paid_spend 2026-11 41250 --segment search
     """
     from kpi_scorecard.record import Request, record
 
     root = require_scorecard(directory)
-    changed = record(root, [Request(kpi_id, month, value, note, COMMAND_LINE)])
+    changed = record(root, [Request(kpi_id, month, value, note, COMMAND_LINE, 1, segment)])
     for path in changed:
         click.echo(f"updated {path.relative_to(root).as_posix()}", err=True)
 
@@ -242,8 +246,9 @@ def set_value(kpi_id: str, month: str, value: str, note: str | None, directory: 
     help="The scorecard repository (default: the current folder).",
 )
 def import_csv(csv_file: Path, directory: Path) -> None:
-    """Record many values from kpi,month,value[,note] rows: all of them, or none when any row
-    is wrong (every bad row is reported as FILE.csv:line: ...).
+    """Record many values from kpi,month,value[,note[,segment]] rows: all of them, or none when
+    any row is wrong (every bad row is reported as FILE.csv:line: ...). A header row may name
+    the columns in any order.
 
     \b
     Example:

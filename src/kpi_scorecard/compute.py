@@ -6,6 +6,7 @@ buys nothing here and the definitions read one to one against the contract.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -39,13 +40,27 @@ def compute(scorecard: Scorecard, today: Month | None = None) -> tuple[Results, 
     of a scorecard without any value."""
     values, warnings = evaluate_formulas(scorecard)
     as_of = reporting_month(scorecard, values, today)
+    settings = scorecard.settings
     figures = {}
     series = {}
     for kpi_id, kpi in scorecard.kpis.items():
-        context = _KpiContext(kpi, values[kpi_id], scorecard.settings.tolerance)
-        figures[kpi_id] = context.figures(as_of, scorecard.settings.fiscal_year_start)
+        context = _KpiContext(kpi, values[kpi_id], settings.tolerance)
+        figures[kpi_id] = context.figures(as_of, settings.fiscal_year_start)
         series[kpi_id] = context.series()
-    return Results(as_of, figures, series), warnings
+    segment_figures: dict[str, dict[str, Figures]] = {}
+    segment_series: dict[str, dict[str, Series]] = {}
+    for kpi_id, segments in evaluate_segments(scorecard).items():
+        kpi = scorecard.kpis[kpi_id]
+        for segment, segment_values in segments.items():
+            target = kpi.segment_targets.get(segment)
+            context = _KpiContext(
+                dataclasses.replace(kpi, target=target), segment_values, settings.tolerance
+            )
+            segment_figures.setdefault(kpi_id, {})[segment] = context.figures(
+                as_of, settings.fiscal_year_start
+            )
+            segment_series.setdefault(kpi_id, {})[segment] = context.series()
+    return Results(as_of, figures, series, segment_figures, segment_series), warnings
 
 
 def reporting_month(
@@ -82,6 +97,28 @@ def evaluate_formulas(scorecard: Scorecard) -> tuple[dict[str, Values], list[Pro
         if gaps:
             warnings.append(_gap_warning(kpi, gaps))
     return values, warnings
+
+
+def evaluate_segments(scorecard: Scorecard) -> dict[str, dict[str, Values]]:
+    """KPI id -> segment -> month -> value. A calculated KPI has the segments that all its
+    inputs share, each computed from the inputs' same segment (CPA per channel = spend per
+    channel / customers per channel)."""
+    segments: dict[str, dict[str, Values]] = {
+        k: dict(kpi.segments) for k, kpi in scorecard.kpis.items() if kpi.segments
+    }
+    for kpi in _in_dependency_order(scorecard):
+        assert kpi.formula is not None
+        expression = formula.parse(kpi.formula)
+        refs = sorted(formula.references(expression))
+        shared = set.intersection(*(set(segments.get(ref, {})) for ref in refs)) if refs else set()
+        computed: dict[str, Values] = {}
+        for segment in sorted(shared):
+            computed[segment] = evaluate(expression, {ref: segments[ref][segment] for ref in refs})[
+                0
+            ]
+        if computed:
+            segments[kpi.id] = computed
+    return segments
 
 
 def _in_dependency_order(scorecard: Scorecard) -> list[Kpi]:

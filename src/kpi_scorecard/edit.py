@@ -18,16 +18,22 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 _KEY_LINE = re.compile(r"^(?P<indent>\s*)(?P<key>'[^']*'|\"[^\"]*\"|[^\s:#]+)\s*:(?P<rest>.*)$")
+INDENT = "  "
+
+Chain = list[tuple[CommentedMap, str]]
+"""(mapping, key) from the document down to the entry being edited."""
 
 
 @dataclass(frozen=True)
 class Edit:
-    """One month of one KPI file: a value (None = "not reported") and/or a note."""
+    """One month of one KPI file: a value (None = "not reported") and/or a note; with a
+    segment, the value goes to ``segments.<segment>``."""
 
     month: str
     value: float | None
     set_value: bool = True
     note: str | None = None
+    segment: str | None = None
 
 
 def number_text(value: float | None) -> str:
@@ -41,9 +47,12 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
     """The file's text with every edit applied, in order."""
     for edit in edits:
         if edit.set_value:
-            text = set_month(text, "values", edit.month, number_text(edit.value))
+            path = ("segments", edit.segment) if edit.segment else ("values",)
+            text = set_month(text, path, edit.month, number_text(edit.value))
         if edit.note is not None:
-            text = set_month(text, "notes", edit.month, json.dumps(edit.note, ensure_ascii=False))
+            text = set_month(
+                text, ("notes",), edit.month, json.dumps(edit.note, ensure_ascii=False)
+            )
     return text
 
 
@@ -54,45 +63,72 @@ def _yaml() -> YAML:
     return yaml
 
 
-def set_month(text: str, section: str, month: str, scalar: str) -> str:
-    """Set ``section[month]`` to the YAML scalar ``scalar`` (already formatted)."""
+def set_month(text: str, path: tuple[str, ...], month: str, scalar: str) -> str:
+    """Set ``<path>[month]`` (``("values",)`` or ``("segments", "seo")``) to ``scalar``, a YAML
+    scalar already formatted, creating the mappings on the way when they are missing."""
     data = _yaml().load(text)
     if not isinstance(data, CommentedMap):
         raise ValueError("the file is not a mapping")
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
-    mapping = data.get(section)
-    if section not in data:
-        return "".join(lines) + f"{section}:\n  {month}: {scalar}\n"
-    if mapping is None:
-        line = data.lc.key(section)[0]
-        lines.insert(line + 1, f"  {month}: {scalar}\n")
-        return "".join(lines)
-    if not isinstance(mapping, CommentedMap) or mapping.fa.flow_style() or not mapping:
-        return _rewrite(data, section, month, scalar)
+    chain: Chain = []
+    mapping = data
+    for depth, key in enumerate(path):
+        if not _is_block(mapping):
+            return _rewrite(data, path, month, scalar)
+        if key not in mapping:
+            return _add_entry(lines, chain, mapping, [*path[depth:], month], scalar)
+        chain.append((mapping, key))
+        child = mapping[key]
+        if child is None:
+            line = mapping.lc.key(key)[0]
+            indent = _indent_of(lines[line]) + INDENT
+            lines.insert(
+                line + 1, "".join(_nested_lines([*path[depth + 1 :], month], scalar, indent))
+            )
+            return "".join(lines)
+        mapping = child
+    if not _is_block(mapping) or not mapping:
+        return _rewrite(data, path, month, scalar)
     if month in mapping:
-        return _replace_entry(lines, data, section, mapping, month, scalar)
-    return _insert_entry(lines, data, section, mapping, month, scalar)
+        return _replace_entry(lines, [*chain, (mapping, month)], scalar)
+    return _add_entry(lines, chain, mapping, [month], scalar)
 
 
-def _entry_end(
-    lines: list[str], data: CommentedMap, section: str, mapping: CommentedMap, key: str
-) -> int:
-    """The line index after the last line of ``mapping[key]`` (a multi-line note included)."""
+def _is_block(node: Any) -> bool:
+    return isinstance(node, CommentedMap) and not node.fa.flow_style()
+
+
+def _indent_of(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" "))]
+
+
+def _nested_lines(keys: list[str], scalar: str, indent: str) -> list[str]:
+    """``a:\\n  b:\\n    month: value\\n`` for keys [a, b, month] at ``indent``."""
+    lines = []
+    for depth, key in enumerate(keys[:-1]):
+        lines.append(f"{indent}{INDENT * depth}{key}:\n")
+    lines.append(f"{indent}{INDENT * (len(keys) - 1)}{keys[-1]}: {scalar}\n")
+    return lines
+
+
+def _entry_end(lines: list[str], chain: Chain) -> int:
+    """The line index after the last line of the entry ``chain[-1]`` (a multi-line note or a
+    nested mapping included), leaving out trailing blank and comment lines."""
+    mapping, key = chain[-1]
     keys = list(mapping)
     following = keys[keys.index(key) + 1 :]
-    end = mapping.lc.key(following[0])[0] if following else _section_end(lines, data, section)
-    start = mapping.lc.key(key)[0]
+    if following:
+        end = int(mapping.lc.key(following[0])[0])
+    elif len(chain) > 1:
+        end = _entry_end(lines, chain[:-1])
+    else:
+        end = len(lines)
+    start = int(mapping.lc.key(key)[0])
     while end - 1 > start and _is_blank_or_comment(lines[end - 1]):
         end -= 1
     return end
-
-
-def _section_end(lines: list[str], data: CommentedMap, section: str) -> int:
-    top = list(data)
-    following = top[top.index(section) + 1 :]
-    return int(data.lc.key(following[0])[0]) if following else len(lines)
 
 
 def _is_blank_or_comment(line: str) -> bool:
@@ -100,19 +136,13 @@ def _is_blank_or_comment(line: str) -> bool:
     return not stripped or stripped.startswith("#")
 
 
-def _replace_entry(
-    lines: list[str],
-    data: CommentedMap,
-    section: str,
-    mapping: CommentedMap,
-    month: str,
-    scalar: str,
-) -> str:
+def _replace_entry(lines: list[str], chain: Chain, scalar: str) -> str:
+    mapping, month = chain[-1]
     start = mapping.lc.key(month)[0]
-    end = _entry_end(lines, data, section, mapping, month)
+    end = _entry_end(lines, chain)
     match = _KEY_LINE.match(lines[start].rstrip("\n"))
     if match is None:  # pragma: no cover - ruamel found a key on this line
-        return _rewrite(data, section, month, scalar)
+        raise ValueError(f"cannot read line {start + 1}")
     comment = _trailing_comment(match.group("rest")) if end == start + 1 else ""
     lines[start:end] = [f"{match.group('indent')}{match.group('key')}: {scalar}{comment}\n"]
     return "".join(lines)
@@ -127,33 +157,33 @@ def _trailing_comment(rest: str) -> str:
     return match.group(0) if match else ""
 
 
-def _insert_entry(
-    lines: list[str],
-    data: CommentedMap,
-    section: str,
-    mapping: CommentedMap,
-    month: str,
-    scalar: str,
+def _add_entry(
+    lines: list[str], chain: Chain, mapping: CommentedMap, keys: list[str], scalar: str
 ) -> str:
-    keys = [str(k) for k in mapping]
-    before = [k for k in keys if k < month]
-    after = [k for k in keys if k > month]
-    indent = " " * mapping.lc.key(keys[0])[1] if keys else "  "
-    if after:
-        position = mapping.lc.key(after[0])[0]
+    """A new entry in ``mapping``: months in order, anything else at the end."""
+    existing = [str(k) for k in mapping]
+    if not existing:  # only the document itself can be an empty block mapping here
+        return "".join(lines) + "".join(_nested_lines(keys, scalar, ""))
+    indent = " " * mapping.lc.key(existing[0])[1]
+    later = [k for k in existing if k > keys[0]] if len(keys) == 1 else []
+    if later:
+        position = int(mapping.lc.key(later[0])[0])
     else:
-        position = _entry_end(lines, data, section, mapping, before[-1])
-    lines.insert(position, f"{indent}{month}: {scalar}\n")
+        position = _entry_end(lines, [*chain, (mapping, existing[-1])])
+    lines[position:position] = _nested_lines(keys, scalar, indent)
     return "".join(lines)
 
 
-def _rewrite(data: CommentedMap, section: str, month: str, scalar: str) -> str:
-    """Flow-style sections: set the key and let ruamel.yaml write the document."""
+def _rewrite(data: CommentedMap, path: tuple[str, ...], month: str, scalar: str) -> str:
+    """Flow-style mappings: set the key and let ruamel.yaml write the document."""
     value: Any = json.loads(scalar) if scalar != "null" else None
-    mapping = data.get(section)
-    if not isinstance(mapping, CommentedMap):
-        mapping = CommentedMap()
-        data[section] = mapping
+    mapping = data
+    for key in path:
+        child = mapping.get(key)
+        if not isinstance(child, CommentedMap):
+            child = CommentedMap()
+            mapping[key] = child
+        mapping = child
     if month not in mapping:
         position = sum(1 for key in mapping if str(key) < month)
         mapping.insert(position, month, value)

@@ -159,6 +159,10 @@ class Kpi:
     """Month -> value as written (None = "not reported"), in month order."""
     notes: Mapping[Month, str] = field(default_factory=dict)
     """Month -> Markdown: the story behind the number."""
+    segments: Mapping[str, Mapping[Month, float | None]] = field(default_factory=dict)
+    """Segment (a channel, a region) -> month -> value, in file order; empty when not split."""
+    segment_targets: Mapping[str, Target] = field(default_factory=dict)
+    """Segment -> its own target, for the segments that have one."""
     lines: Mapping[str, int] = field(default_factory=dict)
     """Line of each top-level key in the file, for messages found after validation."""
 
@@ -223,3 +227,7 @@ class Results:
     as_of: Month
     figures: Mapping[str, Figures]
     series: Mapping[str, Series]
+    segment_figures: Mapping[str, Mapping[str, Figures]] = field(default_factory=dict)
+    """KPI id -> segment -> its figures at the reporting month (KPIs with segments only)."""
+    segment_series: Mapping[str, Mapping[str, Series]] = field(default_factory=dict)
+    """KPI id -> segment -> its monthly series."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -24,7 +25,9 @@ from kpi_scorecard.model import Scorecard, month_str, parse_month
 from kpi_scorecard.validate import load_scorecard
 
 NULL_WORDS = {"null", "~", ""}
-CSV_HEADER = ("kpi", "month", "value")
+CSV_COLUMNS = ("kpi", "month", "value", "note", "segment")
+"""The columns in their default order; a header row may name them in any order."""
+SEGMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class Request:
     origin: str
     """``FILE.csv`` or ``kpi set``: where a problem is reported."""
     line: int = 1
+    segment: str | None = None
+    """Record the value of this segment (``segments.<segment>``) instead of the total."""
 
 
 def record(root: Path, requests: list[Request], earlier: Iterable[Problem] = ()) -> list[Path]:
@@ -61,17 +66,17 @@ def check_requests(
 ) -> dict[str, list[Edit]]:
     """KPI file path -> its edits; every bad request is reported."""
     edits: dict[str, list[Edit]] = {}
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str, str | None], int] = {}
     for request in requests:
         edit = _check(scorecard, request, problems)
         if edit is None:
             continue
-        key = (request.kpi_id, edit.month)
+        key = (request.kpi_id, edit.month, edit.segment)
         if key in seen:
             problems.error(
                 request.origin,
                 request.line,
-                f"{request.kpi_id} {edit.month} is given twice (first at line {seen[key]})",
+                f"{' '.join(filter(None, key))} is given twice (first at line {seen[key]})",
             )
             continue
         seen[key] = request.line
@@ -104,6 +109,9 @@ def _check(scorecard: Scorecard, request: Request, problems: Problems) -> Edit |
             "expected a number such as 1250 or 3.5, or null",
         )
         ok = False
+    if request.segment is not None and not SEGMENT_NAME.match(request.segment):
+        error(f"segment: '{request.segment}' is not a segment name", "letters, digits, _ . and -")
+        ok = False
     if not ok or month is None:
         return None
     value = None if value_text in NULL_WORDS else float(value_text)
@@ -111,7 +119,7 @@ def _check(scorecard: Scorecard, request: Request, problems: Problems) -> Edit |
         error(f"value: {value_text} is too large", "expected a finite number")
         return None
     note = request.note if request.note and request.note.strip() else None
-    return Edit(month_str(month), value, True, note)
+    return Edit(month_str(month), value, True, note, request.segment or None)
 
 
 def _edited(path: Path, edits: list[Edit]) -> str:
@@ -158,7 +166,8 @@ def write_all(new_texts: dict[Path, str]) -> None:
 
 
 def read_csv(path: Path, label: str) -> tuple[list[Request], list[Problem]]:
-    """``kpi,month,value[,note]`` rows; a BOM, CRLF line ends and a header row are fine."""
+    """``kpi,month,value[,note[,segment]]`` rows; a BOM, CRLF line ends and a header row are
+    fine, and a header row may put the columns in any order."""
     problems = Problems()
     try:
         text = path.read_bytes().decode("utf-8-sig")
@@ -168,23 +177,49 @@ def read_csv(path: Path, label: str) -> tuple[list[Request], list[Problem]]:
         )
         return [], problems.items
     reader = csv.reader(io.StringIO(text, newline=""))
+    columns = list(CSV_COLUMNS)
     requests = []
     for row in reader:
         line = reader.line_num
         cells = [cell.strip() for cell in row]
-        if not any(cells) or (line == 1 and tuple(c.lower() for c in cells[:3]) == CSV_HEADER):
+        if not any(cells):
             continue
-        if len(cells) < 3 or len(cells) > 4:
-            problems.error(
+        if line == 1 and {"kpi", "month", "value"} <= {c.lower() for c in cells}:
+            columns = _header(cells, label, problems)
+            continue
+        if not 3 <= len(cells) <= len(columns):
+            problems.error(label, line, *_column_count(columns, len(cells)))
+            continue
+        named = dict(zip(columns, row, strict=False))
+        requests.append(
+            Request(
+                named["kpi"].strip(),
+                named["month"].strip(),
+                named["value"].strip(),
+                named.get("note") or None,
                 label,
                 line,
-                f"expected 3 or 4 columns, found {len(cells)}",
-                "kpi,month,value[,note]",
+                named.get("segment", "").strip() or None,
             )
-            continue
-        note = row[3] if len(row) == 4 else None
-        requests.append(Request(cells[0], cells[1], cells[2], note, label, line))
+        )
     return requests, problems.items
+
+
+def _column_count(columns: list[str], found: int) -> tuple[str, str]:
+    """The message and the expectation for a row with the wrong number of cells."""
+    optional = columns[3:]
+    expected = ",".join(columns[:3]) + "".join(f"[,{c}" for c in optional) + "]" * len(optional)
+    count = "3" if not optional else f"3 to {len(columns)}"
+    return f"expected {count} columns, found {found}", expected
+
+
+def _header(cells: list[str], label: str, problems: Problems) -> list[str]:
+    names = [c.lower() for c in cells]
+    for name in names:
+        if name not in CSV_COLUMNS:
+            hint = did_you_mean(name, CSV_COLUMNS, "expected " + ", ".join(CSV_COLUMNS))
+            problems.error(label, 1, f"unknown column '{name}'", hint)
+    return names
 
 
 def record_csv(root: Path, path: Path, label: str) -> list[Path]:

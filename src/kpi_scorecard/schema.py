@@ -42,6 +42,8 @@ KPI_HELP = {
     "formula": "A calculated KPI: KPI ids, numbers, + - * / and parentheses; then no values.",
     "values": "One line per month, YYYY-MM: number, or null for not reported.",
     "notes": "One line per month, YYYY-MM: the story behind the number (Markdown).",
+    "segments": "The KPI by segment (a channel, a region): {segment: {YYYY-MM: number}}.",
+    "segment_targets": "Targets of segments: {segment: number or {YYYY-MM: number}}.",
 }
 
 
@@ -93,6 +95,14 @@ def kpi_schema() -> dict[str, Any]:
         "formula": {"type": "string", "minLength": 1},
         "values": {"oneOf": [{"type": "null"}, _month_map({"type": ["number", "null"]})]},
         "notes": {"oneOf": [{"type": "null"}, _month_map({"type": "string"})]},
+        "segments": {
+            "type": "object",
+            "additionalProperties": _month_map({"type": ["number", "null"]}),
+        },
+        "segment_targets": {
+            "type": "object",
+            "additionalProperties": {"oneOf": [number, _month_map(number)]},
+        },
     }
     for key, help_text in KPI_HELP.items():
         properties[key] = {"description": help_text, **properties[key]}
@@ -106,6 +116,7 @@ def kpi_schema() -> dict[str, Any]:
         "properties": {key: properties[key] for key in KPI_KEYS},
         "allOf": [
             {"not": {"required": ["formula", "values"]}},
+            {"not": {"required": ["formula", "segments"]}},
             {
                 "if": {"required": ["currency"]},
                 "then": {"required": ["unit"], "properties": {"unit": {"const": "currency"}}},

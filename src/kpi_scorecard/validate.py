@@ -51,10 +51,14 @@ KPI_KEYS = (
     "formula",
     "values",
     "notes",
+    "segments",
+    "segment_targets",
 )
 REQUIRED_KPI_KEYS = ("name", "description", "category", "owner", "better")
 DACI_KEYS = ("approver", "contributors", "informed")
 BENCHMARK_KEYS = ("value", "source")
+SEGMENTS_EXPECTED = "expected segment: {month: value} entries"
+TARGETS_EXPECTED = "expected segment: target entries"
 ID_EXPECTED = "expected lowercase letters, digits and _, starting with a letter"
 
 
@@ -137,8 +141,11 @@ def read_kpi(document: Document, problems: Problems) -> Kpi | None:
         formula=fields.text("formula"),
         values=fields.values(),
         notes=fields.notes(),
+        segments=(segments := fields.segments()),
+        segment_targets=fields.segment_targets(segments, "formula" in node.entries),
         lines={key: line for key, (line, _) in node.entries.items()},
     )
+    check_segment_sums(kpi, reader)
     if kpi.currency is not None and kpi.unit != "currency":
         reader.error(kpi.line_of("currency"), "currency: only applies to unit: currency")
     # A KPI with errors is still returned: the checks across files then report their
@@ -186,14 +193,16 @@ class _KpiFields:
 
     def target(self) -> Target | None:
         node = self.get("target")
-        if node is None:
-            return None
+        return None if node is None else self.read_target(node, "target")
+
+    def read_target(self, node: YNode, name: str) -> Target | None:
+        """A number, or month -> number steps."""
         if not isinstance(node, YMap):
-            value = self.reader.number(node, "target")
+            value = self.reader.number(node, name)
             return None if value is None else Target(constant=value)
         steps = []
-        for month, _, value_node in self.reader.months(node, "target"):
-            value = self.reader.number(value_node, f"target {_month_text(month)}")
+        for month, _, value_node in self.reader.months(node, name):
+            value = self.reader.number(value_node, f"{name} {_month_text(month)}")
             if value is not None:
                 steps.append((month, value))
         return Target(steps=tuple(sorted(steps)))
@@ -239,15 +248,43 @@ class _KpiFields:
 
     def values(self) -> dict[int, float | None]:
         node = self.get("values")
-        if node is None:
-            return {}
-        mapping = self.reader.mapping(node, "values", "expected month: value lines")
+        return {} if node is None else self.read_values(node, "values")
+
+    def read_values(self, node: YNode, name: str) -> dict[int, float | None]:
+        """Month -> number or null, in month order."""
+        mapping = self.reader.mapping(node, name, "expected month: value lines")
         values: dict[int, float | None] = {}
-        for month, _, value_node in self.reader.months(mapping or YMap(0), "values"):
-            ok, value = self.reader.optional_number(value_node, f"values {_month_text(month)}")
+        for month, _, value_node in self.reader.months(mapping or YMap(0), name):
+            ok, value = self.reader.optional_number(value_node, f"{name} {_month_text(month)}")
             if ok:
                 values[month] = value
         return dict(sorted(values.items()))
+
+    def segments(self) -> dict[str, dict[int, float | None]]:
+        """Segment -> month -> value (``segments: {seo: {2026-01: 120}}``)."""
+        node = self.get("segments")
+        mapping = None if node is None else self.reader.mapping(node, "segments", SEGMENTS_EXPECTED)
+        segments = {}
+        for segment, (_, values) in (mapping.entries if mapping else {}).items():
+            segments[segment] = self.read_values(values, f"segments {segment}")
+        return segments
+
+    def segment_targets(self, segments: Mapping[str, object], formula: bool) -> dict[str, Target]:
+        """Segment -> target; the segments must exist unless the KPI calculates them."""
+        node = self.get("segment_targets")
+        mapping = (
+            None if node is None else self.reader.mapping(node, "segment_targets", TARGETS_EXPECTED)
+        )
+        targets = {}
+        for segment, (line, target_node) in (mapping.entries if mapping else {}).items():
+            if not formula and segment not in segments:
+                hint = did_you_mean(segment, segments, "expected a segment of segments:")
+                self.reader.error(line, f"segment_targets: unknown segment '{segment}'", hint)
+                continue
+            target = self.read_target(target_node, f"segment_targets {segment}")
+            if target is not None:
+                targets[segment] = target
+        return targets
 
     def notes(self) -> dict[int, str]:
         node = self.get("notes")
@@ -260,6 +297,29 @@ class _KpiFields:
             if text is not None:
                 notes[month] = text
         return dict(sorted(notes.items()))
+
+
+def check_segment_sums(kpi: Kpi, reader: FieldReader) -> None:
+    """Segments of a summed KPI (counts, spend) must add up to its total; rates and other
+    means need not. One warning per month that does not add up."""
+    if kpi.aggregate != "sum" or not kpi.segments:
+        return
+    for month, total in kpi.values.items():
+        parts = [series.get(month) for series in kpi.segments.values()]
+        if total is None or any(part is None for part in parts):
+            continue
+        added = sum(part for part in parts if part is not None)
+        if abs(added - total) > 1e-9 * max(1.0, abs(total)):
+            reader.warning(
+                kpi.line_of("segments"),
+                f"segments: add up to {_plain_number(added)} in {_month_text(month)}, "
+                f"the total is {_plain_number(total)}",
+                "segments of a KPI with aggregate: sum add up to its value",
+            )
+
+
+def _plain_number(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(round(value, 10))
 
 
 def _sub(node: YMap, key: str) -> YNode | None:
@@ -347,6 +407,13 @@ def check_formulas(scorecard: Scorecard, known: set[str], problems: Problems) ->
                 kpi.line_of("values"),
                 "values: a formula KPI cannot have values",
                 "remove either formula or values",
+            )
+        if kpi.segments:
+            problems.error(
+                kpi.path,
+                kpi.line_of("segments"),
+                "segments: a formula KPI calculates its segments from its inputs' segments",
+                "remove segments",
             )
         try:
             refs = formula.references(formula.parse(kpi.formula))

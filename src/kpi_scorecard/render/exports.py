@@ -44,11 +44,13 @@ def values_csv(scorecard: Scorecard, results: Results) -> str:
         for month, value, target, status in zip(
             series.months, series.values, series.targets, series.statuses, strict=True
         ):
-            writer.writerow((kpi_id, month_str(month), _cell(value), _cell(target), status))
+            writer.writerow(
+                (kpi_id, month_str(month), number_cell(value), number_cell(target), status)
+            )
     return buffer.getvalue()
 
 
-def _cell(number: float | None) -> str:
+def number_cell(number: float | None) -> str:
     """Shortest text that reads back as the same float; whole numbers without ``.0``."""
     if number is None:
         return ""

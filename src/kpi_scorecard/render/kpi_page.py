@@ -27,6 +27,7 @@ from kpi_scorecard.render.numbers import (
     trend_arrow,
     value_text,
 )
+from kpi_scorecard.render.segments import segments_section
 from kpi_scorecard.render.text import escape, front_matter_title, inline, rich
 
 MONTHLY_HEADERS = ("Month", "Value", "Target", "Status", "Note")
@@ -87,6 +88,9 @@ def kpi_page(
         definition_list(_definition(kpi, scorecard)),
         "",
     ]
+    breakdown = segments_section(kpi, results, currency)
+    if breakdown:
+        parts += ["## By segment", "", breakdown]
     related = _related(kpi, scorecard, links)
     if related:
         parts += ["## Related KPIs", "", related, ""]

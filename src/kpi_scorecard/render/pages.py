@@ -16,6 +16,7 @@ from kpi_scorecard.render.overview import overview_page
 from kpi_scorecard.render.people import people_index, person_page
 from kpi_scorecard.render.retro import results_section, retrospectives_index
 from kpi_scorecard.render.reviews import review_months, review_pack, reviews_index
+from kpi_scorecard.render.segments import channels_page, segments_csv, segments_json
 from kpi_scorecard.render.tree import tree_page
 from kpi_scorecard.retro import Retrospective
 from kpi_scorecard.review import assign_presenters
@@ -50,6 +51,9 @@ def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict
         "data/scorecard.json": scorecard_json(scorecard, results, presenters),
         "data/values.csv": values_csv(scorecard, results),
         "data/history.json": history_json(history, scorecard.kpis),
+        "data/segments.json": segments_json(results),
+        "data/segments.csv": segments_csv(results),
+        "channels.md": channels_page(scorecard, results, top),
     }
     pages.update({f"schema/{name}": text for name, text in schema_texts().items()})
     for kpi_id, kpi in scorecard.kpis.items():

@@ -1,0 +1,180 @@
+"""Segments (channels, regions): a KPI page's breakdown, the channels page, and the exports.
+
+The channels page ranks each segment by how far it beats or misses its targets across KPIs,
+so that the "grow, improve or review" decision is on one screen. A segment's score is the mean
+of its KPIs' gaps to target (``gap_pct``), counted positive when the KPI moves the better way.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict
+from typing import Any
+
+from kpi_scorecard.model import Figures, Kpi, Results, Scorecard, month_str
+from kpi_scorecard.render.chart import Figure, chart_json
+from kpi_scorecard.render.exports import number_cell
+from kpi_scorecard.render.html import Links, json_attribute, link, status_badge, table
+from kpi_scorecard.render.numbers import change_text, percent_text, value_text
+from kpi_scorecard.render.text import escape, front_matter_title, inline
+
+GROW, IMPROVE = 0.0, -0.10
+"""Score thresholds: at or above GROW a segment beats its targets; down to IMPROVE it is close."""
+SEGMENT_HEADERS = ("Segment", "Status", "Value", "Target", "Gap", "Change on month", "Trend")
+
+
+def segments_section(kpi: Kpi, results: Results, currency: str | None) -> str:
+    """The KPI page's breakdown: a chart of every segment and a table of their figures."""
+    figures = results.segment_figures.get(kpi.id, {})
+    if not figures:
+        return ""
+    rows = [
+        [
+            escape(segment),
+            status_badge(f.status),
+            escape(value_text(kpi, f.value, currency)),
+            escape(value_text(kpi, f.target, currency)),
+            escape(percent_text(f.gap_pct)),
+            escape(change_text(kpi, f.mom_change, f.mom_pct)),
+            escape(f.trend),
+        ]
+        for segment, f in figures.items()
+    ]
+    label = f"{kpi.name} by segment, month by month"
+    chart_html = (
+        f"<div class=\"kpi-chart\" data-chart='{json_attribute(chart_json(segment_chart(kpi, results)))}' "
+        f'role="img" aria-label="{escape(label)}"></div>'
+    )
+    return "\n".join([chart_html, "", table(SEGMENT_HEADERS, rows, "kpi-segments"), ""])
+
+
+def segment_chart(kpi: Kpi, results: Results) -> Figure:
+    """Stacked bars when the segments add up to the total (sum), lines when they do not."""
+    stacked = kpi.aggregate == "sum"
+    traces = []
+    for segment, series in results.segment_series.get(kpi.id, {}).items():
+        trace: dict[str, Any] = {
+            "type": "bar" if stacked else "scatter",
+            "name": escape(segment),
+            "x": [month_str(m) for m in series.months],
+            "y": list(series.values),
+        }
+        if not stacked:
+            trace["mode"] = "lines+markers"
+        traces.append(trace)
+    layout = {
+        "margin": {"l": 56, "r": 16, "t": 16, "b": 40},
+        "height": 320,
+        "barmode": "stack",
+        "legend": {"orientation": "h", "y": -0.2},
+        "xaxis": {"type": "date", "tickformat": "%b %Y"},
+    }
+    return {"data": traces, "layout": layout}
+
+
+def _score(kpi: Kpi, figures: Figures) -> float | None:
+    if figures.gap_pct is None:
+        return None
+    return figures.gap_pct if kpi.better == "higher" else -figures.gap_pct
+
+
+def segment_scores(scorecard: Scorecard, results: Results) -> dict[str, float | None]:
+    """Segment -> mean signed gap to target over its KPIs with a target, best first."""
+    scores: dict[str, list[float]] = {}
+    for kpi_id, segments in results.segment_figures.items():
+        for segment, figures in segments.items():
+            score = _score(scorecard.kpis[kpi_id], figures)
+            scores.setdefault(segment, [])
+            if score is not None:
+                scores[segment].append(score)
+    means = {s: (sum(v) / len(v) if v else None) for s, v in scores.items()}
+    return dict(sorted(means.items(), key=lambda item: (item[1] is None, -(item[1] or 0), item[0])))
+
+
+def verdict(score: float | None) -> str:
+    if score is None:
+        return "no targets yet"
+    if score >= GROW:
+        return "grow: beats its targets"
+    if score >= IMPROVE:
+        return "improve: close to its targets"
+    return "review: misses its targets by more than 10 %"
+
+
+def channels_page(scorecard: Scorecard, results: Results, links: Links) -> str:
+    """``/channels/``: each segment across KPIs, ranked by how it does against its targets."""
+    title = "Channels"
+    parts = [front_matter_title(title) + f"# {title}", ""]
+    scores = segment_scores(scorecard, results)
+    if not scores:
+        parts.append(
+            "<p>No KPI is split by segment yet: add <code>segments:</code> to a KPI file.</p>"
+        )
+        return "\n".join(parts) + "\n"
+    ranking = [
+        [str(rank), escape(segment), escape(percent_text(score)), escape(verdict(score))]
+        for rank, (segment, score) in enumerate(scores.items(), start=1)
+    ]
+    parts += [
+        f"<p>Figures for <strong>{month_str(results.as_of)}</strong>. Score: the mean gap to "
+        "target over the segment's KPIs, positive when it beats them.</p>",
+        "",
+        table(("Rank", "Segment", "Score", "Verdict"), ranking, "kpi-channels"),
+        "",
+    ]
+    for segment in scores:
+        rows = []
+        for kpi_id, segments in results.segment_figures.items():
+            if segment not in segments:
+                continue
+            kpi, f = scorecard.kpis[kpi_id], segments[segment]
+            currency = scorecard.settings.currency
+            rows.append(
+                [
+                    link(links.kpi(kpi_id), kpi.name),
+                    status_badge(f.status),
+                    escape(value_text(kpi, f.value, currency)),
+                    escape(value_text(kpi, f.target, currency)),
+                    escape(percent_text(f.gap_pct)),
+                ]
+            )
+        headers = ("KPI", "Status", "Value", "Target", "Gap")
+        parts += [f"## {inline(segment)}", "", table(headers, rows, "kpi-channels"), ""]
+    return "\n".join(parts)
+
+
+def segments_json(results: Results) -> str:
+    """``{"as_of", "kpis": {"<id>": {"<segment>": {every field of 3.1}}}}``."""
+    document = {
+        "as_of": month_str(results.as_of),
+        "kpis": {
+            kpi_id: {segment: asdict(f) for segment, f in segments.items()}
+            for kpi_id, segments in sorted(results.segment_figures.items())
+        },
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def segments_csv(results: Results) -> str:
+    """``kpi,segment,month,value,target,status``: one row per KPI, segment and month."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(("kpi", "segment", "month", "value", "target", "status"))
+    for kpi_id, segments in sorted(results.segment_series.items()):
+        for segment, series in segments.items():
+            for month, value, target, status in zip(
+                series.months, series.values, series.targets, series.statuses, strict=True
+            ):
+                writer.writerow(
+                    (
+                        kpi_id,
+                        segment,
+                        month_str(month),
+                        number_cell(value),
+                        number_cell(target),
+                        status,
+                    )
+                )
+    return buffer.getvalue()
