@@ -74,8 +74,29 @@ class Blob:
 
     def document(self) -> dict[str, Any] | None:
         if not self._parsed:
-            self._document, self._parsed = parse_document(self.data), True
+            self._document, self._parsed = self._read_document(), True
         return self._document
+
+    def _read_document(self) -> dict[str, Any] | None:
+        """The whole file as data. ``values`` (most of a file) is read line by line when it
+        can be, and the YAML parser gets only the rest."""
+        sections = self.sections()
+        values = sections.get("values") if sections else None
+        quick = (
+            None
+            if values is None or _flow_style(values[0])
+            else _read_month_lines(iter(values[1:]))
+        )
+        if sections is None or quick is None:
+            return parse_document(self.data)
+        rest = "\n".join(
+            line for key, lines in sections.items() if key != "values" for line in lines
+        )
+        document = parse_document(rest.encode("utf-8"))
+        if document is None:
+            return None
+        document["values"] = quick
+        return document
 
     def sections(self) -> dict[str, tuple[str, ...]] | None:
         """Top-level key -> its lines, or None when the text is not a plain block mapping."""
