@@ -28,6 +28,15 @@ repository_argument = click.argument(
 )
 
 
+repo_option = click.option(
+    "--repo",
+    "directory",
+    default=".",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The scorecard repository (default: the current folder).",
+)
+
+
 def print_problems(problems: list[Problem]) -> None:
     """Every problem on its own line, then a one-line summary on stderr. Problems with the
     command's own arguments have no file: they read ``error: ...``."""
@@ -134,13 +143,7 @@ ARGUMENT_PROBLEMS = (COMMAND_LINE, "kpi new")
 @click.option("--better", required=True, type=click.Choice(["higher", "lower"]))
 @click.option("--unit", default="number", type=click.Choice(["number", "percent", "currency"]))
 @click.option("--description", default=None, help="What it measures (Markdown).")
-@click.option(
-    "--repo",
-    "directory",
-    default=".",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="The scorecard repository (default: the current folder).",
-)
+@repo_option
 def new(
     kpi_id: str,
     name: str,
@@ -208,13 +211,7 @@ def codeowners(directory: Path) -> None:
 @click.argument("value")
 @click.option("--note", help="Markdown: the story behind the number.")
 @click.option("--segment", help="Record the value of a segment (a channel) instead of the total.")
-@click.option(
-    "--repo",
-    "directory",
-    default=".",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="The scorecard repository (default: the current folder).",
-)
+@repo_option
 def set_value(
     kpi_id: str, month: str, value: str, note: str | None, segment: str | None, directory: Path
 ) -> None:
@@ -238,13 +235,7 @@ def set_value(
 @click.argument(
     "csv_file", metavar="FILE.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option(
-    "--repo",
-    "directory",
-    default=".",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="The scorecard repository (default: the current folder).",
-)
+@repo_option
 def import_csv(csv_file: Path, directory: Path) -> None:
     """Record many values from kpi,month,value[,note[,segment]] rows: all of them, or none when
     any row is wrong (every bad row is reported as FILE.csv:line: ...). A header row may name
@@ -264,13 +255,7 @@ def import_csv(csv_file: Path, directory: Path) -> None:
 @main.command()
 @click.argument("base", required=False)
 @click.argument("head", required=False)
-@click.option(
-    "--repo",
-    "directory",
-    default=".",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="The scorecard repository (default: the current folder).",
-)
+@repo_option
 def diff(base: str | None, head: str | None, directory: Path) -> None:
     """Markdown summary of KPI changes between two revisions, for pull request comments.
 

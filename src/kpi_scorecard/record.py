@@ -145,18 +145,24 @@ def check_result(root: Path, new_texts: dict[Path, str]) -> None:
 
 
 def write_all(new_texts: dict[Path, str]) -> None:
-    """Replace every file, or, when anything fails, put back the ones already replaced."""
-    originals = {path: path.read_bytes() for path in new_texts}
+    """Write every file (each through a temporary file and an atomic rename), or, when
+    anything fails, put back the files already replaced and remove the ones created."""
+    originals = {path: path.read_bytes() if path.exists() else None for path in new_texts}
     replaced: list[Path] = []
     try:
         for path, text in new_texts.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
             temporary = path.with_name(f".{path.name}.kpi-new")
             temporary.write_bytes(text.encode("utf-8"))
             os.replace(temporary, path)
             replaced.append(path)
     except BaseException:
         for path in replaced:
-            path.write_bytes(originals[path])
+            original = originals[path]
+            if original is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(original)
         for path in new_texts:
             path.with_name(f".{path.name}.kpi-new").unlink(missing_ok=True)
         raise

@@ -6,7 +6,6 @@ Every writer checks first and writes last, so a command that fails changes no fi
 from __future__ import annotations
 
 import json
-import os
 import string
 from dataclasses import dataclass
 from importlib import resources
@@ -16,7 +15,7 @@ from pathlib import Path
 from kpi_scorecard.errors import Problems, ScorecardError
 from kpi_scorecard.fields import did_you_mean
 from kpi_scorecard.model import KPI_ID_PATTERN, Scorecard
-from kpi_scorecard.record import check_result
+from kpi_scorecard.record import check_result, write_all
 from kpi_scorecard.schema import KPI_HELP, schema_comment, schema_texts
 from kpi_scorecard.validate import load_scorecard
 
@@ -79,7 +78,7 @@ def new_kpi(root: Path, new: NewKpi) -> Path:
         raise ScorecardError(f"{relative} exists already")
     text = kpi_file_text(new, relative)
     check_result(root, {path: text})
-    write_new_files({path: text, **missing_schemas(root)})
+    write_all({path: text, **missing_schemas(root)})
     return path
 
 
@@ -113,23 +112,6 @@ def missing_schemas(root: Path) -> dict[Path, str]:
     """The schema files that ``root/schema/`` lacks or has out of date."""
     wanted = {root / SCHEMA_DIR / name: text for name, text in schema_texts().items()}
     return {p: t for p, t in wanted.items() if not p.is_file() or p.read_text() != t}
-
-
-def write_new_files(files: dict[Path, str]) -> None:
-    """Write each file through a temporary file and a rename; on failure remove what was
-    written (these are new files, or generated ones)."""
-    written: list[Path] = []
-    try:
-        for path, text in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_name(f".{path.name}.kpi-new")
-            temporary.write_bytes(text.encode("utf-8"))
-            os.replace(temporary, path)
-            written.append(path)
-    except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
 
 
 # -- kpi init ---------------------------------------------------------------------------------
@@ -167,7 +149,7 @@ def init_repository(target: Path, title: str) -> list[Path]:
             )
         files[target / relative] = text
     files.update({target / SCHEMA_DIR / name: text for name, text in schema_texts().items()})
-    write_new_files(files)
+    write_all(files)
     return sorted(files)
 
 
@@ -207,5 +189,5 @@ def write_codeowners(root: Path) -> tuple[Path, list[str]]:
     scorecard, _ = load_scorecard(root)
     text, missing = codeowners_text(scorecard)
     path = root / ".github" / "CODEOWNERS"
-    write_new_files({path: text})
+    write_all({path: text})
     return path, missing

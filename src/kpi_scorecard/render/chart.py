@@ -62,14 +62,21 @@ def chart(
     if restated:
         traces.append(_restated_markers(series, restated))
     layout = {
-        "margin": {"l": 56, "r": 16, "t": 16, "b": 40},
-        "height": 360,
+        **base_layout(360),
         "hovermode": "closest",
-        "legend": {"orientation": "h", "y": -0.18},
-        "xaxis": {"type": "date", "tickformat": "%b %Y"},
         "yaxis": {"title": {"text": _axis_title(kpi, currency)}, "rangemode": "tozero"},
     }
     return {"data": traces, "layout": layout}
+
+
+def base_layout(height: int) -> dict[str, Any]:
+    """What every chart of the site shares: margins, a month axis, the legend below."""
+    return {
+        "margin": {"l": 56, "r": 16, "t": 16, "b": 40},
+        "height": height,
+        "legend": {"orientation": "h", "y": -0.18},
+        "xaxis": {"type": "date", "tickformat": "%b %Y"},
+    }
 
 
 def chart_json(figure: Figure) -> str:

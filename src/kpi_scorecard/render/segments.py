@@ -14,7 +14,7 @@ from dataclasses import asdict
 from typing import Any
 
 from kpi_scorecard.model import Figures, Kpi, Results, Scorecard, month_str
-from kpi_scorecard.render.chart import Figure, chart_json
+from kpi_scorecard.render.chart import Figure, base_layout, chart_json
 from kpi_scorecard.render.exports import number_cell
 from kpi_scorecard.render.html import Links, json_attribute, link, status_badge, table
 from kpi_scorecard.render.numbers import change_text, percent_text, value_text
@@ -64,13 +64,7 @@ def segment_chart(kpi: Kpi, results: Results) -> Figure:
         if not stacked:
             trace["mode"] = "lines+markers"
         traces.append(trace)
-    layout = {
-        "margin": {"l": 56, "r": 16, "t": 16, "b": 40},
-        "height": 320,
-        "barmode": "stack",
-        "legend": {"orientation": "h", "y": -0.2},
-        "xaxis": {"type": "date", "tickformat": "%b %Y"},
-    }
+    layout = {**base_layout(320), "barmode": "stack"}
     return {"data": traces, "layout": layout}
 
 
