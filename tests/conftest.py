@@ -13,6 +13,24 @@ FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = Path(__file__).parent.parent
 
 
+EXAMPLE = ("kpis", "site_src", "hooks", "mkdocs.yml")
+"""The project's own example scorecard: what `make site` builds."""
+
+
+def copy_example(destination: Path) -> Path:
+    """A copy of the example scorecard (without git history) in ``destination``."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in EXAMPLE:
+        source = PROJECT / name
+        if source.is_dir():
+            shutil.copytree(
+                source, destination / name, ignore=shutil.ignore_patterns("__pycache__")
+            )
+        else:
+            shutil.copy(source, destination / name)
+    return destination
+
+
 def make_repo(destination: Path, *overlays: Path) -> Path:
     """The valid fixture scorecard with each overlay's files copied over it."""
     shutil.copytree(FIXTURES / "valid", destination)

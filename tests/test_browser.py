@@ -36,8 +36,8 @@ from kpi_scorecard.model import Kpi, Results, Scorecard
 from kpi_scorecard.render.numbers import STATUS_LABELS
 from kpi_scorecard.validate import load_scorecard
 
-PROJECT = Path(__file__).parent.parent
-EXAMPLE = ("kpis", "site_src", "hooks", "mkdocs.yml")
+from .conftest import PROJECT, copy_example
+
 ARTIFACTS = PROJECT / "test-artifacts"
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -108,14 +108,7 @@ def example(example_dir: Path, server_url: str) -> Path:
     mkdocs-material's instant navigation only follows links to the URLs of sitemap.xml, which
     mkdocs writes from ``site_url`` (the protocol and host name may differ, the port may not).
     """
-    for name in EXAMPLE:
-        source = PROJECT / name
-        if source.is_dir():
-            shutil.copytree(
-                source, example_dir / name, ignore=shutil.ignore_patterns("__pycache__")
-            )
-        else:
-            shutil.copy(source, example_dir / name)
+    copy_example(example_dir)
     config = example_dir / "mkdocs.yml"
     lines = [line for line in config.read_text().splitlines() if not line.startswith("site_url:")]
     config.write_text("\n".join([*lines, f"site_url: {server_url}", ""]))

@@ -11,29 +11,21 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-PROJECT = Path(__file__).parent.parent
-EXAMPLE = ("kpis", "site_src", "hooks", "mkdocs.yml")
+from .conftest import copy_example as copy_project_example
+
 KPI = Path(sys.executable).parent / "kpi"
 SOURCE_DATE_EPOCH = "1772323200"  # 2026-03-01T00:00:00Z
 
 
 def copy_example(destination: Path, site_url: str | None, in_git: bool) -> Path:
     destination.mkdir()
-    for name in EXAMPLE:
-        source = PROJECT / name
-        if source.is_dir():
-            shutil.copytree(
-                source, destination / name, ignore=shutil.ignore_patterns("__pycache__")
-            )
-        else:
-            shutil.copy(source, destination / name)
+    copy_project_example(destination)
     if site_url:
         config = destination / "mkdocs.yml"
         config.write_text(config.read_text() + f"\nsite_url: {site_url}\n")
