@@ -144,6 +144,8 @@ def _committed(
             if changes:
                 entry = Entry(commit.sha, commit.date, commit.author, commit.subject, changes)
                 entries.setdefault(kpi_id, []).append(entry)
+    for blob in blobs.values():
+        blob.release()  # the entries are kept; the parsed text is not needed any more
     incomplete = f"this is a shallow clone, so the history is incomplete: {SHALLOW_FIX}"
     return entries, incomplete if shallow else None
 

@@ -16,6 +16,7 @@ build:
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import os
 import shutil
@@ -114,6 +115,11 @@ def on_pre_build(config: MkDocsConfig) -> None:
     _current = state
 
 
+def on_post_build(config: MkDocsConfig) -> None:
+    """Hand our data back to the garbage collector (see generate_pages)."""
+    gc.unfreeze()
+
+
 def on_nav(nav: Navigation, config: MkDocsConfig, **_: Any) -> Navigation:
     """Drop generated KPI pages from an automatic navigation."""
     nav.items = [item for item in nav.items or [] if not _is_generated(item)]
@@ -169,6 +175,11 @@ def generate_pages() -> None:
         handle.write(
             resources.files("plotly").joinpath("package_data", "plotly.min.js").read_bytes()
         )
+    # The scorecard, its history and the pages are a few hundred thousand objects that live
+    # until the build ends: kept out of the collector's passes, mkdocs' own work does not pay
+    # for walking them again and again (about 5 % of a 1,000-KPI build). on_post_build undoes it.
+    gc.collect()
+    gc.freeze()
 
 
 # -- the kpi command ---------------------------------------------------------------------------
