@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kpi_scorecard.errors import Problem
 from kpi_scorecard.history import History
-from kpi_scorecard.model import Results, Scorecard, month_str
+from kpi_scorecard.model import Month, Results, Scorecard, month_str
 from kpi_scorecard.render.exports import scorecard_json, values_csv
 from kpi_scorecard.render.health import health_page
 from kpi_scorecard.render.history import changes_page, history_json
@@ -15,11 +16,16 @@ from kpi_scorecard.render.kpi_page import PageHistory, kpi_page
 from kpi_scorecard.render.overview import overview_page
 from kpi_scorecard.render.people import people_index, person_page
 from kpi_scorecard.render.retro import results_section, retrospectives_index
-from kpi_scorecard.render.reviews import review_months, review_pack, reviews_index
+from kpi_scorecard.render.reviews import (
+    review_months,
+    review_pack,
+    review_row_inputs,
+    reviews_index,
+)
 from kpi_scorecard.render.segments import channels_page, segments_csv, segments_json
 from kpi_scorecard.render.tree import tree_page
 from kpi_scorecard.retro import Retrospective
-from kpi_scorecard.review import assign_presenters
+from kpi_scorecard.review import assign_presenters, roster
 from kpi_scorecard.schema import schema_texts
 
 
@@ -36,12 +42,47 @@ class SiteData:
     repo_url: str | None = None
 
 
+_memo: dict[str, tuple[object, str]] = {}
+"""Page -> (its inputs, its text) from the last build: ``mkdocs serve`` rebuilds after an edit
+render again only the pages whose inputs changed (inputs are compared, never trusted by name)."""
+_presenters_memo: dict[tuple[object, ...], dict[str, str]] = {}
+
+
+def _memoized(path: str, inputs: object, render: Callable[[], str]) -> str:
+    previous = _memo.get(path)
+    if previous is not None and previous[0] == inputs:
+        return previous[1]
+    text = render()
+    _memo[path] = (inputs, text)
+    return text
+
+
+def _presenters(scorecard: Scorecard, month: Month) -> dict[str, str]:
+    """The rotation of a month, computed once for the same roster and KPIs."""
+    key = (
+        month,
+        roster(scorecard),
+        tuple((k.id, k.owner, k.daci.people()) for k in scorecard.kpis.values()),
+    )
+    if key not in _presenters_memo:
+        _presenters_memo[key] = assign_presenters(scorecard, month)
+    return _presenters_memo[key]
+
+
 def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict[str, str]:
     """Source path -> content of every generated page and export."""
     scorecard, results, history = data.scorecard, data.results, data.history
     top, nested = Links(0, data.directory_urls), Links(1, data.directory_urls)
     folder_index = Links(1, data.directory_urls, index=True)
-    presenters = assign_presenters(scorecard, results.as_of)
+    presenters = _presenters(scorecard, results.as_of)
+    # What every KPI page and review pack also shows of the rest of the scorecard.
+    context = (
+        scorecard.settings,
+        tuple(scorecard.people.items()),
+        tuple((k.id, k.name, k.supports, k.category) for k in scorecard.kpis.values()),
+        data.directory_urls,
+        results.as_of,
+    )
     pages = {
         "index.md": overview_page(scorecard, results, top),
         "changes.md": changes_page(scorecard, history, top, data.repo_url),
@@ -58,7 +99,22 @@ def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict
     pages.update({f"schema/{name}": text for name, text in schema_texts().items()})
     for kpi_id, kpi in scorecard.kpis.items():
         page_history = PageHistory(history.of(kpi_id), history.incomplete, data.repo_url)
-        pages[f"kpis/{kpi_id}.md"] = kpi_page(kpi, scorecard, results, nested, page_history)
+        inputs = (
+            context,
+            kpi,
+            results.figures[kpi_id],
+            results.series[kpi_id],
+            results.segment_figures.get(kpi_id),
+            results.segment_series.get(kpi_id),
+            page_history,
+        )
+        pages[f"kpis/{kpi_id}.md"] = _memoized(
+            f"kpis/{kpi_id}.md",
+            inputs,
+            lambda kpi=kpi, page_history=page_history: kpi_page(  # type: ignore[misc]
+                kpi, scorecard, results, nested, page_history
+            ),
+        )
     for person in scorecard.people.values():
         pages[f"people/{person.id}.md"] = person_page(
             person, scorecard, results, presenters, nested
@@ -66,11 +122,17 @@ def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict
     months = review_months(results)
     pages["reviews/index.md"] = reviews_index(months, folder_index)
     for month in months:
-        month_presenters = (
-            presenters if month == results.as_of else assign_presenters(scorecard, month)
+        month_presenters = _presenters(scorecard, month)
+        shown = tuple(
+            (kpi, review_row_inputs(results.series[kpi.id], month))
+            for kpi in scorecard.kpis.values()
         )
-        pages[f"reviews/{month_str(month)}.md"] = review_pack(
-            scorecard, results, month, month_presenters, nested
+        pages[f"reviews/{month_str(month)}.md"] = _memoized(
+            f"reviews/{month_str(month)}.md",
+            (context, month, month_presenters, shown),
+            lambda month=month, month_presenters=month_presenters: review_pack(  # type: ignore[misc]
+                scorecard, results, month, month_presenters, nested
+            ),
         )
     if with_retrospectives_index:
         pages["retrospectives/index.md"] = retrospectives_index(

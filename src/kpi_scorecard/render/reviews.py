@@ -35,6 +35,12 @@ def at(series: Series, month: Month) -> tuple[float | None, float | None, Status
     return None, None, "missing"
 
 
+def review_row_inputs(series: Series, month: Month) -> tuple[object, ...]:
+    """What a KPI's row of a pack shows of its series: a pack is rendered again only when these
+    change for some KPI."""
+    return (at(series, month), at(series, month - 1)[0])
+
+
 def review_months(results: Results) -> list[Month]:
     """Every month from the first reported one up to the reporting month, newest first."""
     firsts = [s.months[0] for s in results.series.values() if s.months]
