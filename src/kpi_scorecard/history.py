@@ -286,6 +286,15 @@ def _head_blobs(repo: git.Repo, paths: list[str]) -> dict[str, str]:
     return blobs
 
 
+def commit_timestamp(root: Path) -> int | None:
+    """When HEAD was committed (seconds since the epoch); None outside git."""
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+        return int(repo.head.commit.committed_date)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.GitCommandNotFound, ValueError):
+        return None
+
+
 # -- whole trees at a revision (for kpi diff) -------------------------------------------------
 
 

@@ -31,7 +31,7 @@ from mkdocs.exceptions import PluginError
 
 from kpi_scorecard.audience import AUDIENCE_VARIABLE, for_audience
 from kpi_scorecard.errors import Problem, ValidationFailed
-from kpi_scorecard.history import History, read_history
+from kpi_scorecard.history import History, commit_timestamp, read_history
 from kpi_scorecard.render.pages import SiteData, render_pages, retrospective_results
 from kpi_scorecard.repository import load_repository
 from kpi_scorecard.retro import FOLDER
@@ -102,6 +102,7 @@ def prepare(
 
 def on_pre_build(config: MkDocsConfig) -> None:
     global _current
+    use_commit_date(repository_root(config))
     try:
         state, warnings = prepare(repository_root(config), audience_of(config))
     except ValidationFailed as failed:
@@ -113,6 +114,15 @@ def on_pre_build(config: MkDocsConfig) -> None:
     if state.data.history.incomplete:
         log.warning(f"history: {state.data.history.incomplete}")
     _current = state
+
+
+def use_commit_date(root: Path) -> None:
+    """Dates in the site (the sitemap's) come from the commit, not the clock, so that two builds
+    of one commit are byte-identical; an explicit SOURCE_DATE_EPOCH wins."""
+    if "SOURCE_DATE_EPOCH" not in os.environ:
+        timestamp = commit_timestamp(root)
+        if timestamp is not None:
+            os.environ["SOURCE_DATE_EPOCH"] = str(timestamp)
 
 
 def on_post_build(config: MkDocsConfig) -> None:
