@@ -346,11 +346,29 @@ def test_falling_series_trend(better: str, expected: str) -> None:
     assert f.trend == expected
 
 
-def test_constant_series_is_flat() -> None:
-    values = {"2026-01": 0.1 + 0.2, "2026-02": 0.3, "2026-03": 0.3}
+def test_a_symmetric_series_is_exactly_flat() -> None:
+    # the true slope is 0; plain floats give 5.5e-12 here, which would read as improving
+    series = [
+        841349.70,
+        158382.42,
+        382359.51,
+        117882.78,
+        117882.78,
+        382359.51,
+        158382.42,
+        841349.70,
+    ]
+    values = {f"2026-{i + 1:02d}": v for i, v in enumerate(series)}
     f = figures(scorecard(kpi("k", values)))
-    assert f.trend_slope == pytest.approx(0.0, abs=1e-12)
+    assert f.trend_slope == 0.0
     assert f.trend == "flat"
+
+
+def test_a_tiny_but_real_slope_is_not_flat() -> None:
+    values = {"2026-01": 0.0, "2026-02": 0.0000000000005, "2026-03": 0.000000000001}
+    f = figures(scorecard(kpi("k", values)))
+    assert f.trend_slope == pytest.approx(5e-13)
+    assert f.trend == "improving"
 
 
 # -- streak -------------------------------------------------------------------------------------

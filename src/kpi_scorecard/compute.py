@@ -11,6 +11,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from fractions import Fraction
+from typing import Any
 
 from kpi_scorecard import formula
 from kpi_scorecard.errors import Problem
@@ -30,8 +32,8 @@ Values = Mapping[Month, float | None]
 TREND_WINDOW = 12
 MIN_TREND_POINTS = 3
 MAX_LISTED_MONTHS = 5
-FLAT_SLOPE = 1e-12
-"""A slope this small is floating-point noise on a flat series (0.1 + 0.2 != 0.3)."""
+NEAR_ZERO = 1e-9
+"""A float slope this small next to the values may be rounding noise: it is worked out exactly."""
 
 
 def compute(scorecard: Scorecard, today: Month | None = None) -> tuple[Results, list[Problem]]:
@@ -297,20 +299,31 @@ def fiscal_year_begin(m: Month, fiscal_year_start: int) -> Month:
 
 
 def trend_slope(window: Mapping[Month, float | None]) -> float | None:
-    """Least-squares slope per month of the reported values; None with fewer than 3."""
+    """Least-squares slope per month of the reported values; None with fewer than 3.
+
+    Floats make the slope of a flat or symmetric series come out as +-1e-17 instead of 0, which
+    would read as improving or worsening. Near zero, the slope is therefore computed exactly
+    (the values are exact binary fractions), so that ``flat`` means a slope of exactly 0."""
     points = [(x, y) for x, y in window.items() if y is not None]
     if len(points) < MIN_TREND_POINTS:
         return None
-    origin = points[0][0]  # centring x keeps the sums small and exact
+    origin = points[0][0]  # centring x keeps the sums small
     xs = [float(x - origin) for x, _ in points]
     ys = [y for _, y in points]
+    slope = float(_least_squares(xs, ys))
+    if abs(slope) <= NEAR_ZERO * max(abs(y) for y in ys):
+        slope = float(_least_squares([Fraction(x) for x in xs], [Fraction(y) for y in ys]))
+    return slope
+
+
+def _least_squares(xs: list[Any], ys: list[Any]) -> Any:
     mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
     spread = sum((x - mean_x) ** 2 for x in xs)
     return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
 
 
 def trend(slope: float | None, better: str) -> Trend:
-    if slope is None or abs(slope) < FLAT_SLOPE:
+    if slope is None or slope == 0:
         return "flat"
     return "improving" if (slope > 0) == (better == "higher") else "worsening"
 
