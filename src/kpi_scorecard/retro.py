@@ -143,6 +143,7 @@ def _kpis(
     reader.check_keys(kpis, KPIS_KEYS, where="kpis: ")
     primary = []
     primary_node = _value(kpis, "primary")
+    targets = None
     if primary_node is not None:
         targets = reader.mapping(primary_node, "kpis primary", "expected KPI id: target lines")
         for kpi_id, (line, value) in (targets.entries if targets else {}).items():
@@ -158,7 +159,8 @@ def _kpis(
         secondary_id = reader.text(item, "kpis secondary")
         if secondary_id is not None and _known(reader, scorecard, secondary_id, item.line):
             secondary.append(secondary_id)
-    if not primary and not secondary and node is not None and not reader.problems.errors:
+    named = bool(targets and targets.entries) or bool(items)
+    if not named and node is not None and not reader.problems.errors:
         reader.error(
             node.line, "kpis: names no KPI", "expected primary: {id: target} or secondary: [ids]"
         )
@@ -166,11 +168,13 @@ def _kpis(
 
 
 def _known(reader: FieldReader, scorecard: Scorecard, kpi_id: str, line: int) -> bool:
+    """A warning, not an error: a retrospective outlives the KPIs it measured (a KPI renamed or
+    retired later must not break the build); the KPI is left out of its results."""
     if kpi_id in scorecard.kpis:
         return True
-    reader.error(
+    reader.warning(
         line,
-        f"kpis: unknown KPI '{kpi_id}'",
+        f"kpis: unknown KPI '{kpi_id}', left out of the results",
         did_you_mean(kpi_id, scorecard.kpis, "expected the id of a KPI"),
     )
     return False
@@ -197,7 +201,7 @@ def _people(
                 hint = did_you_mean(
                     person, scorecard.people, "expected a person id from kpis/people.yaml"
                 )
-                reader.error(line, f"daci {role}: unknown person '{person}'", hint)
+                reader.warning(line, f"daci {role}: unknown person '{person}'", hint)
             else:
                 people.append((role, person))
     return tuple(people)
