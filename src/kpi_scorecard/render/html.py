@@ -71,6 +71,9 @@ def table(
     headers: Sequence[str], rows: Sequence[Sequence[str]], css_class: str, caption: str = ""
 ) -> str:
     """A table in its own scrolling box; cells are HTML already escaped by the caller."""
+    for row in rows:
+        if len(row) != len(headers):  # a programming error: a column without its heading
+            raise ValueError(f"a {css_class} row has {len(row)} cells for {len(headers)} headings")
     head = "".join(f'<th scope="col">{h}</th>' for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
     caption_html = f"<caption>{caption}</caption>" if caption else ""

@@ -22,7 +22,6 @@ HEADERS = (
     "Value",
     "Target",
     "Change on month",
-    "Last 12 months",
     "Note",
 )
 
