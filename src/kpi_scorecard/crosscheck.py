@@ -10,6 +10,8 @@ from kpi_scorecard.errors import Problems
 from kpi_scorecard.fields import did_you_mean
 from kpi_scorecard.model import KPI_ID_PATTERN, Daci, Kpi, Person, Scorecard
 
+RESERVED_IDS = ("index",)
+"""Ids whose pages would take the place of a folder's index page (/kpis/, /people/)."""
 ID_EXPECTED = "expected lowercase letters, digits and _, starting with a letter"
 
 
@@ -21,6 +23,10 @@ def check_ids(kpis: list[Kpi], problems: Problems) -> None:
         if not KPI_ID_PATTERN.match(kpi.id):
             problems.error(
                 kpi.path, 1, f"the file name '{kpi.id}' is not a valid KPI id", ID_EXPECTED
+            )
+        elif kpi.id in RESERVED_IDS:
+            problems.error(
+                kpi.path, 1, f"'{kpi.id}' is reserved for the site's pages", "another file name"
             )
     for kpi_id_, same in by_id.items():
         for kpi in same[1:] if len(same) > 1 else []:

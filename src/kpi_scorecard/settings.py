@@ -143,6 +143,9 @@ def _person(person_id: str, line: int, node: YNode, reader: FieldReader) -> Pers
     if not PERSON_ID.match(person_id):
         reader.error(line, f"'{person_id}' is not a valid person id", "letters, digits, _ . -")
         return None
+    if person_id == "index":
+        reader.error(line, "'index' is reserved for the site's pages", "another person id")
+        return None
     mapping = reader.mapping(node, person_id, "expected {name: ..., team: ...}")
     if mapping is None:
         return None
