@@ -6,8 +6,11 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from kpi_scorecard.model import Kpi
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = Path(__file__).parent.parent
@@ -29,6 +32,19 @@ def copy_example(destination: Path) -> Path:
         else:
             shutil.copy(source, destination / name)
     return destination
+
+
+def bare_kpi(kpi_id: str, **fields: Any) -> Kpi:
+    """A KPI built in Python, with the required fields filled in unless given."""
+    required = {
+        "path": f"kpis/{kpi_id}.yaml",
+        "name": kpi_id,
+        "description": "d",
+        "category": "c",
+        "owner": "ann",
+        "better": "higher",
+    }
+    return Kpi(id=kpi_id, **{**required, **fields})
 
 
 def make_repo(destination: Path, *overlays: Path) -> Path:

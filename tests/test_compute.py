@@ -10,6 +10,8 @@ import pytest
 from kpi_scorecard.compute import compute, fiscal_year_begin, status, trend_slope
 from kpi_scorecard.model import Kpi, Person, Scorecard, Settings, Target, month_str, parse_month
 
+from .conftest import bare_kpi
+
 
 def m(text: str) -> int:
     month = parse_month(text)
@@ -27,15 +29,10 @@ def kpi(
     formula: str | None = None,
     tolerance: float | None = None,
 ) -> Kpi:
-    return Kpi(
-        id=id,
-        path=f"kpis/{id}.yaml",
-        name=id,
-        description="d",
-        category="c",
-        owner="ann",
-        better=better,  # type: ignore[arg-type]
-        aggregate=aggregate,  # type: ignore[arg-type]
+    return bare_kpi(
+        id,
+        better=better,
+        aggregate=aggregate,
         target=target,
         tolerance=tolerance,
         formula=formula,

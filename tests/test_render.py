@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ from kpi_scorecard.render.sparkline import sparkline
 from kpi_scorecard.render.text import front_matter_title, inline, rich
 from kpi_scorecard.site import prepare
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, bare_kpi
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -92,9 +93,8 @@ def test_links_for_both_url_styles() -> None:
     assert Links(0, directory_urls=False).kpi("cpa") == "kpis/cpa.html"
 
 
-def make_kpi(**fields) -> Kpi:  # type: ignore[no-untyped-def]
-    base = {"id": "k", "path": "kpis/k.yaml", "name": "K", "description": "", "category": "c"}
-    return Kpi(owner="a", better="higher", **{**base, **fields})
+def make_kpi(**fields: Any) -> Kpi:
+    return bare_kpi("k", **fields)
 
 
 def test_values_are_shown_with_their_unit() -> None:

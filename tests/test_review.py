@@ -18,6 +18,8 @@ import pytest
 from kpi_scorecard.model import Daci, Kpi, Person, Scorecard, Settings, parse_month
 from kpi_scorecard.review import assign_presenters, candidates, roster
 
+from .conftest import bare_kpi
+
 START = parse_month("2025-01")
 END = parse_month("2027-01")
 assert START is not None and END is not None
@@ -32,14 +34,9 @@ def kpi(
     contributors: Iterable[str] = (),
     informed: Iterable[str] = (),
 ) -> Kpi:
-    return Kpi(
-        id=id,
-        path=f"kpis/{id}.yaml",
-        name=id,
-        description="d",
-        category="c",
+    return bare_kpi(
+        id,
         owner=owner,
-        better="higher",
         daci=Daci(approver, tuple(contributors), tuple(informed)),
     )
 

@@ -17,8 +17,7 @@ from typing import Any
 
 import yaml
 
-from kpi_scorecard.fields import DECIMAL
-from kpi_scorecard.load import parse_bytes, plain
+from kpi_scorecard.load import DECIMAL, NULL_WORDS, parse_bytes, plain
 from kpi_scorecard.model import parse_month
 
 
@@ -58,7 +57,6 @@ def parse_document(data: bytes) -> dict[str, Any] | None:
 
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:(.*)$")
 _MONTH_LINE = re.compile(r"^[ \t]+(['\"]?)(\d{4}-\d{2})\1[ \t]*:[ \t]*(.*?)[ \t]*(?:[ \t]#.*)?$")
-_NULLS = {"", "null", "Null", "NULL", "~"}
 _PLAIN_NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?$")
 """Numbers that every YAML reader and the validator read alike (no exponent, no leading zero)."""
 
@@ -157,7 +155,7 @@ def _read_month_lines(lines: Iterator[str]) -> dict[str, float | None] | None:
         if match is None or parse_month(match.group(2)) is None or match.group(2) in values:
             return None
         value = match.group(3)
-        if value in _NULLS:
+        if value in NULL_WORDS:
             values[match.group(2)] = None
         elif _PLAIN_NUMBER.match(value):
             values[match.group(2)] = float(value)

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from kpi_scorecard.errors import Problem
 
 EXIT_PROBLEMS = 1
-EXIT_USAGE = 2
 
 repository_argument = click.argument(
     "directory",

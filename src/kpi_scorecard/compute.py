@@ -36,12 +36,12 @@ NEAR_ZERO = 1e-9
 """A float slope this small next to the values may be rounding noise: it is worked out exactly."""
 
 
-def compute(scorecard: Scorecard, today: Month | None = None) -> tuple[Results, list[Problem]]:
+def compute(scorecard: Scorecard) -> tuple[Results, list[Problem]]:
     """Every KPI's figures at the reporting month and its monthly series, with the warnings
-    (formula months that could not be computed). ``today`` is the fallback reporting month
-    of a scorecard without any value."""
-    values, warnings = evaluate_formulas(scorecard)
-    as_of = reporting_month(scorecard, values, today)
+    (formula months that could not be computed)."""
+    plan = formula_plan(scorecard)
+    values, warnings = evaluate_formulas(scorecard, plan)
+    as_of = reporting_month(scorecard, values)
     settings = scorecard.settings
     figures = {}
     series = {}
@@ -51,7 +51,7 @@ def compute(scorecard: Scorecard, today: Month | None = None) -> tuple[Results, 
         series[kpi_id] = context.series()
     segment_figures: dict[str, dict[str, Figures]] = {}
     segment_series: dict[str, dict[str, Series]] = {}
-    for kpi_id, segments in evaluate_segments(scorecard).items():
+    for kpi_id, segments in evaluate_segments(scorecard, plan).items():
         kpi = scorecard.kpis[kpi_id]
         for segment, segment_values in segments.items():
             target = kpi.segment_targets.get(segment)
@@ -65,16 +65,14 @@ def compute(scorecard: Scorecard, today: Month | None = None) -> tuple[Results, 
     return Results(as_of, figures, series, segment_figures, segment_series), warnings
 
 
-def reporting_month(
-    scorecard: Scorecard, values: Mapping[str, Values], today: Month | None
-) -> Month:
-    """``as_of`` from scorecard.yaml, else the latest month with any value."""
+def reporting_month(scorecard: Scorecard, values: Mapping[str, Values]) -> Month:
+    """``as_of`` from scorecard.yaml, else the latest month with any value, else this month."""
     if scorecard.settings.as_of is not None:
         return scorecard.settings.as_of
     reported = [m for series in values.values() for m, v in series.items() if v is not None]
     if reported:
         return max(reported)
-    return today if today is not None else current_month()
+    return current_month()
 
 
 def current_month() -> Month:
@@ -87,13 +85,15 @@ def current_month() -> Month:
 # -- formulas ---------------------------------------------------------------------------------
 
 
-def evaluate_formulas(scorecard: Scorecard) -> tuple[dict[str, Values], list[Problem]]:
+Plan = list[tuple[Kpi, formula.Expr]]
+"""The calculated KPIs with their parsed formulas, each after the KPIs it reads."""
+
+
+def evaluate_formulas(scorecard: Scorecard, plan: Plan) -> tuple[dict[str, Values], list[Problem]]:
     """KPI id -> month -> value, with calculated KPIs filled in dependency order."""
     values: dict[str, Values] = {k: kpi.values for k, kpi in scorecard.kpis.items()}
     warnings = []
-    for kpi in _in_dependency_order(scorecard):
-        assert kpi.formula is not None  # validated: only formula KPIs are ordered here
-        expression = formula.parse(kpi.formula)
+    for kpi, expression in plan:
         computed, gaps = evaluate(expression, values)
         values[kpi.id] = computed
         if gaps:
@@ -101,16 +101,14 @@ def evaluate_formulas(scorecard: Scorecard) -> tuple[dict[str, Values], list[Pro
     return values, warnings
 
 
-def evaluate_segments(scorecard: Scorecard) -> dict[str, dict[str, Values]]:
+def evaluate_segments(scorecard: Scorecard, plan: Plan) -> dict[str, dict[str, Values]]:
     """KPI id -> segment -> month -> value. A calculated KPI has the segments that all its
     inputs share, each computed from the inputs' same segment (CPA per channel = spend per
     channel / customers per channel)."""
     segments: dict[str, dict[str, Values]] = {
         k: dict(kpi.segments) for k, kpi in scorecard.kpis.items() if kpi.segments
     }
-    for kpi in _in_dependency_order(scorecard):
-        assert kpi.formula is not None
-        expression = formula.parse(kpi.formula)
+    for kpi, expression in plan:
         refs = sorted(formula.references(expression))
         shared = set.intersection(*(set(segments.get(ref, {})) for ref in refs)) if refs else set()
         computed: dict[str, Values] = {}
@@ -123,17 +121,19 @@ def evaluate_segments(scorecard: Scorecard) -> dict[str, dict[str, Values]]:
     return segments
 
 
-def _in_dependency_order(scorecard: Scorecard) -> list[Kpi]:
-    ordered: list[Kpi] = []
+def formula_plan(scorecard: Scorecard) -> Plan:
+    """Each formula parsed once, in dependency order (validation refused cycles)."""
+    parsed = {k.id: formula.parse(k.formula) for k in scorecard.kpis.values() if k.formula}
+    ordered: Plan = []
     done: set[str] = set()
 
     def visit(kpi: Kpi) -> None:
-        if kpi.id in done or kpi.formula is None:
+        if kpi.id in done or kpi.id not in parsed:
             return
-        done.add(kpi.id)  # validation refused cycles, so marking before the inputs is safe
-        for ref in sorted(formula.references(formula.parse(kpi.formula))):
+        done.add(kpi.id)  # no cycles, so marking before the inputs is safe
+        for ref in sorted(formula.references(parsed[kpi.id])):
             visit(scorecard.kpis[ref])
-        ordered.append(kpi)
+        ordered.append((kpi, parsed[kpi.id]))
 
     for kpi in scorecard.kpis.values():
         visit(kpi)

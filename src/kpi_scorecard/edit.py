@@ -17,6 +17,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
+from kpi_scorecard.model import number_literal
+
 _KEY_LINE = re.compile(r"^(?P<indent>\s*)(?P<key>'[^']*'|\"[^\"]*\"|[^\s:#]+)\s*:(?P<rest>.*)$")
 INDENT = "  "
 
@@ -38,9 +40,7 @@ class Edit:
 
 def number_text(value: float | None) -> str:
     """How a value is written: ``null``, ``42``, ``31.4``."""
-    if value is None:
-        return "null"
-    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return "null" if value is None else number_literal(value)
 
 
 def apply_edits(text: str, edits: list[Edit]) -> str:

@@ -14,14 +14,21 @@ import re
 from collections.abc import Iterable, Iterator
 
 from kpi_scorecard.errors import Problems
-from kpi_scorecard.load import NULL_TAG, REFUSED_TAG, STR_TAG, Scalar, YMap, YNode, YSeq
+from kpi_scorecard.load import (
+    DECIMAL,
+    NULL_TAG,
+    NULL_WORDS,
+    REFUSED_TAG,
+    STR_TAG,
+    Scalar,
+    YMap,
+    YNode,
+    YSeq,
+)
 from kpi_scorecard.model import Month, parse_month
 
-DECIMAL = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
-"""What a number looks like in a scorecard: 12, -3.5, .5, 1.2e6."""
 LEADING_ZERO = re.compile(r"^[-+]?0\d+$")
 """YAML 1.1 reads 012 as octal 10: refused rather than guessed."""
-NULL_WORDS = {"", "~", "null", "Null", "NULL"}
 BOOL_TAG = "tag:yaml.org,2002:bool"
 
 

@@ -92,10 +92,16 @@ def read_history(root: Path, current_files: Mapping[str, str]) -> History:
         return History({}, f"git failed ({error.stderr.strip() or error.status})")
 
 
-def _read(repo: git.Repo, root: Path, current_files: Mapping[str, str]) -> History:
+def _locate(repo: git.Repo, root: Path) -> tuple[Path, str]:
+    """The repository's top folder, and the scorecard's folder within it as a path prefix
+    (``""`` when the scorecard is the repository itself)."""
     top = Path(repo.working_tree_dir or root).resolve()
     prefix = root.resolve().relative_to(top).as_posix()
-    prefix = "" if prefix == "." else prefix + "/"
+    return top, "" if prefix == "." else prefix + "/"
+
+
+def _read(repo: git.Repo, root: Path, current_files: Mapping[str, str]) -> History:
+    top, prefix = _locate(repo, root)
     in_repo = {prefix + path: kpi_id for path, kpi_id in current_files.items()}
     head = _head(repo)
     incomplete = None
@@ -338,9 +344,7 @@ def default_base(root: Path) -> str:
 def files_at(root: Path, commit: str) -> dict[str, bytes]:
     """The KPI folder's files at a commit: path relative to ``root`` -> content."""
     repo = _open(root)
-    top = Path(repo.working_tree_dir or root).resolve()
-    prefix = root.resolve().relative_to(top).as_posix()
-    prefix = "" if prefix == "." else prefix + "/"
+    _, prefix = _locate(repo, root)
     listing = repo.git.ls_tree("-r", "-z", commit, "--", f"{prefix}kpis")
     blobs = {}
     for line in listing.split("\x00"):

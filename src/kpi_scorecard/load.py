@@ -30,6 +30,10 @@ RESERVED_FILES = ("scorecard.yaml", "people.yaml")
 
 STR_TAG = "tag:yaml.org,2002:str"
 NULL_TAG = "tag:yaml.org,2002:null"
+DECIMAL = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+"""What a number looks like in a scorecard: 12, -3.5, .5, 1.2e6."""
+NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
+"""How "not reported" is written."""
 REFUSED_TAG = "!refused"
 """Stands in for a node that was refused (and reported) here, so validation stays quiet on it."""
 
@@ -139,12 +143,9 @@ def plain(node: YNode) -> object:
         return [plain(item) for item in node.items]
     if not node.quoted and node.tag in (NULL_TAG,):
         return None
-    if not node.quoted and node.tag.endswith((":int", ":float")) and _DECIMAL.match(node.text):
+    if not node.quoted and node.tag.endswith((":int", ":float")) and DECIMAL.match(node.text):
         return float(node.text)
     return node.text
-
-
-_DECIMAL = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
 def _decode(data: bytes, relative: str, problems: Problems) -> str | None:

@@ -36,15 +36,15 @@ def parse_month(text: str) -> Month | None:
     return int(match.group(1)) * 12 + int(match.group(2)) - 1
 
 
+def number_literal(value: float) -> str:
+    """The shortest text that reads back as ``value``: ``42`` for 42.0, ``31.4``, ``0.1``."""
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+
+
 def month_str(month: Month) -> str:
     """The ordinal back to ``YYYY-MM``."""
     year, index = divmod(month, 12)
     return f"{year:04d}-{index + 1:02d}"
-
-
-def month_of_year(month: Month) -> int:
-    """1..12."""
-    return month % 12 + 1
 
 
 @dataclass(frozen=True)
@@ -218,6 +218,13 @@ class Series:
     targets: tuple[float | None, ...]
     statuses: tuple[Status, ...]
     rolling_3: tuple[float | None, ...]
+
+    def at(self, month: Month) -> tuple[float | None, float | None, Status]:
+        """(value, target, status) at a month; outside the series: not reported."""
+        if self.months and self.months[0] <= month <= self.months[-1]:
+            index = month - self.months[0]
+            return self.values[index], self.targets[index], self.statuses[index]
+        return None, None, "missing"
 
 
 @dataclass(frozen=True)

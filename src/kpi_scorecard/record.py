@@ -20,11 +20,11 @@ from pathlib import Path
 
 from kpi_scorecard.edit import Edit, apply_edits
 from kpi_scorecard.errors import Problem, Problems
-from kpi_scorecard.fields import DECIMAL, did_you_mean
+from kpi_scorecard.fields import did_you_mean
+from kpi_scorecard.load import DECIMAL, NULL_WORDS
 from kpi_scorecard.model import Scorecard, month_str, parse_month
 from kpi_scorecard.validate import load_scorecard
 
-NULL_WORDS = {"null", "~", ""}
 CSV_COLUMNS = ("kpi", "month", "value", "note", "segment")
 """The columns in their default order; a header row may name them in any order."""
 SEGMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")

@@ -224,9 +224,7 @@ def _result(kpi: Kpi, retro: Retrospective, results: Results, target: float | No
     series = results.series[kpi.id]
 
     def value(month: Month) -> float | None:
-        if series.months and series.months[0] <= month <= series.months[-1]:
-            return series.values[month - series.months[0]]
-        return None
+        return series.at(month)[0]
 
     end_value = value(retro.end)
     if target is None:

@@ -17,7 +17,6 @@ from kpi_scorecard.settings import PERSON_KEYS, REVIEW_KEYS, SETTINGS_KEYS
 from kpi_scorecard.validate import KPI_KEYS, REQUIRED_KPI_KEYS
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-SCHEMA_FILES = ("kpi.schema.json", "people.schema.json", "scorecard.schema.json")
 MONTH = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"}
 ID = {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$"}
 PERSON_ID = {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"}

@@ -26,6 +26,7 @@ from kpi_scorecard.model import (
     Scorecard,
     Target,
     month_str,
+    number_literal,
 )
 from kpi_scorecard.settings import read_people, read_settings
 
@@ -85,19 +86,20 @@ def load_scorecard(root: Path) -> tuple[Scorecard, list[Problem]]:
     return scorecard, problems.sorted()
 
 
-_read_cache: dict[tuple[str, bytes], tuple[Kpi | None, tuple[Problem, ...]]] = {}
-"""(path, content digest) -> what reading the file gave: ``mkdocs serve`` rebuilds after an edit
-re-read only the files that changed."""
+_read_cache: dict[str, tuple[bytes, Kpi | None, tuple[Problem, ...]]] = {}
+"""Path -> (content digest, what reading it gave): ``mkdocs serve`` rebuilds after an edit
+re-read only the files that changed, and the cache holds one version of each file."""
 
 
 def read_kpi_file(relative: str, data: bytes, problems: Problems) -> Kpi | None:
-    key = (relative, hashlib.sha1(data).digest())
-    if key not in _read_cache:
+    digest = hashlib.sha1(data).digest()
+    cached = _read_cache.get(relative)
+    if cached is None or cached[0] != digest:
         found = Problems()
-        _read_cache[key] = (read_kpi(load_bytes(relative, data, found), found), tuple(found.items))
-    kpi, found_problems = _read_cache[key]
-    problems.extend(found_problems)
-    return kpi
+        kpi = read_kpi(load_bytes(relative, data, found), found)
+        cached = _read_cache[relative] = (digest, kpi, tuple(found.items))
+    problems.extend(cached[2])
+    return cached[1]
 
 
 def kpi_id(path: str) -> str:
@@ -309,14 +311,10 @@ def check_segment_sums(kpi: Kpi, reader: FieldReader) -> None:
         if abs(added - total) > 1e-9 * max(1.0, abs(total)):
             reader.warning(
                 kpi.line_of("segments"),
-                f"segments: add up to {_plain_number(added)} in {_month_text(month)}, "
-                f"the total is {_plain_number(total)}",
+                f"segments: add up to {number_literal(round(added, 10))} in {_month_text(month)}, "
+                f"the total is {number_literal(total)}",
                 "segments of a KPI with aggregate: sum add up to its value",
             )
-
-
-def _plain_number(value: float) -> str:
-    return str(int(value)) if value.is_integer() else repr(round(value, 10))
 
 
 def _sub(node: YMap, key: str) -> YNode | None:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
-from kpi_scorecard.model import FIGURE_FIELDS, Results, Scorecard, month_str
+from kpi_scorecard.model import FIGURE_FIELDS, Results, Scorecard, month_str, number_literal
 
 
 def scorecard_json(scorecard: Scorecard, results: Results, presenters: Mapping[str, str]) -> str:
@@ -52,6 +52,4 @@ def values_csv(scorecard: Scorecard, results: Results) -> str:
 
 def number_cell(number: float | None) -> str:
     """Shortest text that reads back as the same float; whole numbers without ``.0``."""
-    if number is None:
-        return ""
-    return str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
+    return "" if number is None else number_literal(number)

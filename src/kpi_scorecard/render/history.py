@@ -8,7 +8,7 @@ from typing import Any
 
 from kpi_scorecard.changes import Change
 from kpi_scorecard.history import Entry, History
-from kpi_scorecard.model import Scorecard, parse_month
+from kpi_scorecard.model import Scorecard, number_literal, parse_month
 from kpi_scorecard.render.html import Links, link, table
 from kpi_scorecard.render.text import escape, front_matter_title
 
@@ -21,7 +21,7 @@ def number_text(value: Any) -> str:
     if value is None:
         return "none"
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+        return number_literal(value)
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))

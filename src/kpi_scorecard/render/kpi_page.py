@@ -191,17 +191,20 @@ def _related(kpi: Kpi, scorecard: Scorecard, links: Links) -> str:
     supporters = [k for k in scorecard.kpis.values() if k.supports == kpi.id]
     if supporters:
         items.append(("Supported by", ", ".join(link(links.kpi(k.id), k.name) for k in supporters)))
-    inputs = [k for k in scorecard.kpis.values() if kpi.formula and _uses(kpi.formula, k.id)]
+    used = _inputs(kpi.formula)
+    inputs = [k for k in scorecard.kpis.values() if k.id in used]
     if inputs:
         items.append(("Calculated from", ", ".join(link(links.kpi(k.id), k.name) for k in inputs)))
     return definition_list(items) if items else ""
 
 
-def _uses(formula_text: str, kpi_id: str) -> bool:
+def _inputs(formula_text: str | None) -> set[str]:
+    """The KPI ids a formula reads; none when there is no formula or it was masked for an
+    audience (its inputs are not published)."""
     try:
-        return kpi_id in references(parse(formula_text))
-    except FormulaSyntaxError:  # masked for an audience: its inputs are not published
-        return False
+        return references(parse(formula_text)) if formula_text else set()
+    except FormulaSyntaxError:
+        return set()
 
 
 def _monthly_table(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from kpi_scorecard.model import Kpi, Month, Results, Scorecard, Series, Status, month_str
+from kpi_scorecard.model import Kpi, Month, Results, Scorecard, Series, month_str
 from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.numbers import change_text, value_text
 from kpi_scorecard.render.overview import categories_in_order
@@ -26,18 +26,10 @@ HEADERS = (
 )
 
 
-def at(series: Series, month: Month) -> tuple[float | None, float | None, Status]:
-    """(value, target, status) of a series at a month; outside the series: missing."""
-    if series.months and series.months[0] <= month <= series.months[-1]:
-        index = month - series.months[0]
-        return series.values[index], series.targets[index], series.statuses[index]
-    return None, None, "missing"
-
-
 def review_row_inputs(series: Series, month: Month) -> tuple[object, ...]:
     """What a KPI's row of a pack shows of its series: a pack is rendered again only when these
     change for some KPI."""
-    return (at(series, month), at(series, month - 1)[0])
+    return (series.at(month), series.at(month - 1)[0])
 
 
 def review_months(results: Results) -> list[Month]:
@@ -82,8 +74,8 @@ def _row(
     links: Links,
 ) -> list[str]:
     series = results.series[kpi.id]
-    value, target, status = at(series, month)
-    previous = at(series, month - 1)[0]
+    value, target, status = series.at(month)
+    previous = series.at(month - 1)[0]
     change = None if value is None or previous is None else value - previous
     pct = None if change is None or not previous else change / abs(previous)
     presenter_id = presenters.get(kpi.id)
