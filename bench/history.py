@@ -19,9 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from kpi_scorecard import history
-from kpi_scorecard.changes import diff_documents, parse_document
-from kpi_scorecard.history import read_history
+from kpi_scorecard.audit import history
+from kpi_scorecard.audit.changes import diff_documents, parse_document
+from kpi_scorecard.audit.history import read_history
 
 
 def kpi_text(number: int, values: dict[str, float]) -> str:

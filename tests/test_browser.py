@@ -31,10 +31,10 @@ from playwright.sync_api import (
 )
 
 from kpi_scorecard.cli import main
-from kpi_scorecard.compute import compute
+from kpi_scorecard.figures.compute import compute
 from kpi_scorecard.model import Kpi, Results, Scorecard
+from kpi_scorecard.read.validate import load_scorecard
 from kpi_scorecard.render.numbers import STATUS_LABELS
-from kpi_scorecard.validate import load_scorecard
 
 from .conftest import PROJECT, copy_example
 

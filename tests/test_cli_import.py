@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kpi_scorecard import record
 from kpi_scorecard.cli import main
+from kpi_scorecard.edit import record
 
 from .conftest import make_repo
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from kpi_scorecard.cli import main
-from kpi_scorecard.edit import Edit, apply_edits
+from kpi_scorecard.edit.lines import Edit, apply_edits
 
 from .conftest import PROJECT, make_repo
 

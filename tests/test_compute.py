@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from kpi_scorecard.compute import compute, fiscal_year_begin, status, trend_slope
+from kpi_scorecard.figures.compute import compute, fiscal_year_begin, status, trend_slope
 from kpi_scorecard.model import Kpi, Person, Scorecard, Settings, Target, month_str, parse_month
 
 from .conftest import bare_kpi

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kpi_scorecard.formula import (
+from kpi_scorecard.read.formula import (
     MAX_NESTING,
     BinOp,
     FormulaSyntaxError,

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from kpi_scorecard.changes import (
+from kpi_scorecard.audit.changes import (
     _MAYBE_ALIAS,
     Blob,
     Change,
@@ -15,9 +15,9 @@ from kpi_scorecard.changes import (
     diff_documents,
     parse_document,
 )
-from kpi_scorecard.history import History, pull_request, read_history
+from kpi_scorecard.audit.history import History, pull_request, read_history
+from kpi_scorecard.read.validate import load_scorecard
 from kpi_scorecard.render.history import describe
-from kpi_scorecard.validate import load_scorecard
 
 from .conftest import GitRepo
 

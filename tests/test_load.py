@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kpi_scorecard.errors import Problems
-from kpi_scorecard.load import Scalar, YMap, YSeq, kpi_files, load_file
+from kpi_scorecard.read.load import Scalar, YMap, YSeq, kpi_files, load_file
 
 
 def load(tmp_path: Path, text: str | bytes) -> tuple[YMap | YSeq | Scalar | None, Problems]:

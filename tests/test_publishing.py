@@ -16,12 +16,12 @@ from click.testing import CliRunner
 from ruamel.yaml import YAML
 
 from kpi_scorecard.cli import main
-from kpi_scorecard.load import kpi_files
+from kpi_scorecard.edit.scaffold import template_files
 from kpi_scorecard.model import AGGREGATE_CHOICES, BETTER_CHOICES, UNIT_CHOICES
-from kpi_scorecard.scaffold import template_files
-from kpi_scorecard.schema import kpi_schema, people_schema, schema_texts, scorecard_schema
-from kpi_scorecard.settings import PERSON_KEYS, SETTINGS_KEYS
-from kpi_scorecard.validate import KPI_KEYS, REQUIRED_KPI_KEYS
+from kpi_scorecard.read.load import kpi_files
+from kpi_scorecard.read.schema import kpi_schema, people_schema, schema_texts, scorecard_schema
+from kpi_scorecard.read.settings import PERSON_KEYS, SETTINGS_KEYS
+from kpi_scorecard.read.validate import KPI_KEYS, REQUIRED_KPI_KEYS
 
 from .conftest import FIXTURES, PROJECT, GitRepo, make_repo
 

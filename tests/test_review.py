@@ -15,8 +15,8 @@ from collections.abc import Iterable
 
 import pytest
 
+from kpi_scorecard.figures.rotation import assign_presenters, candidates, roster
 from kpi_scorecard.model import Daci, Kpi, Person, Scorecard, Settings, parse_month
-from kpi_scorecard.review import assign_presenters, candidates, roster
 
 from .conftest import bare_kpi
 

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from kpi_scorecard.cli import main
+from kpi_scorecard.figures.retrospectives import KpiResult, overall_outcome, results_of
 from kpi_scorecard.repository import load_repository
-from kpi_scorecard.retro import KpiResult, overall_outcome, results_of
 
 from .conftest import GitRepo
 

@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from kpi_scorecard.cli import main
-from kpi_scorecard.crosscheck import find_cycles
 from kpi_scorecard.errors import ValidationFailed
-from kpi_scorecard.validate import load_scorecard
+from kpi_scorecard.read.crosscheck import find_cycles
+from kpi_scorecard.read.validate import load_scorecard
 
 from .conftest import FIXTURES, make_repo
 

@@ -159,7 +159,7 @@ def new(
     Example:
         kpi new cpl --name "Cost per lead" --owner maria --category efficiency --better lower
     """
-    from kpi_scorecard.scaffold import NewKpi, new_kpi
+    from kpi_scorecard.edit.scaffold import NewKpi, new_kpi
 
     root = require_scorecard(directory)
     fields = NewKpi(kpi_id, name, owner, category, better, unit=unit)
@@ -179,7 +179,7 @@ def init(directory: Path, title: str) -> None:
     Example:
         kpi init acme-scorecard --title "Acme marketing scorecard"
     """
-    from kpi_scorecard.scaffold import init_repository
+    from kpi_scorecard.edit.scaffold import init_repository
 
     written = init_repository(directory, title)
     click.echo(f"{_count(len(written), 'file')} written to {directory}", err=True)
@@ -195,7 +195,7 @@ def codeowners(directory: Path) -> None:
     Example:
         kpi codeowners
     """
-    from kpi_scorecard.scaffold import write_codeowners
+    from kpi_scorecard.edit.scaffold import write_codeowners
 
     root = require_scorecard(directory)
     path, missing = write_codeowners(root)
@@ -222,7 +222,7 @@ def set_value(
         kpi set cpc 2026-11 1.18 --note "Broad match paused all month."
         kpi set paid_spend 2026-11 41250 --segment search
     """
-    from kpi_scorecard.record import Request, record
+    from kpi_scorecard.edit.record import Request, record
 
     root = require_scorecard(directory)
     changed = record(root, [Request(kpi_id, month, value, note, COMMAND_LINE, 1, segment)])
@@ -244,7 +244,7 @@ def import_csv(csv_file: Path, directory: Path) -> None:
     Example:
         kpi import november.csv
     """
-    from kpi_scorecard.record import record_csv
+    from kpi_scorecard.edit.record import record_csv
 
     root = require_scorecard(directory)
     changed = record_csv(root, csv_file, str(csv_file))
@@ -266,8 +266,9 @@ def diff(base: str | None, head: str | None, directory: Path) -> None:
         kpi diff                      # this branch against main, uncommitted edits included
         kpi diff origin/main HEAD >> "$GITHUB_STEP_SUMMARY"
     """
-    from kpi_scorecard.diff import diff_markdown, snapshot_at, snapshot_of_tree
-    from kpi_scorecard.history import RevisionError, default_base, resolve
+    from kpi_scorecard.audit.diff import snapshot_at, snapshot_of_tree
+    from kpi_scorecard.audit.history import RevisionError, default_base, resolve
+    from kpi_scorecard.render.diff import diff_markdown
 
     root = require_scorecard(directory)
     try:

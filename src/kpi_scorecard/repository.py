@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kpi_scorecard.compute import compute
 from kpi_scorecard.errors import Problem, Problems, ValidationFailed
+from kpi_scorecard.figures.compute import compute
+from kpi_scorecard.figures.quality import quality_warnings
 from kpi_scorecard.model import Results, Scorecard
-from kpi_scorecard.quality import quality_warnings
-from kpi_scorecard.retro import Retrospective, read_retrospectives
-from kpi_scorecard.validate import load_scorecard
+from kpi_scorecard.read.retrospectives import Retrospective, read_retrospectives
+from kpi_scorecard.read.validate import load_scorecard
 
 
 @dataclass(frozen=True)

@@ -29,12 +29,12 @@ from typing import TYPE_CHECKING, Any
 import click
 from mkdocs.exceptions import PluginError
 
-from kpi_scorecard.audience import AUDIENCE_VARIABLE, for_audience
+from kpi_scorecard.audit.history import History, commit_timestamp, read_history
 from kpi_scorecard.errors import Problem, ValidationFailed
-from kpi_scorecard.history import History, commit_timestamp, read_history
+from kpi_scorecard.read.retrospectives import FOLDER
+from kpi_scorecard.render.audience import AUDIENCE_VARIABLE, for_audience
 from kpi_scorecard.render.pages import SiteData, render_pages, retrospective_results
 from kpi_scorecard.repository import load_repository
-from kpi_scorecard.retro import FOLDER
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig

@@ -6,8 +6,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from kpi_scorecard.changes import Change
-from kpi_scorecard.history import Entry, History
+from kpi_scorecard.audit.changes import Change
+from kpi_scorecard.audit.history import Entry, History
 from kpi_scorecard.model import Scorecard, number_literal, parse_month
 from kpi_scorecard.render.html import Links, link, table
 from kpi_scorecard.render.text import escape, front_matter_title

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kpi_scorecard.formula import FormulaSyntaxError, parse, references
-from kpi_scorecard.history import Entry
+from kpi_scorecard.audit.history import Entry
 from kpi_scorecard.model import Figures, Kpi, Results, Scorecard, Series, month_str
+from kpi_scorecard.read.formula import FormulaSyntaxError, parse, references
 from kpi_scorecard.render.chart import chart, chart_json
 from kpi_scorecard.render.history import history_section, restatements
 from kpi_scorecard.render.html import (

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from kpi_scorecard.audit.history import History
 from kpi_scorecard.errors import Problem
-from kpi_scorecard.history import History
+from kpi_scorecard.figures.rotation import assign_presenters, roster
 from kpi_scorecard.model import Month, Results, Scorecard, month_str
+from kpi_scorecard.read.retrospectives import Retrospective
+from kpi_scorecard.read.schema import schema_texts
 from kpi_scorecard.render.exports import scorecard_json, values_csv
 from kpi_scorecard.render.health import health_page
 from kpi_scorecard.render.history import changes_page, history_json
@@ -24,9 +27,6 @@ from kpi_scorecard.render.reviews import (
 )
 from kpi_scorecard.render.segments import channels_page, segments_csv, segments_json
 from kpi_scorecard.render.tree import tree_page
-from kpi_scorecard.retro import Retrospective
-from kpi_scorecard.review import assign_presenters, roster
-from kpi_scorecard.schema import schema_texts
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from kpi_scorecard.figures.retrospectives import KpiResult, overall_outcome, results_of
 from kpi_scorecard.model import Month, Results, Scorecard, month_str
+from kpi_scorecard.read.retrospectives import Retrospective
 from kpi_scorecard.render.chart import chart, chart_json
 from kpi_scorecard.render.html import Links, json_attribute, link, table
 from kpi_scorecard.render.numbers import value_text
 from kpi_scorecard.render.text import escape, front_matter_title
-from kpi_scorecard.retro import KpiResult, Retrospective, overall_outcome, results_of, window_text
 
 CONTEXT_MONTHS = 3
 """Months shown on each side of the initiative's window."""
@@ -147,3 +148,7 @@ def retrospectives_index(
         "(see How to edit a KPI).</p>"
     )
     return "\n".join([front_matter_title("Retrospectives") + "# Retrospectives", "", body, ""])
+
+
+def window_text(retro: Retrospective) -> str:
+    return f"{month_str(retro.start)} to {month_str(retro.end)}"

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Any
 
-from kpi_scorecard import formula
 from kpi_scorecard.errors import Problem
 from kpi_scorecard.model import (
     Figures,
@@ -27,6 +26,7 @@ from kpi_scorecard.model import (
     Trend,
     month_str,
 )
+from kpi_scorecard.read import formula
 
 Values = Mapping[Month, float | None]
 TREND_WINDOW = 12

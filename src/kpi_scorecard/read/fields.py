@@ -14,7 +14,8 @@ import re
 from collections.abc import Iterable, Iterator
 
 from kpi_scorecard.errors import Problems
-from kpi_scorecard.load import (
+from kpi_scorecard.model import Month, parse_month
+from kpi_scorecard.read.load import (
     DECIMAL,
     NULL_TAG,
     NULL_WORDS,
@@ -25,7 +26,6 @@ from kpi_scorecard.load import (
     YNode,
     YSeq,
 )
-from kpi_scorecard.model import Month, parse_month
 
 LEADING_ZERO = re.compile(r"^[-+]?0\d+$")
 """YAML 1.1 reads 012 as octal 10: refused rather than guessed."""

@@ -11,10 +11,7 @@ import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 
-from kpi_scorecard.crosscheck import check_formulas, check_ids, check_references
 from kpi_scorecard.errors import Problem, Problems
-from kpi_scorecard.fields import FieldReader, did_you_mean, is_null
-from kpi_scorecard.load import Document, Scalar, YMap, YNode, kpi_files, load_bytes
 from kpi_scorecard.model import (
     AGGREGATE_CHOICES,
     AUDIENCE_CHOICES,
@@ -28,7 +25,10 @@ from kpi_scorecard.model import (
     month_str,
     number_literal,
 )
-from kpi_scorecard.settings import read_people, read_settings
+from kpi_scorecard.read.crosscheck import check_formulas, check_ids, check_references
+from kpi_scorecard.read.fields import FieldReader, did_you_mean, is_null
+from kpi_scorecard.read.load import Document, Scalar, YMap, YNode, kpi_files, load_bytes
+from kpi_scorecard.read.settings import read_people, read_settings
 
 KPI_KEYS = (
     "name",

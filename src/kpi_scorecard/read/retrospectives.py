@@ -1,4 +1,4 @@
-"""Retrospectives (contract section 6): front matter read and checked, results computed.
+"""Retrospectives (contract section 6): front matter read and checked.
 
 ``site_src/retrospectives/<slug>.md`` starts with front matter naming the initiative's window,
 its KPIs with the targets it set, and its people; the team's own words follow. For each KPI the
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kpi_scorecard.errors import Problems
-from kpi_scorecard.fields import FieldReader, did_you_mean, is_null
-from kpi_scorecard.load import Scalar, YMap, YNode, parse_text
-from kpi_scorecard.model import Kpi, Month, Results, Scorecard, month_str
+from kpi_scorecard.model import Month, Scorecard
+from kpi_scorecard.read.fields import FieldReader, did_you_mean, is_null
+from kpi_scorecard.read.load import Scalar, YMap, YNode, parse_text
 
 RETRO_KEYS = ("title", "start", "end", "kpis", "daci")
 KPIS_KEYS = ("primary", "secondary")
@@ -37,19 +37,6 @@ class Retrospective:
     secondary: tuple[str, ...]
     people: tuple[tuple[str, str], ...]
     """(role, person id) from the front matter's daci."""
-
-
-@dataclass(frozen=True)
-class KpiResult:
-    kpi_id: str
-    before: float | None
-    at_30: float | None
-    at_60: float | None
-    at_90: float | None
-    at_end: float | None
-    target: float | None
-    outcome: str
-    """hit | missed | pending (the window is not over or the end is not reported) | no target"""
 
 
 def read_retrospectives(
@@ -205,57 +192,3 @@ def _people(
             else:
                 people.append((role, person))
     return tuple(people)
-
-
-# -- results ----------------------------------------------------------------------------------
-
-
-def results_of(retro: Retrospective, scorecard: Scorecard, results: Results) -> list[KpiResult]:
-    targets = dict(retro.primary)
-    ids = [kpi_id for kpi_id, _ in retro.primary] + [k for k in retro.secondary if k not in targets]
-    return [
-        _result(scorecard.kpis[kpi_id], retro, results, targets.get(kpi_id))
-        for kpi_id in ids
-        if kpi_id in scorecard.kpis
-    ]
-
-
-def _result(kpi: Kpi, retro: Retrospective, results: Results, target: float | None) -> KpiResult:
-    series = results.series[kpi.id]
-
-    def value(month: Month) -> float | None:
-        return series.at(month)[0]
-
-    end_value = value(retro.end)
-    if target is None:
-        outcome = "no target"
-    elif retro.end > results.as_of or end_value is None:
-        outcome = "pending"
-    elif (end_value >= target) if kpi.better == "higher" else (end_value <= target):
-        outcome = "hit"
-    else:
-        outcome = "missed"
-    return KpiResult(
-        kpi.id,
-        value(retro.start - 1),
-        value(retro.start),
-        value(retro.start + 1),
-        value(retro.start + 2),
-        end_value,
-        target,
-        outcome,
-    )
-
-
-def overall_outcome(kpi_results: list[KpiResult]) -> str:
-    """hit when every primary KPI hit, missed when any missed, else pending."""
-    outcomes = [r.outcome for r in kpi_results if r.outcome != "no target"]
-    if "missed" in outcomes:
-        return "missed"
-    if outcomes and all(o == "hit" for o in outcomes):
-        return "hit"
-    return "pending" if outcomes else "no target"
-
-
-def window_text(retro: Retrospective) -> str:
-    return f"{month_str(retro.start)} to {month_str(retro.end)}"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import git
 
-from kpi_scorecard.changes import Blob, Change, diff_blobs
+from kpi_scorecard.audit.changes import Blob, Change, diff_blobs
 
 RECORD = "\x1e"  # separates commits in the log output
 PR_PATTERNS = (re.compile(r"^Merge pull request #(\d+)"), re.compile(r"\(#(\d+)\)\s*$"))

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from kpi_scorecard.history import Entry, History
+from kpi_scorecard.audit.history import Entry, History
 from kpi_scorecard.model import Kpi, Results, Scorecard
 
 AUDIENCE_VARIABLE = "KPI_AUDIENCE"

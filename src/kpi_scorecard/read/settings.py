@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from kpi_scorecard.errors import Problems
-from kpi_scorecard.fields import FieldReader, did_you_mean, is_null
-from kpi_scorecard.load import Scalar, YMap, YNode, load_file
 from kpi_scorecard.model import Person, Settings
+from kpi_scorecard.read.fields import FieldReader, did_you_mean, is_null
+from kpi_scorecard.read.load import Scalar, YMap, YNode, load_file
 
 SETTINGS_KEYS = (
     "title",

@@ -18,12 +18,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kpi_scorecard.edit import Edit, apply_edits
+from kpi_scorecard.edit.lines import Edit, apply_edits
 from kpi_scorecard.errors import Problem, Problems
-from kpi_scorecard.fields import did_you_mean
-from kpi_scorecard.load import DECIMAL, NULL_WORDS
 from kpi_scorecard.model import Scorecard, month_str, parse_month
-from kpi_scorecard.validate import load_scorecard
+from kpi_scorecard.read.fields import did_you_mean
+from kpi_scorecard.read.load import DECIMAL, NULL_WORDS
+from kpi_scorecard.read.validate import load_scorecard
 
 CSV_COLUMNS = ("kpi", "month", "value", "note", "segment")
 """The columns in their default order; a header row may name them in any order."""

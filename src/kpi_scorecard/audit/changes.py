@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from kpi_scorecard.load import DECIMAL, NULL_WORDS, parse_bytes, plain
 from kpi_scorecard.model import parse_month
+from kpi_scorecard.read.load import DECIMAL, NULL_WORDS, parse_bytes, plain
 
 
 @dataclass(frozen=True)

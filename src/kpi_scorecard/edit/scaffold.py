@@ -12,12 +12,12 @@ from importlib import resources
 from importlib.metadata import version
 from pathlib import Path
 
+from kpi_scorecard.edit.record import check_result, write_all
 from kpi_scorecard.errors import Problems, ScorecardError
-from kpi_scorecard.fields import did_you_mean
 from kpi_scorecard.model import KPI_ID_PATTERN, Scorecard
-from kpi_scorecard.record import check_result, write_all
-from kpi_scorecard.schema import KPI_HELP, schema_comment, schema_texts
-from kpi_scorecard.validate import load_scorecard
+from kpi_scorecard.read.fields import did_you_mean
+from kpi_scorecard.read.schema import KPI_HELP, schema_comment, schema_texts
+from kpi_scorecard.read.validate import load_scorecard
 
 SCHEMA_DIR = "schema"
 COMMAND = "kpi new"

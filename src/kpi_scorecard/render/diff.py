@@ -1,66 +1,21 @@
 """``kpi diff``: what a change does to the scorecard, as Markdown for pull request reviewers.
 
-Both sides are read as data: the KPI files at BASE (a commit) and at HEAD (a commit or the
-working tree). Values and definitions are compared file by file, leniently, so a broken side
-still shows what changed; statuses are compared when both sides validate, at HEAD's reporting
-month.
+Values and definitions are compared file by file, leniently, so a broken side still shows what
+changed; statuses are compared when both sides validate, at HEAD's reporting month.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from kpi_scorecard.changes import Change, diff_documents, parse_document
-from kpi_scorecard.compute import compute
-from kpi_scorecard.errors import ValidationFailed
-from kpi_scorecard.history import files_at
-from kpi_scorecard.load import kpi_files
+from kpi_scorecard.audit.changes import Change, diff_documents
+from kpi_scorecard.audit.diff import Snapshot
+from kpi_scorecard.figures.compute import compute
 from kpi_scorecard.model import Month, Results, Scorecard, month_str
 from kpi_scorecard.render.history import number_text
 from kpi_scorecard.render.text import inline
-from kpi_scorecard.validate import load_scorecard
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """One side of the comparison."""
-
-    label: str
-    documents: Mapping[str, tuple[str, dict[str, Any]]]
-    """KPI id -> (path, parsed content)."""
-    scorecard: Scorecard | None
-    """None when this side does not validate."""
-
-
-def snapshot_of_tree(root: Path, label: str) -> Snapshot:
-    """The working tree (or any folder holding kpis/)."""
-    documents = {}
-    for path in kpi_files(root):
-        relative = path.relative_to(root).as_posix()
-        document = parse_document(path.read_bytes())
-        if document is not None and path.stem not in documents:
-            documents[path.stem] = (relative, document)
-    try:
-        scorecard, _ = load_scorecard(root)
-    except ValidationFailed:
-        scorecard = None
-    return Snapshot(label, documents, scorecard)
-
-
-def snapshot_at(root: Path, commit: str, label: str) -> Snapshot:
-    """The KPI files of a commit, written to a temporary folder and read like a tree."""
-    with tempfile.TemporaryDirectory(prefix="kpi-diff-") as folder:
-        for relative, content in files_at(root, commit).items():
-            target = Path(folder) / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-        (Path(folder) / "kpis").mkdir(exist_ok=True)
-        return snapshot_of_tree(Path(folder), label)
 
 
 def diff_markdown(base: Snapshot, head: Snapshot) -> str:

@@ -13,8 +13,8 @@ import json
 from typing import Any
 
 from kpi_scorecard.model import AGGREGATE_CHOICES, AUDIENCE_CHOICES, BETTER_CHOICES, UNIT_CHOICES
-from kpi_scorecard.settings import PERSON_KEYS, REVIEW_KEYS, SETTINGS_KEYS
-from kpi_scorecard.validate import KPI_KEYS, REQUIRED_KPI_KEYS
+from kpi_scorecard.read.settings import PERSON_KEYS, REVIEW_KEYS, SETTINGS_KEYS
+from kpi_scorecard.read.validate import KPI_KEYS, REQUIRED_KPI_KEYS
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 MONTH = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"}

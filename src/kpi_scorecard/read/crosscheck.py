@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from kpi_scorecard import formula
 from kpi_scorecard.errors import Problems
-from kpi_scorecard.fields import did_you_mean
 from kpi_scorecard.model import KPI_ID_PATTERN, Daci, Kpi, Person, Scorecard
+from kpi_scorecard.read import formula
+from kpi_scorecard.read.fields import did_you_mean
 
 RESERVED_IDS = ("index",)
 """Ids whose pages would take the place of a folder's index page (/kpis/, /people/)."""

@@ -1,0 +1,1 @@
+"""Stage 2: the validated model -> the figures of contract section 3 (no I/O)."""

@@ -1,0 +1,73 @@
+"""Retrospectives' results (contract section 6): each KPI before the start, at 30, 60 and 90
+days and at the end, against the target the initiative set.
+
+Monthly values stand for whole months, so "at 30 days" is the start month, 60 the month after,
+90 the one after that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kpi_scorecard.model import Kpi, Month, Results, Scorecard
+from kpi_scorecard.read.retrospectives import Retrospective
+
+
+@dataclass(frozen=True)
+class KpiResult:
+    kpi_id: str
+    before: float | None
+    at_30: float | None
+    at_60: float | None
+    at_90: float | None
+    at_end: float | None
+    target: float | None
+    outcome: str
+    """hit | missed | pending (the window is not over or the end is not reported) | no target"""
+
+
+def results_of(retro: Retrospective, scorecard: Scorecard, results: Results) -> list[KpiResult]:
+    targets = dict(retro.primary)
+    ids = [kpi_id for kpi_id, _ in retro.primary] + [k for k in retro.secondary if k not in targets]
+    return [
+        _result(scorecard.kpis[kpi_id], retro, results, targets.get(kpi_id))
+        for kpi_id in ids
+        if kpi_id in scorecard.kpis
+    ]
+
+
+def _result(kpi: Kpi, retro: Retrospective, results: Results, target: float | None) -> KpiResult:
+    series = results.series[kpi.id]
+
+    def value(month: Month) -> float | None:
+        return series.at(month)[0]
+
+    end_value = value(retro.end)
+    if target is None:
+        outcome = "no target"
+    elif retro.end > results.as_of or end_value is None:
+        outcome = "pending"
+    elif (end_value >= target) if kpi.better == "higher" else (end_value <= target):
+        outcome = "hit"
+    else:
+        outcome = "missed"
+    return KpiResult(
+        kpi.id,
+        value(retro.start - 1),
+        value(retro.start),
+        value(retro.start + 1),
+        value(retro.start + 2),
+        end_value,
+        target,
+        outcome,
+    )
+
+
+def overall_outcome(kpi_results: list[KpiResult]) -> str:
+    """hit when every primary KPI hit, missed when any missed, else pending."""
+    outcomes = [r.outcome for r in kpi_results if r.outcome != "no target"]
+    if "missed" in outcomes:
+        return "missed"
+    if outcomes and all(o == "hit" for o in outcomes):
+        return "hit"
+    return "pending" if outcomes else "no target"
