@@ -17,15 +17,21 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)  ## create .venv with the locked dependencies
 
-site: $(STAMP)  ## build the example scorecard into site/
-	$(BIN)/kpi build
+EXAMPLE_REPO := build/example
+# The example is built from a scratch repository with the history a team would have made
+# (scripts/example_history.py), not from this project's own commits.
+site: $(STAMP)  ## build the example scorecard, with a realistic git history, into site/
+	$(BIN)/python scripts/example_history.py $(EXAMPLE_REPO)
+	$(BIN)/kpi build $(EXAMPLE_REPO)
+	rm -rf .site-old && if [ -e site ]; then mv site .site-old; fi
+	mv $(EXAMPLE_REPO)/site site && rm -rf .site-old
 
 serve: $(STAMP)  ## preview with live reload (kpis/, site_src/, hooks/ are watched)
 	$(BIN)/kpi serve
 
 lint: $(STAMP)  ## ruff
-	$(BIN)/ruff check src tests hooks bench
-	$(BIN)/ruff format --check src tests hooks bench
+	$(BIN)/ruff check src tests hooks bench scripts
+	$(BIN)/ruff format --check src tests hooks bench scripts
 
 typecheck: $(STAMP)  ## mypy --strict on the engine
 	$(BIN)/mypy
