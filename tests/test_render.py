@@ -87,7 +87,9 @@ def test_titles_cannot_carry_markup_into_the_theme() -> None:
 
 
 def test_links_for_both_url_styles() -> None:
-    assert Links(0).kpi("cpa") == "kpis/cpa/"
+    assert Links(0, index=True).kpi("cpa") == "kpis/cpa/"  # index.md, the site root
+    assert Links(0).kpi("cpa") == "../kpis/cpa/"  # tree.md, served at /tree/
+    assert Links(1, index=True).kpi("cpa") == "../kpis/cpa/"  # people/index.md
     assert Links(1).kpi("cpa") == "../../kpis/cpa/"
     assert Links(1, directory_urls=False).kpi("cpa") == "../kpis/cpa.html"
     assert Links(0, directory_urls=False).kpi("cpa") == "kpis/cpa.html"

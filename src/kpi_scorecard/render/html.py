@@ -19,14 +19,15 @@ class Links:
     """Relative URLs from one generated page, for either setting of ``use_directory_urls``."""
 
     depth: int
-    """Folders between the site root and the page's source file (0 for index.md)."""
+    """Folders between the site root and the page's source file (0 for tree.md)."""
     directory_urls: bool = True
     index: bool = False
     """The page is a folder's index.md, whose URL is the folder itself."""
 
     @property
     def _up(self) -> int:
-        extra = self.directory_urls and self.depth and not self.index
+        # With directory URLs, tree.md is served as tree/index.html: one folder deeper.
+        extra = self.directory_urls and not self.index
         return self.depth + (1 if extra else 0)
 
     def page(self, path: str) -> str:

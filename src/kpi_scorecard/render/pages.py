@@ -73,7 +73,10 @@ def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict
     """Source path -> content of every generated page and export."""
     scorecard, results, history = data.scorecard, data.results, data.history
     top, nested = Links(0, data.directory_urls), Links(1, data.directory_urls)
-    folder_index = Links(1, data.directory_urls, index=True)
+    home, folder_index = (
+        Links(0, data.directory_urls, index=True),
+        Links(1, data.directory_urls, index=True),
+    )
     presenters = _presenters(scorecard, results.as_of)
     # What every KPI page and review pack also shows of the rest of the scorecard.
     context = (
@@ -84,7 +87,7 @@ def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict
         results.as_of,
     )
     pages = {
-        "index.md": overview_page(scorecard, results, top),
+        "index.md": overview_page(scorecard, results, home),
         "changes.md": changes_page(scorecard, history, top, data.repo_url),
         "tree.md": tree_page(scorecard, results, top),
         "health.md": health_page(scorecard, list(data.quality), top),
