@@ -40,18 +40,18 @@ def test_values_restatements_definitions_statuses_and_kpis_added_removed(kpi_rep
         "\n"
         "#### Cost per order (`cost_per_order`)\n"
         "\n"
-        "- **Definition:** formula `spend / orders` -> `spend / (orders + 1)`\n"
+        "- **Definition:** Formula from “spend / orders” to “spend / \\(orders \\+ 1\\)”\n"
         "\n"
         "#### Orders (`orders`)\n"
         "\n"
-        "- **Status** at 2026-05: missing -> green\n"
-        "- **New values:** 2026-04: 100, 2026-05: 130\n"
-        "- **Restated:** 2026-03: 118 -> 121\n"
-        "- **Definition:** owner `ann` -> `bob`\n"
+        "- **Status** in May 2026: not reported → on target\n"
+        "- **New values:** Apr 2026: 100, May 2026: 130\n"
+        "- **Restated:** Mar 2026 from 118 to 121\n"
+        "- **Definition:** Owner from Ann Archer to Bob Brown\n"
         "\n"
         "#### Spend (`spend`)\n"
         "\n"
-        "- **Definition:** target `5000` -> `4000`\n"
+        "- **Definition:** Target from €5 000 to €4 000\n"
         "\n"
         "#### Added KPIs\n"
         "\n"
@@ -71,8 +71,8 @@ def test_two_commits_and_a_removed_kpi(kpi_repo: GitRepo) -> None:
         "\n"
         "#### Spend (`spend`)\n"
         "\n"
-        "- **Status** at 2026-04: green -> red\n"
-        "- **Restated:** 2026-04: 4900 -> 6000\n"
+        "- **Status** in Apr 2026: on target → off target\n"
+        "- **Restated:** Apr 2026 from €4 900 to €6 000\n"
         "\n"
         "#### Removed KPIs\n"
         "\n"
@@ -92,4 +92,6 @@ def test_a_broken_side_still_shows_its_changes(kpi_repo: GitRepo) -> None:
     code, output = kpi_diff(kpi_repo)
     assert code == 0
     assert "_Statuses are not compared: the scorecard at the working tree has errors" in output
-    assert "- **Restated:** 2026-03: 118 -> 119\n" in output
+    assert "- **Restated:** Mar 2026 from 118 to 119\n" in output
+    # People's names come from the side that validates.
+    assert "- **Definition:** Owner from Ann Archer to nobody\n" in output

@@ -18,10 +18,13 @@ from kpi_scorecard.audit.changes import (
 from kpi_scorecard.audit.history import History, pull_request, read_history
 from kpi_scorecard.read.validate import load_scorecard
 from kpi_scorecard.render.history import describe
+from kpi_scorecard.render.wording import Wording
 
 from .conftest import GitRepo
 
 ORDERS = "kpis/sales/orders.yaml"
+PLAIN = Wording(None, {}, {})
+"""Numbers as written, ids as written: the changes as data."""
 
 
 def history_of(root: Path) -> History:
@@ -31,7 +34,7 @@ def history_of(root: Path) -> History:
 
 def summary(history: History, kpi_id: str) -> list[tuple[str | None, str | None, str, list[str]]]:
     return [
-        (e.author, (e.date or "")[:10] or None, e.subject, [describe(c) for c in e.changes])
+        (e.author, (e.date or "")[:10] or None, e.subject, [describe(c, PLAIN) for c in e.changes])
         for e in history.of(kpi_id)
     ]
 
@@ -59,31 +62,36 @@ def test_restatement_target_change_rename_merge_and_uncommitted_edit(kpi_repo: G
     assert history.incomplete is None
     entries = summary(history, "orders")
     assert entries[:6] == [
-        (None, None, "Uncommitted changes", ["2026-05 restated 130 -> 131"]),
-        ("Bob Brown", "2026-03-07", "Merge pull request #15 from cy/may", ["2026-05 added 130"]),
+        (None, None, "Uncommitted changes", ["May 2026 restated from 130 to 131"]),
+        (
+            "Bob Brown",
+            "2026-03-07",
+            "Merge pull request #15 from cy/may",
+            ["May 2026 reported: 130"],
+        ),
         (
             "Ann Archer",
             "2026-03-05",
             "Move orders to the top folder",
-            ["file moved from kpis/sales/orders.yaml"],
+            ["File moved from kpis/sales/orders.yaml"],
         ),
         (
             "Ann Archer",
             "2026-03-04",
             "Raise the spring target",
-            ['target {"2026-01": 100.0, "2026-03": 120.0} -> {"2026-01": 100.0, "2026-03": 125.0}'],
+            ["Target from 120 to 125 from Mar 2026"],
         ),
         (
             "Cy Clay",
             "2026-03-03",
             "Restate February after the refund audit (#12)",
-            ["2026-02 restated 104 -> 106"],
+            ["Feb 2026 restated from 104 to 106"],
         ),
-        ("Bob Brown", "2026-03-02", "Add April orders", ["2026-04 added 121"]),
+        ("Bob Brown", "2026-03-02", "Add April orders", ["Apr 2026 reported: 121"]),
     ]
     first = history.of("orders")[-1]
     assert first.subject == "Start the scorecard"
-    assert "2026-01 added 90" in [describe(c) for c in first.changes]
+    assert "Jan 2026 reported: 90" in [describe(c, PLAIN) for c in first.changes]
     assert [e.pull_request for e in history.of("orders")[1:5]] == [15, None, None, 12]
     assert history.of("orders")[0].commit is None
 
@@ -102,7 +110,7 @@ def test_a_shallow_clone_never_credits_its_oldest_commit(kpi_repo: GitRepo, tmp_
 
     assert history.incomplete is not None and "fetch-depth: 0" in history.incomplete
     assert summary(history, "orders") == [
-        ("Cy Clay", "2026-03-03", "Restate February", ["2026-02 restated 104 -> 106"])
+        ("Cy Clay", "2026-03-03", "Restate February", ["Feb 2026 restated from 104 to 106"])
     ]
     assert history.of("spend") == ()
 
@@ -182,10 +190,13 @@ def test_the_site_shows_history_restatements_and_changes(kpi_repo: GitRepo) -> N
     assert list(document) == ["cost_per_order", "orders", "spend"]
 
     page = (site / "kpis" / "orders" / "index.html").read_text()
-    assert "2026-02 restated 104 -&gt; 106" in page
+    assert "Feb 2026 restated from 104 to 106" in page
     assert f'href="https://github.com/acme/scorecard/commit/{sha}"' in page
     assert 'href="https://github.com/acme/scorecard/pull/12"' in page
-    assert 'class="kpi-restated" title="Restated 2026-03-02 by Cy Clay: 104 -&gt; 106' in page
+    assert (
+        'class="kpi-restated" title="Restated on 2026-03-02 by Cy Clay from 104 to 106: '
+        'Restate February (#12)"'
+    ) in page
     assert '"name":"Restated"' in page  # the chart's marker trace
 
     changes = (site / "changes" / "index.html").read_text()

@@ -14,8 +14,8 @@ from kpi_scorecard.audit.changes import Change, diff_documents
 from kpi_scorecard.audit.diff import Snapshot
 from kpi_scorecard.figures.compute import compute
 from kpi_scorecard.model import Month, Results, Scorecard, month_str
-from kpi_scorecard.render.history import number_text
 from kpi_scorecard.render.text import inline
+from kpi_scorecard.render.wording import Wording, month_label, status_words
 
 
 def diff_markdown(base: Snapshot, head: Snapshot) -> str:
@@ -28,7 +28,9 @@ def diff_markdown(base: Snapshot, head: Snapshot) -> str:
         changes = diff_documents(old, new)
         if old_path != new_path:
             changes = (Change("file", None, old_path, new_path, "definition"), *changes)
-        lines = _kpi_lines(changes, statuses.get(kpi_id))
+        lines = _kpi_lines(
+            changes, statuses.get(kpi_id), Wording.of(head.scorecard or base.scorecard, kpi_id)
+        )
         if lines:
             sections.append(f"#### {_title(kpi_id, new)}\n\n" + "\n".join(lines))
     added = sorted(set(head.documents) - set(base.documents))
@@ -55,42 +57,38 @@ def _listing(heading: str, ids: list[str], side: Snapshot) -> str:
     return f"#### {heading}\n\n" + "\n".join(items)
 
 
-def _kpi_lines(changes: tuple[Change, ...], status: str | None) -> list[str]:
+def _kpi_lines(changes: tuple[Change, ...], status: str | None, wording: Wording) -> list[str]:
     lines = [status] if status else []
     for label, kind in (
         ("New values", "added"),
         ("Restated", "restated"),
         ("Removed values", "removed"),
     ):
-        matching = [_value_text(c) for c in changes if c.field == "values" and c.kind == kind]
+        matching = [
+            _value_text(c, wording) for c in changes if c.field == "values" and c.kind == kind
+        ]
         if matching:
             lines.append(f"- **{label}:** " + ", ".join(matching))
-    definitions = [_definition(c) for c in changes if c.kind == "definition"]
-    if definitions:
-        lines.append("- **Definition:** " + "; ".join(definitions))
+    for label, fields in (("Notes", ("notes",)), ("Definition", None)):
+        sentences = [
+            inline(sentence)
+            for change in changes
+            if change.field != "values"
+            and (change.field in fields if fields else change.field != "notes")
+            for sentence in wording.sentences(change)
+        ]
+        if sentences:
+            lines.append(f"- **{label}:** " + "; ".join(sentences))
     return lines
 
 
-def _value_text(change: Change) -> str:
+def _value_text(change: Change, wording: Wording) -> str:
+    month = month_label(change.month)
     if change.kind == "added":
-        return f"{change.month}: {number_text(change.new)}"
+        return inline(f"{month}: {wording.value(change.new)}")
     if change.kind == "removed":
-        return f"{change.month} (was {number_text(change.old)})"
-    return f"{change.month}: {number_text(change.old)} -> {number_text(change.new)}"
-
-
-def _definition(change: Change) -> str:
-    """Field names are ours; values are contributors' text, shown as code (never markup)."""
-    if change.field == "notes":
-        return f"note for {change.month} " + (
-            "added" if change.old is None else "removed" if change.new is None else "changed"
-        )
-    return f"{change.field} {_code(change.old)} -> {_code(change.new)}"
-
-
-def _code(value: Any) -> str:
-    text = " ".join(number_text(value).replace("`", "'").split())
-    return f"`{text}`"
+        return inline(f"{month} (was {wording.value(change.old)})")
+    return inline(f"{month} from {wording.value(change.old)} to {wording.value(change.new)}")
 
 
 def _status_changes(base: Scorecard | None, head: Scorecard | None) -> dict[str, str]:
@@ -99,12 +97,15 @@ def _status_changes(base: Scorecard | None, head: Scorecard | None) -> dict[str,
         return {}
     head_results, _ = compute(head)
     base_results = _results_at(base, head_results.as_of)
-    month = month_str(head_results.as_of)
+    month = month_label(month_str(head_results.as_of))
     lines = {}
     for kpi_id, figures in head_results.figures.items():
         before = base_results.figures.get(kpi_id)
         if before is not None and before.status != figures.status:
-            lines[kpi_id] = f"- **Status** at {month}: {before.status} -> {figures.status}"
+            lines[kpi_id] = (
+                f"- **Status** in {month}: {status_words(before.status)} → "
+                f"{status_words(figures.status)}"
+            )
     return lines
 
 

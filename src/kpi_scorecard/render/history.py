@@ -11,6 +11,7 @@ from kpi_scorecard.audit.history import Entry, History
 from kpi_scorecard.model import Scorecard, number_literal, parse_month
 from kpi_scorecard.render.html import Links, link, table
 from kpi_scorecard.render.text import escape, front_matter_title
+from kpi_scorecard.render.wording import Wording, excerpt
 
 MAX_ENTRIES_ON_PAGE = 20
 MAX_CHANGES_PAGE_ENTRIES = 100
@@ -18,6 +19,7 @@ MAX_CHANGES_LISTED = 6
 
 
 def number_text(value: Any) -> str:
+    """A value as written in the file (``kpi diff``'s fallback when a side does not validate)."""
     if value is None:
         return "none"
     if isinstance(value, float):
@@ -27,25 +29,9 @@ def number_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
 
 
-def describe(change: Change) -> str:
-    """One change as people say it: ``2026-02 restated 95 -> 97``, ``target 100 -> 110``."""
-    old, new = number_text(change.old), number_text(change.new)
-    if change.field == "values":
-        if change.kind == "added":
-            return f"{change.month} added {new}"
-        if change.kind == "removed":
-            return f"{change.month} removed (was {old})"
-        return f"{change.month} restated {old} -> {new}"
-    if change.field == "notes":
-        verb = "added" if change.old is None else "removed" if change.new is None else "changed"
-        return f"note for {change.month} {verb}"
-    if change.field == "file":
-        return f"file moved from {old}" if change.old else f"file created as {new}"
-    if change.old is None:
-        return f"{change.field} set to {new}"
-    if change.new is None:
-        return f"{change.field} removed (was {old})"
-    return f"{change.field} {old} -> {new}"
+def describe(change: Change, wording: Wording) -> str:
+    """One change as people say it: ``Oct 2026 restated from 95 to 97``."""
+    return "; ".join(wording.sentences(change))
 
 
 def _who_when(entry: Entry, repo_url: str | None) -> tuple[str, str]:
@@ -67,10 +53,11 @@ def _subject(entry: Entry, repo_url: str | None) -> str:
     return f"{text} ({pr})"
 
 
-def _changes_list(changes: tuple[Change, ...], limit: int | None = None) -> str:
-    shown = changes if limit is None else changes[:limit]
-    items = "".join(f"<li>{escape(describe(c))}</li>" for c in shown)
-    more = len(changes) - len(shown)
+def _changes_list(changes: tuple[Change, ...], wording: Wording, limit: int | None = None) -> str:
+    sentences = [sentence for change in changes for sentence in wording.sentences(change)]
+    shown = sentences if limit is None else sentences[:limit]
+    items = "".join(f"<li>{escape(sentence)}</li>" for sentence in shown)
+    more = len(sentences) - len(shown)
     if more:
         items += f"<li>and {more} more</li>"
     return f'<ul class="kpi-changes">{items}</ul>'
@@ -83,7 +70,11 @@ def incomplete_notice(reason: str | None) -> str:
 
 
 def history_section(
-    entries: tuple[Entry, ...], incomplete: str | None, repo_url: str | None, links: Links
+    entries: tuple[Entry, ...],
+    incomplete: str | None,
+    repo_url: str | None,
+    links: Links,
+    wording: Wording,
 ) -> str:
     """The KPI page's History, newest first, uncommitted edits on top."""
     notice = incomplete_notice(incomplete)
@@ -92,7 +83,9 @@ def history_section(
     rows = []
     for entry in entries[:MAX_ENTRIES_ON_PAGE]:
         date, who = _who_when(entry, repo_url)
-        rows.append([escape(date), who, _subject(entry, repo_url), _changes_list(entry.changes)])
+        rows.append(
+            [escape(date), who, _subject(entry, repo_url), _changes_list(entry.changes, wording)]
+        )
     older = len(entries) - MAX_ENTRIES_ON_PAGE
     footer = (
         f'<p class="kpi-history-more">{older} older entries are in '
@@ -104,7 +97,7 @@ def history_section(
     return notice + table(headers, rows, "kpi-history") + footer
 
 
-def restatements(entries: tuple[Entry, ...]) -> dict[int, str]:
+def restatements(entries: tuple[Entry, ...], wording: Wording) -> dict[int, str]:
     """Month -> a line about its latest restatement (when, by whom, from what to what, why)."""
     found: dict[int, str] = {}
     for entry in entries:  # newest first: the first restatement seen is the latest
@@ -112,11 +105,11 @@ def restatements(entries: tuple[Entry, ...]) -> dict[int, str]:
             month = parse_month(change.month or "")
             if change.kind != "restated" or month is None or month in found:
                 continue
-            when = (entry.date or "uncommitted")[:10]
+            when = f"on {entry.date[:10]}" if entry.date else "in an uncommitted edit"
             who = entry.author or "you"
             found[month] = (
-                f"Restated {when} by {who}: {number_text(change.old)} -> "
-                f"{number_text(change.new)} ({entry.subject})"
+                f"Restated {when} by {who} from {wording.value(change.old)} to "
+                f"{wording.value(change.new)}: {excerpt(entry.subject, 100)}"
             )
     return found
 
@@ -140,7 +133,7 @@ def changes_page(scorecard: Scorecard, history: History, links: Links, repo_url:
                 link(links.kpi(kpi_id), kpi.name),
                 who,
                 _subject(entry, repo_url),
-                _changes_list(entry.changes, MAX_CHANGES_LISTED),
+                _changes_list(entry.changes, Wording.of(scorecard, kpi_id), MAX_CHANGES_LISTED),
             ]
         )
     body = (

@@ -29,6 +29,7 @@ from kpi_scorecard.render.numbers import (
 )
 from kpi_scorecard.render.segments import segments_section
 from kpi_scorecard.render.text import escape, front_matter_title, inline, rich
+from kpi_scorecard.render.wording import Wording
 
 MONTHLY_HEADERS = ("Month", "Value", "Target", "Status", "Note")
 
@@ -51,7 +52,8 @@ def kpi_page(
 ) -> str:
     """Markdown of a KPI page; contributor text is escaped or sanitised, never raw."""
     history = history or PageHistory()
-    restated = restatements(history.entries)
+    wording = Wording.of(scorecard, kpi.id)
+    restated = restatements(history.entries, wording)
     figures = results.figures[kpi.id]
     series = results.series[kpi.id]
     currency = scorecard.settings.currency
@@ -98,7 +100,7 @@ def kpi_page(
     parts += [
         "## History",
         "",
-        history_section(history.entries, history.incomplete, history.repo_url, links),
+        history_section(history.entries, history.incomplete, history.repo_url, links, wording),
         "",
     ]
     return "\n".join(parts)
