@@ -415,6 +415,29 @@ def test_as_of_is_the_latest_month_with_a_value_across_kpis() -> None:
     assert results.figures["b"].value is None
 
 
+def test_one_owner_entering_next_month_early_does_not_move_the_scorecard() -> None:
+    months = {"2026-01": 1.0, "2026-02": 2.0}
+    card = scorecard(
+        kpi("a", {**months, "2026-03": 3.0}),  # one of three reports March already
+        kpi("b", months),
+        kpi("c", months),
+        kpi("d", {"2026-01": None}),  # no value of its own: not counted
+        kpi("r", formula="a / b"),  # calculated: not counted
+    )
+    assert compute(card)[0].as_of == m("2026-02")
+    card = scorecard(
+        kpi("a", {**months, "2026-03": 3.0}), kpi("b", {**months, "2026-03": 1.0}), kpi("c", months)
+    )
+    assert compute(card)[0].as_of == m("2026-03")  # two of three: at least half
+
+
+def test_without_any_value_the_reporting_month_is_the_builds_month(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")  # 2026-09-21
+    assert compute(scorecard(kpi("a", {"2026-01": None})))[0].as_of == m("2026-09")
+
+
 # -- formulas -----------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -66,13 +67,21 @@ def compute(scorecard: Scorecard) -> tuple[Results, list[Problem]]:
 
 
 def reporting_month(scorecard: Scorecard, values: Mapping[str, Values]) -> Month:
-    """``as_of`` from scorecard.yaml, else the latest month with any value, else this month."""
+    """``as_of`` from scorecard.yaml, else the latest month in which at least half of the KPIs
+    with values of their own report one (so one owner entering next month early does not move
+    the whole scorecard), else this month."""
     if scorecard.settings.as_of is not None:
         return scorecard.settings.as_of
-    reported = [m for series in values.values() for m, v in series.items() if v is not None]
-    if reported:
-        return max(reported)
-    return current_month()
+    reporting: Counter[Month] = Counter()
+    kpis_with_values = 0
+    for kpi in scorecard.kpis.values():
+        if kpi.formula is not None:
+            continue
+        months = [m for m, v in values[kpi.id].items() if v is not None]
+        kpis_with_values += bool(months)
+        reporting.update(months)
+    quorum = [month for month, count in reporting.items() if 2 * count >= kpis_with_values]
+    return max(quorum) if quorum else current_month()
 
 
 def current_month() -> Month:
