@@ -248,3 +248,26 @@ def test_reading_values_lines_directly_gives_what_the_parser_gives() -> None:
         quick = diff_blobs(Blob(base), Blob(edited))
         assert quick == diff_documents(parse_document(base), parse_document(edited)), edited
         assert quick
+
+
+def test_any_subject_or_author_git_accepts_is_read_as_written(kpi_repo: GitRepo) -> None:
+    subjects = [
+        "Restate\x1eFebruary",  # the old record separator
+        ":100644 100644 abc def M",  # looks like a --raw line
+        "",  # an empty message
+    ]
+    for number, subject in enumerate(subjects):
+        kpi_repo.edit(ORDERS, f"2026-02: {104 + number}", f"2026-02: {105 + number}")
+        kpi_repo.day += 1
+        kpi_repo.git("add", "-A")
+        kpi_repo.git(
+            "commit", "-q", "--allow-empty-message", "-m", subject,
+            env=kpi_repo.identity("Dee\x1e:Dot"),
+        )  # fmt: skip
+
+    history = history_of(kpi_repo.path)
+
+    entries = summary(history, "orders")
+    assert [(e[0], e[2]) for e in entries[:3]] == [("Dee\x1e:Dot", s) for s in reversed(subjects)]
+    assert entries[0][3] == ["Feb 2026 restated from 106 to 107"]
+    assert entries[-1][2] == "Start the scorecard"

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# GitPython looks for git when imported and refuses to load without it; without git the build
+# still succeeds (the site says the history is incomplete), so the lookup waits for first use.
+os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
 import git
 
 from kpi_scorecard.audit.changes import Blob, Change, diff_blobs
+from kpi_scorecard.errors import ScorecardError
 
-RECORD = "\x1e"  # separates commits in the log output
 PR_PATTERNS = (re.compile(r"^Merge pull request #(\d+)"), re.compile(r"\(#(\d+)\)\s*$"))
 SHALLOW_FIX = "fetch the full history (actions/checkout: fetch-depth: 0, or git fetch --unshallow)"
 
@@ -179,6 +183,8 @@ NULL_SHA = "0" * 40
 
 
 def _log(repo: git.Repo, prefix: str) -> Iterator[_Commit]:
+    """With ``-z`` every field ends with NUL, the one byte git never puts in a subject or a
+    name: the output is read field by field, each commit's four header fields by position."""
     output = repo.git.log(
         "--first-parent",
         "--diff-merges=first-parent",
@@ -186,36 +192,41 @@ def _log(repo: git.Repo, prefix: str) -> Iterator[_Commit]:
         "-M",
         "--no-abbrev",
         "-z",
-        f"--format={RECORD}%H%x00%aI%x00%an%x00%s%x00",
+        "--format=%H%x00%aI%x00%an%x00%s",
         "--",
         f"{prefix}kpis",
     )
-    for record in output.split(RECORD)[1:]:
-        sha, date, author, subject, raw = record.split("\x00", 4)
-        yield _Commit(sha, date, author, subject, list(_raw_files(raw)))
+    fields = iter(output.split("\x00"))
+    commit: _Commit | None = None
+    for field_text in fields:
+        token = field_text.lstrip("\n")
+        if token.startswith(":") and commit is not None:
+            status = token.split()[-1]
+            paths = [next(fields, "") for _ in range(2 if status[0] in "RC" else 1)]
+            commit.files.extend(_raw_file(token, paths))
+        elif token:
+            if commit is not None:
+                yield commit
+            date, author, subject = (next(fields, "") for _ in range(3))
+            commit = _Commit(token, date, author, subject, [])
+    if commit is not None:
+        yield commit
 
 
-def _raw_files(raw: str) -> Iterator[tuple[str | None, str | None, str | None, str | None]]:
-    """Parse ``--raw -z``: ``:modes shas status\\0path\\0[newpath\\0]`` repeated."""
-    fields = raw.strip("\n").split("\x00")
-    index = 0
-    while index < len(fields):
-        meta = fields[index].strip()
-        if not meta.startswith(":"):
-            index += 1
-            continue
-        _, _, old_sha, new_sha, status = meta[1:].split()
-        paths = fields[index + 1 : index + (3 if status[0] in "RC" else 2)]
-        index += 1 + len(paths)
-        old_path, new_path = (paths[0], paths[-1])
-        if not _is_kpi_path(new_path) and not _is_kpi_path(old_path):
-            continue
-        yield (
-            None if status == "A" else old_path,
-            None if status == "D" else new_path,
-            None if old_sha == NULL_SHA else old_sha,
-            None if new_sha == NULL_SHA else new_sha,
-        )
+def _raw_file(
+    meta: str, paths: list[str]
+) -> Iterator[tuple[str | None, str | None, str | None, str | None]]:
+    """One ``--raw`` entry, ``:modes shas status`` and its one or two paths."""
+    _, _, old_sha, new_sha, status = meta[1:].split()
+    old_path, new_path = paths[0], paths[-1]
+    if not _is_kpi_path(new_path) and not _is_kpi_path(old_path):
+        return
+    yield (
+        None if status == "A" else old_path,
+        None if status == "D" else new_path,
+        None if old_sha == NULL_SHA else old_sha,
+        None if new_sha == NULL_SHA else new_sha,
+    )
 
 
 def _is_kpi_path(path: str) -> bool:
@@ -308,13 +319,19 @@ class RevisionError(Exception):
     """A revision that does not name a commit, or no repository to look in."""
 
 
+class GitMissing(ScorecardError):
+    """A command that compares revisions cannot run without git."""
+
+
 def _open(root: Path) -> git.Repo:
     try:
-        return git.Repo(root, search_parent_directories=True)
+        repo = git.Repo(root, search_parent_directories=True)
+        repo.git.version()
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise RevisionError(f"{root} is not in a git repository") from None
-    except git.GitCommandNotFound:  # pragma: no cover - depends on the machine
-        raise RevisionError("git is not installed") from None
+    except git.GitCommandNotFound:
+        raise GitMissing("this command needs git, and git is not installed (not on PATH)") from None
+    return repo
 
 
 def resolve(root: Path, revision: str) -> str:
