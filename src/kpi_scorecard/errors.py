@@ -6,11 +6,33 @@ once: ``path:line: error: what is wrong (expected ...)``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+EXCERPT_LENGTH = 40
+"""The most of a file's text a message quotes: enough to find the place, never a whole file."""
+
+
+def excerpt(text: str) -> str:
+    """Text from a file as a message shows it: its first line only, at most EXCERPT_LENGTH
+    characters, control characters as ``?``. A message must not echo a file (a pasted
+    document, or a secret behind a link) or break the one-line format."""
+    lines = text.splitlines() or [""]
+    shown = "".join(c if c.isprintable() else "?" for c in lines[0])
+    if len(shown) > EXCERPT_LENGTH:
+        return shown[: EXCERPT_LENGTH - 1] + "…"
+    return shown + ("…" if len(lines) > 1 else "")
+
+
+def quote(text: str) -> str:
+    """``excerpt`` in quotes."""
+    return f"'{excerpt(text)}'"
+
+
+_ONE_LINE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
 
 
 @dataclass(frozen=True, order=True)
@@ -31,7 +53,8 @@ class Problem:
         text = f"{self.path}:{self.line}: {self.severity}: {self.message}"
         if self.expected:
             text += f" ({self.expected})"
-        return text
+        # One problem, one line, whatever a message quotes (see quote()).
+        return _ONE_LINE.sub(" ", text)
 
 
 @dataclass

@@ -23,8 +23,8 @@ BETTER_CHOICES: tuple[Better, ...] = ("higher", "lower")
 UNIT_CHOICES: tuple[Unit, ...] = ("number", "percent", "currency")
 AGGREGATE_CHOICES: tuple[Aggregate, ...] = ("sum", "mean", "last")
 AUDIENCE_CHOICES: tuple[str, ...] = ("internal", "business")
-KPI_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+KPI_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\Z")
+MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])\Z")
 
 
 @lru_cache(maxsize=8192)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -23,11 +22,10 @@ from kpi_scorecard.errors import Problem, Problems
 from kpi_scorecard.model import Scorecard, month_str, parse_month
 from kpi_scorecard.read.fields import did_you_mean
 from kpi_scorecard.read.load import DECIMAL, NULL_WORDS
-from kpi_scorecard.read.validate import load_scorecard
+from kpi_scorecard.read.validate import SEGMENT_NAME, load_scorecard
 
 CSV_COLUMNS = ("kpi", "month", "value", "note", "segment")
 """The columns in their default order; a header row may name them in any order."""
-SEGMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 @dataclass(frozen=True)

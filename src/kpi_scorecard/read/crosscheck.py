@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from kpi_scorecard.errors import Problems
+from kpi_scorecard.errors import Problems, quote
 from kpi_scorecard.model import KPI_ID_PATTERN, Daci, Kpi, Person, Scorecard
 from kpi_scorecard.read import formula
 from kpi_scorecard.read.fields import did_you_mean
@@ -22,11 +22,14 @@ def check_ids(kpis: list[Kpi], problems: Problems) -> None:
         by_id.setdefault(kpi.id, []).append(kpi)
         if not KPI_ID_PATTERN.match(kpi.id):
             problems.error(
-                kpi.path, 1, f"the file name '{kpi.id}' is not a valid KPI id", ID_EXPECTED
+                kpi.path, 1, f"the file name {quote(kpi.id)} is not a valid KPI id", ID_EXPECTED
             )
         elif kpi.id in RESERVED_IDS:
             problems.error(
-                kpi.path, 1, f"'{kpi.id}' is reserved for the site's pages", "another file name"
+                kpi.path,
+                1,
+                f"{quote(kpi.id)} is reserved for the site's pages",
+                "another file name",
             )
     for kpi_id_, same in by_id.items():
         for kpi in same[1:] if len(same) > 1 else []:
@@ -49,13 +52,16 @@ def check_references(scorecard: Scorecard, known: set[str], problems: Problems) 
             problems.error(
                 kpi.path,
                 kpi.line_of("category"),
-                f"category: unknown category '{kpi.category}'",
+                f"category: unknown category {quote(kpi.category)}",
                 hint,
             )
         if kpi.supports is not None and kpi.supports not in known:
             hint = did_you_mean(kpi.supports, scorecard.kpis, "expected the id of a KPI")
             problems.error(
-                kpi.path, kpi.line_of("supports"), f"supports: unknown KPI '{kpi.supports}'", hint
+                kpi.path,
+                kpi.line_of("supports"),
+                f"supports: unknown KPI {quote(kpi.supports)}",
+                hint,
             )
         elif kpi.supports == kpi.id:
             problems.error(
@@ -76,7 +82,7 @@ def _check_person(
         return
     key = field.split()[0]
     hint = did_you_mean(person, people, "expected a person id from kpis/people.yaml")
-    problems.error(kpi.path, kpi.line_of(key), f"{field}: unknown person '{person}'", hint)
+    problems.error(kpi.path, kpi.line_of(key), f"{field}: unknown person {quote(person)}", hint)
 
 
 def check_formulas(scorecard: Scorecard, known: set[str], problems: Problems) -> None:
@@ -112,7 +118,7 @@ def check_formulas(scorecard: Scorecard, known: set[str], problems: Problems) ->
             continue
         for ref in sorted(refs - known):
             hint = did_you_mean(ref, scorecard.kpis, "expected the id of a KPI")
-            problems.error(kpi.path, line, f"formula: unknown KPI '{ref}'", hint)
+            problems.error(kpi.path, line, f"formula: unknown KPI {quote(ref)}", hint)
         graph[kpi.id] = refs & set(scorecard.kpis)
     for kpi_id_, chain in find_cycles(graph).items():
         kpi = scorecard.kpis[kpi_id_]

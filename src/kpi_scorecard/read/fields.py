@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator
 
-from kpi_scorecard.errors import Problems
+from kpi_scorecard.errors import Problems, excerpt, quote
 from kpi_scorecard.model import Month, parse_month
 from kpi_scorecard.read.load import (
     DECIMAL,
@@ -54,7 +54,7 @@ def kind_of(node: YNode) -> str:
         return "a mapping"
     if isinstance(node, YSeq):
         return "a list"
-    return f"'{node.text}'"
+    return quote(node.text)
 
 
 class FieldReader:
@@ -101,7 +101,7 @@ class FieldReader:
                 close = suggestion(key, known)
                 suggested.add(close)
                 hint = f"did you mean '{close}'?" if close else one_of(known)
-                self.error(line, f"{where}unknown key '{key}'", hint)
+                self.error(line, f"{where}unknown key {quote(key)}", hint)
         for key in required:
             if key not in node.entries and key not in suggested:
                 self.error(node.line, f"{where}missing required key '{key}'")
@@ -126,8 +126,8 @@ class FieldReader:
         if node.tag == BOOL_TAG or not DECIMAL.match(node.text):
             self.error(
                 node.line,
-                f"{name}: YAML reads {node.text} as {_yaml_reading(node)}",
-                f"expected text: write it in quotes, '{node.text}'",
+                f"{name}: YAML reads {excerpt(node.text)} as {_yaml_reading(node)}",
+                f"expected text: write it in quotes, {quote(node.text)}",
             )
             return None
         return node.text
@@ -142,13 +142,15 @@ class FieldReader:
         text = node.text.strip()
         if node.quoted:
             hint = "remove the quotes" if DECIMAL.match(text) else "expected a finite number"
-            self.error(node.line, f"{name}: '{node.text}' is text in quotes, not a number", hint)
+            self.error(
+                node.line, f"{name}: {quote(node.text)} is text in quotes, not a number", hint
+            )
             return None
         if LEADING_ZERO.match(text):
             self.error(
                 node.line,
-                f"{name}: {text} has a leading zero, which YAML reads as octal",
-                f"write {text.lstrip('+-').lstrip('0') or '0'}",
+                f"{name}: {excerpt(text)} has a leading zero, which YAML reads as octal",
+                f"write {excerpt(text.lstrip('+-').lstrip('0') or '0')}",
             )
             return None
         if not DECIMAL.match(text):
@@ -156,7 +158,9 @@ class FieldReader:
             return None
         value = float(text)
         if not math.isfinite(value):
-            self.error(node.line, f"{name}: {text} is too large", "expected a finite number")
+            self.error(
+                node.line, f"{name}: {excerpt(text)} is too large", "expected a finite number"
+            )
             return None
         return value
 
@@ -187,14 +191,14 @@ class FieldReader:
             hint = did_you_mean(value, choices, one_of(choices))
             if hint.startswith("did"):
                 hint = f"{one_of(choices)}; {hint}"
-            self.error(node.line, f"{name}: unknown value '{value}'", hint)
+            self.error(node.line, f"{name}: unknown value {quote(value)}", hint)
             return None
         return value
 
     def month(self, text: str, line: int, name: str) -> Month | None:
         month = parse_month(text.strip())
         if month is None:
-            self.error(line, f"{name}: bad month '{text}'", "expected YYYY-MM, e.g. 2026-03")
+            self.error(line, f"{name}: bad month {quote(text)}", "expected YYYY-MM, e.g. 2026-03")
         return month
 
     def months(self, node: YMap, name: str) -> Iterator[tuple[Month, int, YNode]]:
@@ -214,7 +218,7 @@ def _refused(node: YNode) -> bool:
 
 
 def _shown(node: YNode) -> str:
-    return node.text if isinstance(node, Scalar) else kind_of(node)
+    return excerpt(node.text) if isinstance(node, Scalar) else kind_of(node)
 
 
 def _yaml_reading(node: Scalar) -> str:
@@ -232,11 +236,11 @@ def _yaml_reading(node: Scalar) -> str:
 def _not_a_number(node: Scalar) -> str:
     text = node.text
     if node.tag.endswith(":float") and text.lower().lstrip("+-") in {".nan", ".inf"}:
-        return f"{text} is not a finite number"
+        return f"{excerpt(text)} is not a finite number"
     if ":" in text and node.tag.endswith((":int", ":float")):
-        return f"{text} is read by YAML as a base-60 number"
+        return f"{excerpt(text)} is read by YAML as a base-60 number"
     if "_" in text and node.tag.endswith((":int", ":float")):
-        return f"{text} uses _ separators"
+        return f"{excerpt(text)} uses _ separators"
     if is_null(node):
         return "is empty"
-    return f"'{text}' is not a number"
+    return f"{quote(text)} is not a number"

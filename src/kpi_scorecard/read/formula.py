@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from kpi_scorecard.errors import quote
+
 MAX_NESTING = 50
 Operator = Literal["+", "-", "*", "/"]
 
@@ -78,7 +80,7 @@ def _tokenize(text: str) -> list[_Token]:
             continue
         column = match.start(kind) + 1
         if kind == "bad":
-            raise FormulaSyntaxError(f"unexpected character '{match.group(kind)}'", column)
+            raise FormulaSyntaxError(f"unexpected character {quote(match.group(kind))}", column)
         tokens.append(_Token(kind, match.group(kind), column))
     tokens.append(_Token("end", "", len(text.rstrip()) + 1))
     return tokens
@@ -142,7 +144,7 @@ class _Parser:
             if closing.text != ")":
                 raise FormulaSyntaxError("missing ')'", closing.column)
             return node
-        found = "end of formula" if token.kind == "end" else f"'{token.text}'"
+        found = "end of formula" if token.kind == "end" else quote(token.text)
         raise FormulaSyntaxError(
             f"expected a KPI id, a number or '(' but found {found}", token.column
         )
@@ -154,7 +156,7 @@ def parse(text: str) -> Expr:
     node = parser.expr()
     rest = parser.peek()
     if rest.kind != "end":
-        raise FormulaSyntaxError(f"unexpected '{rest.text}'", rest.column)
+        raise FormulaSyntaxError(f"unexpected {quote(rest.text)}", rest.column)
     return node
 
 

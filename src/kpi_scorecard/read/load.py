@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from kpi_scorecard.errors import Problems
+from kpi_scorecard.errors import Problems, quote
 
 try:  # the C composer keeps loading fast; the pure-Python one gives the same nodes
     from yaml import CSafeLoader as _Loader
@@ -34,6 +34,10 @@ DECIMAL = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 """What a number looks like in a scorecard: 12, -3.5, .5, 1.2e6."""
 NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
 """How "not reported" is written."""
+NOT_IN_YAML = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+"""Characters YAML does not allow anywhere in a file (control characters, NUL)."""
 REFUSED_TAG = "!refused"
 """Stands in for a node that was refused (and reported) here, so validation stays quiet on it."""
 
@@ -113,8 +117,8 @@ def parse_text(text: str, relative: str, problems: Problems) -> YNode | None:
     except yaml.MarkedYAMLError as error:
         problems.error(relative, _error_line(error), f"YAML syntax: {_describe(error)}")
         return None
-    except yaml.YAMLError as error:  # pragma: no cover - every parser error carries a mark
-        problems.error(relative, 1, f"YAML syntax: {error}")
+    except yaml.YAMLError:
+        _report_unreadable_character(text, relative, problems)
         return None
     if node is None:
         return None
@@ -161,6 +165,26 @@ def _decode(data: bytes, relative: str, problems: Problems) -> str | None:
             "save it as UTF-8",
         )
         return None
+
+
+def _report_unreadable_character(text: str, relative: str, problems: Problems) -> None:
+    """YAML's reader refuses control characters before parsing, with a position that counts
+    characters (pure Python) or bytes (libyaml): the character is looked up again here, so
+    that the message names its line either way."""
+    found = NOT_IN_YAML.search(text)
+    if found is None:  # pragma: no cover - the reader refuses nothing else
+        problems.error(relative, 1, "YAML syntax: the file cannot be read")
+        return
+    line = text.count("\n", 0, found.start()) + 1
+    code = ord(found.group())
+    problems.error(
+        relative,
+        line,
+        f"YAML does not allow the control character U+{code:04X}",
+        f"remove it, or write it in double quotes as \\x{code:02x}"
+        if code < 0x100
+        else "remove it",
+    )
 
 
 def _error_line(error: yaml.MarkedYAMLError) -> int:
@@ -212,7 +236,7 @@ class _Converter:
             if key in result.entries:
                 first = result.entries[key][0]
                 self.problems.error(
-                    self.relative, key_line, f"duplicate key '{key}' (first at line {first})"
+                    self.relative, key_line, f"duplicate key {quote(key)} (first at line {first})"
                 )
                 continue
             result.entries[key] = (key_line, self.convert(value_node, depth + 1, key_line))

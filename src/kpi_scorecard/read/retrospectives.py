@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from kpi_scorecard.errors import Problems
+from kpi_scorecard.errors import Problems, quote
 from kpi_scorecard.model import Month, Scorecard
 from kpi_scorecard.read.fields import FieldReader, did_you_mean, is_null
 from kpi_scorecard.read.load import Scalar, YMap, YNode, parse_text
@@ -78,8 +78,11 @@ def _read(root: Path, path: Path, scorecard: Scorecard, problems: Problems) -> R
             "title, start, end, kpis",
         )
         return None
+    reported = len(problems.items)
     node = parse_text(front, relative, problems)
     if node is None:
+        if len(problems.items) == reported:  # empty or only comments, not a syntax error
+            reader.error(1, "front matter: is empty", "title, start, end, kpis")
         return None
     mapping = reader.mapping(node, "front matter", "expected title, start, end, kpis")
     if mapping is None:
@@ -161,7 +164,7 @@ def _known(reader: FieldReader, scorecard: Scorecard, kpi_id: str, line: int) ->
         return True
     reader.warning(
         line,
-        f"kpis: unknown KPI '{kpi_id}', left out of the results",
+        f"kpis: unknown KPI {quote(kpi_id)}, left out of the results",
         did_you_mean(kpi_id, scorecard.kpis, "expected the id of a KPI"),
     )
     return False
@@ -188,7 +191,7 @@ def _people(
                 hint = did_you_mean(
                     person, scorecard.people, "expected a person id from kpis/people.yaml"
                 )
-                reader.warning(line, f"daci {role}: unknown person '{person}'", hint)
+                reader.warning(line, f"daci {role}: unknown person {quote(person)}", hint)
             else:
                 people.append((role, person))
     return tuple(people)

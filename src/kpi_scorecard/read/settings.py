@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
-from kpi_scorecard.errors import Problems
+from kpi_scorecard.errors import Problems, quote
 from kpi_scorecard.model import Person, Settings
 from kpi_scorecard.read.fields import FieldReader, did_you_mean, is_null
 from kpi_scorecard.read.load import Scalar, YMap, YNode, load_file
@@ -24,8 +24,12 @@ SETTINGS_KEYS = (
 REVIEW_KEYS = ("presenters",)
 PERSON_KEYS = ("name", "team", "email", "github")
 T = TypeVar("T")
-PERSON_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+PERSON_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 """Person ids appear in URLs (/people/<id>/): letters, digits, _ . and -."""
+GITHUB_HANDLE = re.compile(r"^@?[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}\Z")
+"""GitHub's rule for user names: up to 39 letters, digits and single hyphens, neither first
+nor last. Handles end up in CODEOWNERS, where anything else could write a rule."""
+GITHUB_EXPECTED = "a GitHub user name: letters, digits and single hyphens, at most 39"
 
 
 def read_settings(root: Path, people: Mapping[str, Person], problems: Problems) -> Settings:
@@ -113,7 +117,7 @@ def _presenters(
         name = reader.text(item, "review presenters")
         if name is not None and name not in people:
             hint = did_you_mean(name, people, "expected a person id from kpis/people.yaml")
-            reader.error(item.line, f"review presenters: unknown person '{name}'", hint)
+            reader.error(item.line, f"review presenters: unknown person {quote(name)}", hint)
         elif name is not None:
             presenters.append(name)
     return tuple(presenters)
@@ -141,7 +145,7 @@ def read_people(root: Path, problems: Problems) -> dict[str, Person]:
 
 def _person(person_id: str, line: int, node: YNode, reader: FieldReader) -> Person | None:
     if not PERSON_ID.match(person_id):
-        reader.error(line, f"'{person_id}' is not a valid person id", "letters, digits, _ . -")
+        reader.error(line, f"{quote(person_id)} is not a valid person id", "letters, digits, _ . -")
         return None
     if person_id == "index":
         reader.error(line, "'index' is reserved for the site's pages", "another person id")
@@ -152,6 +156,15 @@ def _person(person_id: str, line: int, node: YNode, reader: FieldReader) -> Pers
     reader.check_keys(mapping, PERSON_KEYS, ("name",), f"{person_id}: ")
     get = _getter(mapping)
     texts = {key: _text(get(key), f"{person_id} {key}", reader) for key in PERSON_KEYS}
+    github = texts["github"]
+    if github is not None and not GITHUB_HANDLE.match(github):
+        github_line = mapping.entries["github"][1].line
+        reader.error(
+            github_line,
+            f"{person_id} github: {quote(github)} is not a GitHub handle",
+            GITHUB_EXPECTED,
+        )
+        texts["github"] = None
     return Person(
         id=person_id,
         name=texts["name"] or person_id,

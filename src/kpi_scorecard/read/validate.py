@@ -8,10 +8,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from kpi_scorecard.errors import Problem, Problems
+from kpi_scorecard.errors import Problem, Problems, quote
 from kpi_scorecard.model import (
     AGGREGATE_CHOICES,
     AUDIENCE_CHOICES,
@@ -56,6 +57,9 @@ KPI_KEYS = (
 REQUIRED_KPI_KEYS = ("name", "description", "category", "owner", "better")
 DACI_KEYS = ("approver", "contributors", "informed")
 BENCHMARK_KEYS = ("value", "source")
+SEGMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
+"""Segment names reach URLs, headings and CSV cells: letters, digits, _ . and -."""
+SEGMENT_NAME_EXPECTED = "letters, digits, _ . and -, starting with a letter or digit"
 SEGMENTS_EXPECTED = "expected segment: {month: value} entries"
 TARGETS_EXPECTED = "expected segment: target entries"
 
@@ -264,9 +268,18 @@ class _KpiFields:
         node = self.get("segments")
         mapping = None if node is None else self.reader.mapping(node, "segments", SEGMENTS_EXPECTED)
         segments = {}
-        for segment, (_, values) in (mapping.entries if mapping else {}).items():
-            segments[segment] = self.read_values(values, f"segments {segment}")
+        for segment, (line, values) in (mapping.entries if mapping else {}).items():
+            if self.segment_name(segment, line, "segments"):
+                segments[segment] = self.read_values(values, f"segments {segment}")
         return segments
+
+    def segment_name(self, segment: str, line: int, name: str) -> bool:
+        if SEGMENT_NAME.match(segment):
+            return True
+        self.reader.error(
+            line, f"{name}: {quote(segment)} is not a segment name", SEGMENT_NAME_EXPECTED
+        )
+        return False
 
     def segment_targets(self, segments: Mapping[str, object], formula: bool) -> dict[str, Target]:
         """Segment -> target; the segments must exist unless the KPI calculates them."""
@@ -276,9 +289,11 @@ class _KpiFields:
         )
         targets = {}
         for segment, (line, target_node) in (mapping.entries if mapping else {}).items():
+            if not self.segment_name(segment, line, "segment_targets"):
+                continue
             if not formula and segment not in segments:
                 hint = did_you_mean(segment, segments, "expected a segment of segments:")
-                self.reader.error(line, f"segment_targets: unknown segment '{segment}'", hint)
+                self.reader.error(line, f"segment_targets: unknown segment {quote(segment)}", hint)
                 continue
             target = self.read_target(target_node, f"segment_targets {segment}")
             if target is not None:

@@ -5,11 +5,22 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from kpi_scorecard.model import FIGURE_FIELDS, Results, Scorecard, month_str, number_literal
+from kpi_scorecard.model import (
+    FIGURE_FIELDS,
+    Results,
+    Scorecard,
+    Series,
+    month_str,
+    number_literal,
+)
+from kpi_scorecard.read.load import DECIMAL
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+"""What makes a spreadsheet read a cell as a formula (OWASP, CSV injection)."""
 
 
 def scorecard_json(scorecard: Scorecard, results: Results, presenters: Mapping[str, str]) -> str:
@@ -36,18 +47,39 @@ def scorecard_json(scorecard: Scorecard, results: Results, presenters: Mapping[s
 def values_csv(scorecard: Scorecard, results: Results) -> str:
     """``kpi,month,value,target,status``: one row per KPI and month of its series (first to
     last reported month, unreported months included with an empty value)."""
+    return csv_text(
+        ("kpi", "month", "value", "target", "status"),
+        (
+            (kpi_id, *row)
+            for kpi_id in scorecard.kpis
+            for row in series_rows(results.series[kpi_id])
+        ),
+    )
+
+
+def series_rows(series: Series) -> Iterator[tuple[str, str, str, str]]:
+    """``month,value,target,status`` cells of a series."""
+    for month, value, target, status in zip(
+        series.months, series.values, series.targets, series.statuses, strict=True
+    ):
+        yield month_str(month), number_cell(value), number_cell(target), status
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A CSV export, every cell neutralised (see safe_cell)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(("kpi", "month", "value", "target", "status"))
-    for kpi_id in scorecard.kpis:
-        series = results.series[kpi_id]
-        for month, value, target, status in zip(
-            series.months, series.values, series.targets, series.statuses, strict=True
-        ):
-            writer.writerow(
-                (kpi_id, month_str(month), number_cell(value), number_cell(target), status)
-            )
+    writer.writerow(header)
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
     return buffer.getvalue()
+
+
+def safe_cell(text: str) -> str:
+    """A cell a spreadsheet would run as a formula (``=HYPERLINK(...)``) gets a leading ``'``,
+    as OWASP advises; numbers stay as they are, since a negative number is data."""
+    if text.startswith(FORMULA_START) and not DECIMAL.match(text):
+        return "'" + text
+    return text
 
 
 def number_cell(number: float | None) -> str:

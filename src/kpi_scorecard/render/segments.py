@@ -7,15 +7,13 @@ of its KPIs' gaps to target (``gap_pct``), counted positive when the KPI moves t
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import asdict
 from typing import Any
 
 from kpi_scorecard.model import Figures, Kpi, Results, Scorecard, month_str
 from kpi_scorecard.render.chart import Figure, base_layout, chart_json
-from kpi_scorecard.render.exports import number_cell
+from kpi_scorecard.render.exports import csv_text, series_rows
 from kpi_scorecard.render.html import Links, json_attribute, link, status_badge, table
 from kpi_scorecard.render.numbers import change_text, percent_text, value_text
 from kpi_scorecard.render.text import escape, front_matter_title, inline
@@ -153,22 +151,12 @@ def segments_json(results: Results) -> str:
 
 def segments_csv(results: Results) -> str:
     """``kpi,segment,month,value,target,status``: one row per KPI, segment and month."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(("kpi", "segment", "month", "value", "target", "status"))
-    for kpi_id, segments in sorted(results.segment_series.items()):
-        for segment, series in segments.items():
-            for month, value, target, status in zip(
-                series.months, series.values, series.targets, series.statuses, strict=True
-            ):
-                writer.writerow(
-                    (
-                        kpi_id,
-                        segment,
-                        month_str(month),
-                        number_cell(value),
-                        number_cell(target),
-                        status,
-                    )
-                )
-    return buffer.getvalue()
+    return csv_text(
+        ("kpi", "segment", "month", "value", "target", "status"),
+        (
+            (kpi_id, segment, *row)
+            for kpi_id, segments in sorted(results.segment_series.items())
+            for segment, series in segments.items()
+            for row in series_rows(series)
+        ),
+    )

@@ -1,0 +1,105 @@
+"""Hostile input and accidents while reading a scorecard (issue 12): what a file may hold is
+checked before it reaches CODEOWNERS, a spreadsheet or a message, and messages quote no more
+than a short excerpt of a file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kpi_scorecard.cli import main
+from kpi_scorecard.errors import EXCERPT_LENGTH
+from kpi_scorecard.read.load import DECIMAL
+from kpi_scorecard.render.exports import FORMULA_START, csv_text, safe_cell
+
+from .conftest import FIXTURES, add_site_config, make_repo
+
+ORDERS = "kpis/sales/orders.yaml"
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def test_a_handle_that_is_not_a_github_user_name_writes_no_codeowners(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", FIXTURES / "bad" / "github_handle_bad")
+    code, output = run("codeowners", str(repo))
+    assert code == 1
+    assert "kpis/people.yaml:1: error: ann github: 'ann…' is not a GitHub handle" in output
+    assert "@attacker" not in output
+    assert not (repo / ".github").exists()
+
+
+def test_a_valid_handle_may_start_with_at(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    people = repo / "kpis" / "people.yaml"
+    people.write_text(people.read_text().replace("github: ann-a", 'github: "@ann-a"'))
+    code, output = run("codeowners", str(repo))
+    assert code == 0, output
+    assert "/kpis/sales/orders.yaml @ann-a\n" in (repo / ".github" / "CODEOWNERS").read_text()
+
+
+@given(st.text())
+def test_no_csv_cell_starts_a_formula_and_numbers_stay_numbers(text: str) -> None:
+    cell = safe_cell(text)
+    assert cell == text or cell == "'" + text
+    if cell.startswith(FORMULA_START):
+        assert DECIMAL.match(cell)
+    if DECIMAL.match(text):
+        assert cell == text
+
+
+def test_csv_exports_neutralise_every_cell() -> None:
+    text = csv_text(("a", "b"), [('=HYPERLINK("http://x")', "-1.5"), ("@SUM(A1)", "+x")])
+    assert list(csv.reader(io.StringIO(text))) == [
+        ["a", "b"],
+        ['\'=HYPERLINK("http://x")', "-1.5"],
+        ["'@SUM(A1)", "'+x"],
+    ]
+
+
+FIELDS = ("name", "better", "owner", "category", "unit", "supports", "decimals", "target")
+LONG = st.text(min_size=EXCERPT_LENGTH * 2).filter(lambda t: t.strip())
+
+
+@settings(max_examples=40, deadline=None)
+@given(field=st.sampled_from(FIELDS), text=LONG, key=LONG)
+def test_messages_quote_a_short_single_line_excerpt(
+    tmp_path_factory, field: str, text: str, key: str
+) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo(tmp_path_factory.mktemp("repo") / "repo")
+    orders = repo / ORDERS
+    lines = orders.read_text().splitlines()
+    kept = [line for line in lines if not line.startswith(f"{field}:")]
+    kept.insert(1, f"{field}: {json.dumps(text)}")
+    kept.insert(1, f"{json.dumps(key)}: 1")
+    orders.write_text("\n".join(kept) + "\n")
+    code, output = run("validate", str(repo))
+    assert code == 1
+    for line in output.splitlines():
+        assert line.isprintable()
+        assert text[:EXCERPT_LENGTH] not in line and key[:EXCERPT_LENGTH] not in line
+
+
+def test_a_retrospective_without_front_matter_content_is_an_error(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    add_site_config(repo)
+    folder = repo / "site_src" / "retrospectives"
+    folder.mkdir()
+    (folder / "empty.md").write_text("---\n---\n\nWe forgot the front matter.\n")
+    (folder / "comments.md").write_text("---\n# title: to do\n\n---\nText.\n")
+    code, output = run("validate", str(repo))
+    assert code == 1
+    assert output.splitlines()[:2] == [
+        "site_src/retrospectives/comments.md:1: error: front matter: is empty "
+        "(title, start, end, kpis)",
+        "site_src/retrospectives/empty.md:1: error: front matter: is empty "
+        "(title, start, end, kpis)",
+    ]
