@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -24,8 +25,10 @@ ORDERS = "kpis/sales/orders.yaml"
 
 
 def run(*args: str) -> tuple[int, str]:
+    """Exit code and stdout (the problems); nothing a command prints may quote a secret."""
     result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.output
+    assert SECRET not in result.output
+    return result.exit_code, result.stdout
 
 
 def test_a_handle_that_is_not_a_github_user_name_writes_no_codeowners(tmp_path: Path) -> None:
@@ -102,4 +105,80 @@ def test_a_retrospective_without_front_matter_content_is_an_error(tmp_path: Path
         "(title, start, end, kpis)",
         "site_src/retrospectives/empty.md:1: error: front matter: is empty "
         "(title, start, end, kpis)",
+    ]
+
+
+SECRET = "ghp_0123456789abcdefSECRET"
+
+
+def outside_secret(tmp_path: Path) -> Path:
+    secret = tmp_path / "home" / "credentials"
+    secret.parent.mkdir()
+    secret.write_text(f"token: {SECRET}\nname: x\n")
+    return secret
+
+
+def test_a_link_out_of_the_repository_is_an_error_and_never_read(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    secret = outside_secret(tmp_path)
+    (repo / "kpis" / "sales" / "leak.yaml").symlink_to(secret)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "visits.yaml").write_text((repo / ORDERS).read_text())
+    (repo / "kpis" / "more").symlink_to(outside)
+    code, output = run("validate", str(repo))
+    assert code == 1
+    assert output.splitlines() == [
+        "kpis/more:1: error: a link that leads out of the repository: it is not read "
+        "(a file or folder inside the repository)",
+        "kpis/sales/leak.yaml:1: error: a link that leads out of the repository: it is not read "
+        "(a file or folder inside the repository)",
+    ]
+
+
+def test_a_link_out_of_the_pages_folder_stops_the_build(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    add_site_config(repo)
+    (repo / "site_src" / "notes.md").symlink_to(outside_secret(tmp_path))
+    code, output = run("build", str(repo))
+    assert code == 1
+    assert "site_src/notes.md:1: error: a link that leads out of the repository" in output
+    assert not (repo / "site").exists()
+
+
+def test_links_inside_the_repository_are_followed_once(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    shared = repo / "shared"
+    shared.mkdir()
+    (repo / ORDERS).rename(shared / "orders.yaml")
+    (repo / ORDERS).symlink_to(Path("../../shared/orders.yaml"))
+    (repo / "kpis" / "sales" / "loop").symlink_to(Path(".."))
+    code, output = run("validate", str(repo))
+    assert code == 0, output
+
+
+def test_files_and_folders_that_cannot_be_read_are_one_line_each(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo(tmp_path / "repo")
+    (repo / "kpis" / "locked").mkdir()
+    real_read, real_scandir = Path.read_bytes, os.scandir
+
+    def read_bytes(path: Path) -> bytes:
+        if path.name == "orders.yaml":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_read(path)
+
+    def scandir(path):  # type: ignore[no-untyped-def]
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "scandir", scandir)
+    code, output = run("validate", str(repo))
+    assert code == 1
+    assert output.splitlines() == [
+        "kpis/locked:1: error: the folder cannot be read: permission denied",
+        "kpis/sales/orders.yaml:1: error: the file cannot be read: permission denied",
     ]

@@ -10,8 +10,12 @@ from kpi_scorecard.errors import Problem, Problems, ValidationFailed
 from kpi_scorecard.figures.compute import compute
 from kpi_scorecard.figures.quality import quality_warnings
 from kpi_scorecard.model import Results, Scorecard
+from kpi_scorecard.read.load import check_links
 from kpi_scorecard.read.retrospectives import Retrospective, read_retrospectives
 from kpi_scorecard.read.validate import load_scorecard
+
+PAGES_FOLDER = "site_src"
+"""The hand-written pages (mkdocs' docs_dir), published as they are."""
 
 
 @dataclass(frozen=True)
@@ -29,9 +33,11 @@ def load_repository(root: Path) -> Repository:
     """Raises ValidationFailed with every error (and warning) of the repository."""
     scorecard, warnings = load_scorecard(root)
     problems = Problems()
+    check_links(root, PAGES_FOLDER, problems)
     retrospectives = read_retrospectives(root, scorecard, problems)
     if problems.errors:
-        raise ValidationFailed(sorted([*warnings, *problems.items]))
+        # A link out of site_src/retrospectives/ is reported by both readers: once is enough.
+        raise ValidationFailed(sorted({*warnings, *problems.items}))
     results, compute_warnings = compute(scorecard)
     return Repository(
         scorecard,

@@ -16,9 +16,9 @@ from typing import Any
 
 from kpi_scorecard.audit.changes import parse_document
 from kpi_scorecard.audit.history import files_at
-from kpi_scorecard.errors import ValidationFailed
+from kpi_scorecard.errors import Problems, ValidationFailed
 from kpi_scorecard.model import Scorecard
-from kpi_scorecard.read.load import kpi_files
+from kpi_scorecard.read.load import kpi_files, read_inside
 from kpi_scorecard.read.validate import load_scorecard
 
 
@@ -36,9 +36,11 @@ class Snapshot:
 def snapshot_of_tree(root: Path, label: str) -> Snapshot:
     """The working tree (or any folder holding kpis/)."""
     documents = {}
-    for path in kpi_files(root):
+    unread = Problems()  # load_scorecard below reports them
+    for path in kpi_files(root, unread):
         relative = path.relative_to(root).as_posix()
-        document = parse_document(path.read_bytes())
+        data = read_inside(root, path, unread)
+        document = None if data is None else parse_document(data)
         if document is not None and path.stem not in documents:
             documents[path.stem] = (relative, document)
     try:

@@ -9,7 +9,9 @@ instead of silent conversions. This module knows nothing about KPIs.
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +40,8 @@ NOT_IN_YAML = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
 """Characters YAML does not allow anywhere in a file (control characters, NUL)."""
+LINK_OUTSIDE = "a link that leads out of the repository: it is not read"
+LINK_EXPECTED = "a file or folder inside the repository"
 REFUSED_TAG = "!refused"
 """Stands in for a node that was refused (and reported) here, so validation stays quiet on it."""
 
@@ -80,25 +84,95 @@ class Document:
     root: YNode | None
 
 
-def kpi_files(root: Path) -> list[Path]:
-    """Every KPI file under ``kpis/`` in a stable order (the reserved files excluded)."""
+def kpi_files(root: Path, problems: Problems | None = None) -> list[Path]:
+    """Every KPI file under ``kpis/`` in a stable order (the reserved files excluded).
+
+    Folders that cannot be listed and links to folders outside the repository go to
+    ``problems``; links to folders inside it are followed once each."""
     kpis = root / "kpis"
-    found = [
-        path
-        for pattern in ("*.yaml", "*.yml")
-        for path in kpis.rglob(pattern)
-        if path.is_file() and not _hidden(path.relative_to(kpis))
-    ]
+    problems = Problems() if problems is None else problems
+    found = [p for p in _walk(root, kpis, problems, {kpis.resolve()}) if _is_yaml(p)]
     return sorted(p for p in found if p.parent != kpis or p.name not in RESERVED_FILES)
 
 
-def _hidden(relative: Path) -> bool:
-    return any(part.startswith(".") for part in relative.parts)
+def check_links(root: Path, folder: str, problems: Problems) -> None:
+    """Report every link under ``root/folder`` that leads out of the repository (mkdocs
+    would publish what ``site_src/`` links to)."""
+    start = root / folder
+    if not start.is_dir():
+        return
+    for path in _walk(root, start, problems, {start.resolve()}):
+        if path.is_symlink() and not _inside(root, path):
+            problems.error(_relative(root, path), 1, LINK_OUTSIDE, LINK_EXPECTED)
+
+
+def _is_yaml(path: Path) -> bool:
+    return path.name.endswith((".yaml", ".yml"))
+
+
+def _walk(root: Path, folder: Path, problems: Problems, seen: set[Path]) -> Iterator[Path]:
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError as error:
+        problems.error(_relative(root, folder), 1, f"the folder cannot be read: {_reason(error)}")
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.name.startswith("."):
+            continue
+        if _is_dir(entry):
+            if entry.is_symlink() and not _inside(root, path):
+                problems.error(_relative(root, path), 1, LINK_OUTSIDE, LINK_EXPECTED)
+                continue
+            real = path.resolve()
+            if real not in seen:  # a link back up the tree is followed no further
+                seen.add(real)
+                yield from _walk(root, path, problems, seen)
+        elif entry.is_file() or entry.is_symlink():  # never a pipe, which would block a read
+            yield path  # links are checked when the file is read
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # pragma: no cover - a broken entry is read, and reported, as a file
+        return False
+
+
+def read_inside(root: Path, path: Path, problems: Problems) -> bytes | None:
+    """A file's bytes, or None after reporting why not: a link that leaves the repository is
+    never read (it could lead to a secret), and an OS error is one line naming the file."""
+    relative = _relative(root, path)
+    if not _inside(root, path):  # the file, or a folder on its way, is such a link
+        problems.error(relative, 1, LINK_OUTSIDE, LINK_EXPECTED)
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        problems.error(relative, 1, f"the file cannot be read: {_reason(error)}")
+        return None
+
+
+def _inside(root: Path, path: Path) -> bool:
+    """Whether ``path``, with every link on the way resolved, stays in the repository."""
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def _relative(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _reason(error: OSError) -> str:
+    return (error.strerror or type(error).__name__).lower()
 
 
 def load_file(root: Path, path: Path, problems: Problems) -> Document:
     """Parse one file; problems go to ``problems`` and leave ``root`` None."""
-    return load_bytes(path.relative_to(root).as_posix(), path.read_bytes(), problems)
+    data = read_inside(root, path, problems)
+    if data is None:
+        return Document(_relative(root, path), None)
+    return load_bytes(_relative(root, path), data, problems)
 
 
 def load_bytes(relative: str, data: bytes, problems: Problems) -> Document:

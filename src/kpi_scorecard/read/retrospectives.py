@@ -16,7 +16,7 @@ from pathlib import Path
 from kpi_scorecard.errors import Problems, quote
 from kpi_scorecard.model import Month, Scorecard
 from kpi_scorecard.read.fields import FieldReader, did_you_mean, is_null
-from kpi_scorecard.read.load import Scalar, YMap, YNode, parse_text
+from kpi_scorecard.read.load import Scalar, YMap, YNode, parse_text, read_inside
 
 RETRO_KEYS = ("title", "start", "end", "kpis", "daci")
 KPIS_KEYS = ("primary", "secondary")
@@ -69,7 +69,10 @@ def _front_matter(text: str) -> str | None:
 def _read(root: Path, path: Path, scorecard: Scorecard, problems: Problems) -> Retrospective | None:
     relative = path.relative_to(root).as_posix()
     reader = FieldReader(relative, problems)
-    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    data = read_inside(root, path, problems)
+    if data is None:
+        return None
+    text = data.decode("utf-8-sig", errors="replace")
     front = _front_matter(text)
     if front is None:
         reader.error(

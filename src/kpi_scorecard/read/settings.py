@@ -36,7 +36,7 @@ def read_settings(root: Path, people: Mapping[str, Person], problems: Problems) 
     """``kpis/scorecard.yaml``, or the defaults when the file does not exist; ``people`` checks
     the review presenters."""
     path = root / "kpis" / "scorecard.yaml"
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink():
         return Settings()
     document = load_file(root, path, problems)
     reader = FieldReader(document.path, problems)
@@ -126,7 +126,7 @@ def _presenters(
 def read_people(root: Path, problems: Problems) -> dict[str, Person]:
     """``kpis/people.yaml``: person id -> Person (empty when the file does not exist)."""
     path = root / "kpis" / "people.yaml"
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink():
         return {}
     document = load_file(root, path, problems)
     reader = FieldReader(document.path, problems)

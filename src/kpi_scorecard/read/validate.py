@@ -28,7 +28,15 @@ from kpi_scorecard.model import (
 )
 from kpi_scorecard.read.crosscheck import check_formulas, check_ids, check_references
 from kpi_scorecard.read.fields import FieldReader, did_you_mean, is_null
-from kpi_scorecard.read.load import Document, Scalar, YMap, YNode, kpi_files, load_bytes
+from kpi_scorecard.read.load import (
+    Document,
+    Scalar,
+    YMap,
+    YNode,
+    kpi_files,
+    load_bytes,
+    read_inside,
+)
 from kpi_scorecard.read.settings import read_people, read_settings
 
 KPI_KEYS = (
@@ -74,8 +82,13 @@ def load_scorecard(root: Path) -> tuple[Scorecard, list[Problem]]:
     settings = read_settings(root, people, problems)
     kpis: list[Kpi] = []
     unreadable: set[str] = set()
-    for path in kpi_files(root):
-        kpi = read_kpi_file(path.relative_to(root).as_posix(), path.read_bytes(), problems)
+    for path in kpi_files(root, problems):
+        data = read_inside(root, path, problems)
+        kpi = (
+            None
+            if data is None
+            else read_kpi_file(path.relative_to(root).as_posix(), data, problems)
+        )
         if kpi is None:
             unreadable.add(kpi_id(path.name))
         else:
