@@ -7,6 +7,8 @@ commands so that ``kpi --help`` stays instant.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -91,6 +93,22 @@ class KpiGroup(click.Group):
         except ScorecardError as error:
             click.echo(f"error: {error}", err=True)
             ctx.exit(EXIT_PROBLEMS)
+        except OSError as error:  # a full disk, a read-only folder: the file and the reason
+            click.echo(f"error: {os_error_text(error)}", err=True)
+            ctx.exit(EXIT_PROBLEMS)
+
+
+def os_error_text(error: OSError) -> str:
+    """``site/index.html: no space left on device``: the file (relative to the current folder
+    when it is under it) and the reason, on one line."""
+    reason = (error.strerror or str(error) or type(error).__name__).lower()
+    if error.filename is None:
+        return reason
+    path = Path(os.fsdecode(error.filename))
+    with contextlib.suppress(ValueError):
+        path = path.resolve().relative_to(Path.cwd())
+    shown = "".join(c if c.isprintable() else "?" for c in path.as_posix())
+    return f"{shown}: {reason}"
 
 
 @click.group(cls=KpiGroup, context_settings={"help_option_names": ["-h", "--help"]})

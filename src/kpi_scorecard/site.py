@@ -19,22 +19,23 @@ import dataclasses
 import gc
 import logging
 import os
-import shutil
-import tempfile
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import click
 from mkdocs.exceptions import PluginError
 
 from kpi_scorecard.audit.history import History, commit_timestamp, read_history
-from kpi_scorecard.errors import Problem, ValidationFailed
+from kpi_scorecard.errors import Problem, ValidationFailed, quote
 from kpi_scorecard.read.retrospectives import FOLDER
 from kpi_scorecard.render.audience import AUDIENCE_VARIABLE, for_audience
 from kpi_scorecard.render.pages import SiteData, render_pages, retrospective_results
 from kpi_scorecard.repository import load_repository
+from kpi_scorecard.swap import staged, swap_in
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -58,6 +59,10 @@ class BuildState:
     data: SiteData
     user_retrospectives_index: bool = False
     """site_src/retrospectives/index.md exists: the team's own index is kept."""
+    pages: Mapping[str, str | bytes] | None = None
+    """Every generated file, rendered before mkdocs cleans ``site/`` (see rendered())."""
+    retrospective_results: Mapping[str, str] = field(default_factory=dict)
+    """Slug -> the results section added to that retrospective's page."""
 
 
 _current: BuildState | None = None
@@ -101,10 +106,14 @@ def prepare(
 
 
 def on_pre_build(config: MkDocsConfig) -> None:
+    """Everything that can fail happens here, before mkdocs cleans ``site/``: reading,
+    validating, computing and rendering. A failure leaves the last site as it was."""
     global _current
-    use_commit_date(repository_root(config))
+    root = repository_root(config)
+    use_commit_date(root)
     try:
-        state, warnings = prepare(repository_root(config), audience_of(config))
+        check_site_urls(root, config)
+        state, warnings = prepare(root, audience_of(config))
     except ValidationFailed as failed:
         raise PluginError(
             f"the scorecard has errors, the site was not changed:\n{failed.report()}"
@@ -113,7 +122,70 @@ def on_pre_build(config: MkDocsConfig) -> None:
         log.warning(str(problem))
     if state.data.history.incomplete:
         log.warning(f"history: {state.data.history.incomplete}")
-    _current = state
+    if config.strict and (warnings or state.data.history.incomplete):
+        # mkdocs would stop at the end of the build, after emptying site/.
+        raise PluginError("warnings in strict mode: the site was not changed")
+    _current = rendered(state, config)
+
+
+def rendered(state: BuildState, config: MkDocsConfig) -> BuildState:
+    """The state with every generated page, export and asset rendered, for this config."""
+    data = dataclasses.replace(
+        state.data, directory_urls=bool(config.use_directory_urls), repo_url=config.repo_url
+    )
+    pages: dict[str, str | bytes] = dict(
+        render_pages(data, with_retrospectives_index=not state.user_retrospectives_index)
+    )
+    for name in ASSETS:
+        pages[f"{ASSET_DIR}/{name}"] = (
+            resources.files("kpi_scorecard").joinpath("assets", name).read_text("utf-8")
+        )
+    pages[f"{ASSET_DIR}/plotly.min.js"] = (
+        resources.files("plotly").joinpath("package_data", "plotly.min.js").read_bytes()
+    )
+    results = {retro.slug: retrospective_results(data, retro.slug) for retro in data.retrospectives}
+    return dataclasses.replace(
+        state,
+        data=data,
+        pages=pages,
+        retrospective_results={slug: text for slug, text in results.items() if text is not None},
+    )
+
+
+URL_SETTINGS = ("site_url", "repo_url", "edit_uri")
+"""mkdocs.yml settings that become links on every page."""
+
+
+def check_site_urls(root: Path, config: MkDocsConfig) -> None:
+    """Links from mkdocs.yml are http(s) or relative: mkdocs accepts ``javascript://...``
+    as a URL, and the theme would make it a live link."""
+    problems = []
+    for name in URL_SETTINGS:
+        value = config.get(name) or ""
+        scheme = urlsplit(value).scheme.lower()
+        relative_allowed = name == "edit_uri"
+        if scheme in ("http", "https") or (relative_allowed and not scheme):
+            continue
+        if not value and name != "edit_uri":
+            continue
+        problems.append(
+            Problem(
+                "mkdocs.yml",
+                _line_of(root / "mkdocs.yml", name),
+                f"{name}: {quote(value)} is not an http(s) address",
+                "expected https://...",
+            )
+        )
+    if problems:
+        raise ValidationFailed(problems)
+
+
+def _line_of(config_file: Path, key: str) -> int:
+    try:
+        lines = config_file.read_text("utf-8", errors="replace").splitlines()
+    except OSError:
+        return 1
+    return next((n for n, line in enumerate(lines, 1) if line.startswith(f"{key}:")), 1)
 
 
 def use_commit_date(root: Path) -> None:
@@ -149,7 +221,7 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, **_: Any) 
     uri = page.file.src_uri
     if _current is None or not uri.startswith("retrospectives/") or uri.count("/") != 1:
         return markdown
-    results = retrospective_results(_current.data, Path(uri).stem)
+    results = _current.retrospective_results.get(Path(uri).stem)
     return markdown if results is None else f"{markdown.rstrip()}\n\n{results}"
 
 
@@ -165,26 +237,16 @@ def generate_pages() -> None:
     editor = FilesEditor.current()
     config = editor.config
     state = _current
-    if state is None or state.root != repository_root(config):
+    if state is None or state.root != repository_root(config) or state.pages is None:
         state, _ = prepare(repository_root(config), audience_of(config))  # without our hooks
-        _current = state
-    data = dataclasses.replace(
-        state.data, directory_urls=bool(config.use_directory_urls), repo_url=config.repo_url
-    )
-    _current = dataclasses.replace(state, data=data)
-    pages = render_pages(data, with_retrospectives_index=not state.user_retrospectives_index)
-    for path, text in pages.items():
-        with mkdocs_gen_files.open(path, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    for name in ASSETS:
-        with mkdocs_gen_files.open(f"{ASSET_DIR}/{name}", "w", encoding="utf-8") as handle:
-            handle.write(
-                resources.files("kpi_scorecard").joinpath("assets", name).read_text("utf-8")
-            )
-    with mkdocs_gen_files.open(f"{ASSET_DIR}/plotly.min.js", "wb") as handle:
-        handle.write(
-            resources.files("plotly").joinpath("package_data", "plotly.min.js").read_bytes()
-        )
+        state = _current = rendered(state, config)
+    for path, content in (state.pages or {}).items():
+        if isinstance(content, bytes):
+            with mkdocs_gen_files.open(path, "wb") as binary:
+                binary.write(content)
+        else:
+            with mkdocs_gen_files.open(path, "w", encoding="utf-8") as handle:
+                handle.write(content)
     # The scorecard, its history and the pages are a few hundred thousand objects that live
     # until the build ends: kept out of the collector's passes, mkdocs' own work does not pay
     # for walking them again and again (about 5 % of a 1,000-KPI build). on_post_build undoes it.
@@ -220,8 +282,8 @@ def _show_mkdocs_log() -> None:
 
 
 def build_site(root: Path, strict: bool = False) -> Path:
-    """Build into a temporary folder beside ``site/`` and swap it in only when the build
-    succeeded: a failed build leaves the last site exactly as it was."""
+    """Build into a staging folder beside ``site/`` and swap it in only when the build
+    succeeded: a failed or killed build leaves the last site exactly as it was."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
@@ -229,24 +291,13 @@ def build_site(root: Path, strict: bool = False) -> Path:
     _show_mkdocs_log()
     load_repository(root)  # report data errors as a clean list before mkdocs starts
     config = load_config(str(root / "mkdocs.yml"), strict=strict)
+    check_site_urls(root, config)
     site_dir = Path(config.site_dir)
-    staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=site_dir.parent))
-    staging.chmod(0o755)  # mkdtemp makes it private; a web server must read the site
-    try:
+    with staged(site_dir) as staging:
         config.site_dir = str(staging)
         build(config)
-        _swap(staging, site_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        swap_in(staging, site_dir)
     return site_dir
-
-
-def _swap(new: Path, target: Path) -> None:
-    old = target.with_name(f".site-old-{os.getpid()}")
-    if target.exists():
-        target.rename(old)
-    new.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def serve_site(root: Path, dev_addr: str | None = None) -> None:

@@ -7,6 +7,7 @@ buys nothing here and the definitions read one to one against the contract.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections import Counter
 from collections.abc import Mapping
@@ -48,7 +49,9 @@ def compute(scorecard: Scorecard) -> tuple[Results, list[Problem]]:
     series = {}
     for kpi_id, kpi in scorecard.kpis.items():
         context = _KpiContext(kpi, values[kpi_id], settings.tolerance)
-        figures[kpi_id] = context.figures(as_of, settings.fiscal_year_start)
+        figures[kpi_id] = _in_range(
+            context.figures(as_of, settings.fiscal_year_start), kpi, as_of, "", warnings
+        )
         series[kpi_id] = context.series()
     segment_figures: dict[str, dict[str, Figures]] = {}
     segment_series: dict[str, dict[str, Series]] = {}
@@ -59,11 +62,43 @@ def compute(scorecard: Scorecard) -> tuple[Results, list[Problem]]:
             context = _KpiContext(
                 dataclasses.replace(kpi, target=target), segment_values, settings.tolerance
             )
-            segment_figures.setdefault(kpi_id, {})[segment] = context.figures(
-                as_of, settings.fiscal_year_start
+            segment_figures.setdefault(kpi_id, {})[segment] = _in_range(
+                context.figures(as_of, settings.fiscal_year_start),
+                kpi,
+                as_of,
+                f"segment {segment} ",
+                warnings,
             )
             segment_series.setdefault(kpi_id, {})[segment] = context.series()
     return Results(as_of, figures, series, segment_figures, segment_series), warnings
+
+
+def _in_range(
+    figures: Figures, kpi: Kpi, as_of: Month, where: str, warnings: list[Problem]
+) -> Figures:
+    """Figures that overflow a float (sums or differences of values near 1e308) are left
+    empty, with a warning: the exports must stay valid JSON, and the build must not fail."""
+    too_large = [
+        name
+        for name, value in dataclasses.asdict(figures).items()
+        if isinstance(value, float) and not math.isfinite(value)
+    ]
+    if not too_large:
+        return figures
+    warnings.append(
+        Problem(
+            kpi.path,
+            kpi.line_of("formula" if kpi.formula else "values"),
+            f"{where}figures at {month_str(as_of)}: too large to compute, left empty: "
+            + ", ".join(too_large),
+            "values of a size a float can add up",
+            "warning",
+        )
+    )
+    emptied: dict[str, Any] = dict.fromkeys(too_large)
+    if "trend_slope" in too_large:
+        emptied["trend"] = "flat"
+    return dataclasses.replace(figures, **emptied)
 
 
 def reporting_month(scorecard: Scorecard, values: Mapping[str, Values]) -> Month:
@@ -165,6 +200,10 @@ def evaluate(
             gaps[month] = f"{', '.join(missing)} not reported"
             continue
         value = _evaluate_at(expression, values, month)
+        if value is not None and not math.isfinite(value):
+            result[month] = None
+            gaps[month] = "too large"
+            continue
         result[month] = value
         if value is None:
             gaps[month] = "division by zero"
@@ -257,7 +296,7 @@ class _KpiContext:
             return sum(reported)
         if self.kpi.aggregate == "last":
             return reported[-1]
-        return sum(reported) / len(reported)
+        return mean(reported)
 
     def streak(self, m: Month) -> int:
         first = min(self.values, default=m)
@@ -297,7 +336,14 @@ def status(value: float | None, target: float | None, better: str, tolerance: fl
 
 def rolling_mean(values: Values, m: Month) -> float | None:
     window = [v for x in (m - 2, m - 1, m) if (v := values.get(x)) is not None]
-    return sum(window) / len(window) if window else None
+    return mean(window) if window else None
+
+
+def mean(values: list[float]) -> float:
+    result = sum(values) / len(values)
+    if math.isinf(result):  # the sum overflowed; the mean itself is in range
+        result = sum(value / len(values) for value in values)
+    return result
 
 
 def fiscal_year_begin(m: Month, fiscal_year_start: int) -> Month:
