@@ -3,13 +3,19 @@ the site half replaced, and never turns contributors' text into markup."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from kpi_scorecard.cli import main
 
 from .conftest import GitRepo
 
@@ -109,4 +115,134 @@ def test_a_failure_while_rendering_leaves_the_last_site(valid_repo: Path, monkey
     monkeypatch.chdir(valid_repo)
     with pytest.raises(Exception, match="a bug of ours while rendering"):
         build(load_config(str(valid_repo / "mkdocs.yml")))
+    assert marker.read_text() == "kept"
+
+
+class _Killer:
+    """Simulates a kill before the n-th step that moves or removes a folder: from that step
+    on, every such step fails, as nothing runs after a kill. An audit hook sees these steps
+    whatever function makes them; the exchange through ctypes is one system call, which a
+    kill happens before or after."""
+
+    STEPS = frozenset({"os.rename", "os.replace", "shutil.rmtree"})
+
+    def __init__(self) -> None:
+        self.countdown: int | None = None
+        self.killed = False
+
+    def arm(self, step: int) -> None:
+        self.countdown, self.killed = step, False
+
+    def disarm(self) -> None:
+        self.countdown = None
+
+    def __call__(self, event: str, args: tuple[object, ...]) -> None:
+        if self.countdown is None or event not in self.STEPS:
+            return
+        self.countdown -= 1
+        if self.countdown <= 0:
+            self.killed = True
+            raise KeyboardInterrupt(f"killed at {event}")
+
+
+_killer = _Killer()
+sys.addaudithook(_killer)
+
+
+def digest(folder: Path) -> str | None:
+    if not folder.is_dir():
+        return None
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return "\n".join(f"{p.relative_to(folder)} {p.stat().st_size}" for p in files)
+
+
+def test_a_build_killed_at_any_step_leaves_a_whole_site(valid_repo: Path) -> None:
+    from kpi_scorecard.site import build_site
+
+    build_site(valid_repo)
+    old = digest(valid_repo / "site")
+    (valid_repo / "site_src" / "extra.md").write_text("# A new page\n")
+    seen = []
+    for step in range(1, 20):
+        _killer.arm(step)
+        try:
+            build_site(valid_repo)
+        except KeyboardInterrupt:
+            seen.append(digest(valid_repo / "site"))
+        finally:
+            _killer.disarm()
+        if not _killer.killed:
+            break
+        for leftover in valid_repo.glob(".site-*"):  # each kill starts from the same state
+            shutil.rmtree(leftover)
+    new = digest(valid_repo / "site")
+    assert new != old and len(seen) >= 2
+    assert all(state in (old, new) for state in seen), "site/ missing or mixed after a kill"
+
+
+def test_leftovers_of_killed_builds_are_removed(valid_repo: Path) -> None:
+    for leftover in (".site-new-x1y2z3", ".site-old-4242"):
+        (valid_repo / leftover / "assets").mkdir(parents=True)
+        (valid_repo / leftover / "index.html").write_text("stale")
+    from kpi_scorecard.site import build_site
+
+    build_site(valid_repo)
+    assert (valid_repo / "site" / "index.html").is_file()
+    assert not [p.name for p in valid_repo.iterdir() if p.name.startswith(".site-")]
+
+
+def kpi_build(repo: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["build", str(repo), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_links_from_mkdocs_yml_must_be_http(valid_repo: Path) -> None:
+    config = valid_repo / "mkdocs.yml"
+    config.write_text(config.read_text() + "repo_url: javascript://%0aalert(document.domain)\n")
+    line = len(config.read_text().splitlines())
+    expected = (
+        f"mkdocs.yml:{line}: error: repo_url: 'javascript://%0aalert(document.domain)' is not "
+        "an http(s) address (expected https://...)"
+    )
+    code, out, _ = kpi_build(valid_repo)
+    assert (code, out) == (1, expected + "\n")
+    assert not (valid_repo / "site").exists()
+    (valid_repo / "site").mkdir()
+    (valid_repo / "site" / "last-good.txt").write_text("kept")
+    result = run_mkdocs(valid_repo, "build")
+    assert result.returncode != 0
+    assert expected in result.stderr
+    assert (valid_repo / "site" / "last-good.txt").read_text() == "kept"
+
+
+def test_a_full_disk_is_one_line_naming_the_file_and_the_last_site_stays(
+    valid_repo: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from mkdocs import utils
+
+    code, _, _ = kpi_build(valid_repo)
+    assert code == 0
+    before = digest(valid_repo / "site")
+
+    def full(content: bytes, output_path: str) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", output_path)
+
+    monkeypatch.setattr(utils, "write_file", full)
+    monkeypatch.chdir(valid_repo)
+    code, _, err = kpi_build(valid_repo)
+    assert code == 1
+    last = err.splitlines()[-1]
+    assert re.fullmatch(r"error: \.site-new-\w+/\S+: no space left on device", last), last
+    assert "Traceback" not in err
+    assert digest(valid_repo / "site") == before
+    assert not list(valid_repo.glob(".site-*"))
+
+
+def test_a_strict_build_with_warnings_stops_before_emptying_the_site(valid_repo: Path) -> None:
+    marker = valid_repo / "site" / "last-good.txt"
+    marker.parent.mkdir()
+    marker.write_text("kept")
+    result = run_mkdocs(valid_repo, "build", "--strict")
+    assert result.returncode != 0
+    assert "warnings in strict mode: the site was not changed" in result.stderr
     assert marker.read_text() == "kept"
