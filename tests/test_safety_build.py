@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from kpi_scorecard.cli import main
 
 from .conftest import GitRepo
+from .test_site import active_markup
 
 KPI = Path(sys.executable).parent / "kpi"
 MKDOCS = Path(sys.executable).parent / "mkdocs"
@@ -246,3 +247,41 @@ def test_a_strict_build_with_warnings_stops_before_emptying_the_site(valid_repo:
     assert result.returncode != 0
     assert "warnings in strict mode: the site was not changed" in result.stderr
     assert marker.read_text() == "kept"
+
+
+HOSTILE_TITLE = "<img src=x onerror=alert('title')> [Open](javascript:alert('title-link'))"
+HOSTILE_KPI_NAME = "[Open report](javascript:alert('kpi-link'))"
+
+
+def test_retrospective_titles_and_kpi_names_are_text_in_every_template(valid_repo: Path) -> None:
+    orders = valid_repo / "kpis" / "sales" / "orders.yaml"
+    orders.write_text(orders.read_text().replace("name: Orders", f"name: {HOSTILE_KPI_NAME!r}"))
+    folder = valid_repo / "site_src" / "retrospectives"
+    folder.mkdir()
+    (folder / "spring.md").write_text(
+        f"---\ntitle: {json.dumps(HOSTILE_TITLE)}\nstart: 2026-01\nend: 2026-03\n"
+        "kpis:\n  primary: {orders: 110}\n---\n\nWhat we did.\n"
+    )
+    code, out, err = kpi_build(valid_repo)
+    assert code == 0, out + err
+    site = valid_repo / "site"
+    for page in site.rglob("*.html"):
+        assert not active_markup(page.read_text()), page
+    spring = (site / "retrospectives" / "spring" / "index.html").read_text()
+    assert "[Open report](javascript:alert(&#x27;kpi-link&#x27;))" in spring
+    assert "\u2039img src=x onerror=alert('title')\u203a" in spring.split("<title>")[1]
+    search = (site / "search" / "search_index.json").read_text()
+    assert "<img" not in search and 'href=\\"javascript' not in search  # text, not markup
+
+
+def test_kpi_diff_shows_keys_of_a_broken_file_as_text_never_as_links(kpi_repo: GitRepo) -> None:
+    kpi_repo.edit(
+        "kpis/sales/orders.yaml",
+        "  2026-04: null\n",
+        '  "[Approve](https://evil.example)": 5\n"**[x](https://evil.example)**": 1\n',
+    )
+    result = CliRunner().invoke(main, ["diff", "--repo", str(kpi_repo.path)])
+    assert result.exit_code == 0
+    assert "evil" in result.stdout  # the change is shown, as text
+    outside_code = "".join(result.stdout.split("`")[::2])
+    assert "](" not in outside_code

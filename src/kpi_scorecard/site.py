@@ -34,6 +34,7 @@ from kpi_scorecard.errors import Problem, ValidationFailed, quote
 from kpi_scorecard.read.retrospectives import FOLDER
 from kpi_scorecard.render.audience import AUDIENCE_VARIABLE, for_audience
 from kpi_scorecard.render.pages import SiteData, render_pages, retrospective_results
+from kpi_scorecard.render.text import title_text
 from kpi_scorecard.repository import load_repository
 from kpi_scorecard.swap import staged, swap_in
 
@@ -217,10 +218,13 @@ def _is_generated(item: Any) -> bool:
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, **_: Any) -> str:
-    """A retrospective gets its results after the team's own words."""
+    """A retrospective gets its results after the team's own words, and its title is text:
+    the theme prints ``title:`` from the front matter as markup (the tab, header, heading)."""
     uri = page.file.src_uri
     if _current is None or not uri.startswith("retrospectives/") or uri.count("/") != 1:
         return markdown
+    if isinstance(page.meta.get("title"), str):
+        page.meta["title"] = title_text(page.meta["title"])
     results = _current.retrospective_results.get(Path(uri).stem)
     return markdown if results is None else f"{markdown.rstrip()}\n\n{results}"
 

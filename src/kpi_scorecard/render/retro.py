@@ -8,7 +8,7 @@ from kpi_scorecard.read.retrospectives import Retrospective
 from kpi_scorecard.render.chart import chart, chart_json
 from kpi_scorecard.render.html import Links, json_attribute, link, table
 from kpi_scorecard.render.numbers import value_text
-from kpi_scorecard.render.text import escape, front_matter_title
+from kpi_scorecard.render.text import escape, front_matter_title, inline
 
 CONTEXT_MONTHS = 3
 """Months shown on each side of the initiative's window."""
@@ -48,7 +48,7 @@ def results_section(
     for result in kpi_results:
         kpi = scorecard.kpis[result.kpi_id]
         parts += [
-            f"### {escape(kpi.name)}",
+            f"### {inline(kpi.name)}",
             "",
             _window_chart(retro, result, scorecard, results),
             "",

@@ -43,9 +43,15 @@ def front_matter_title(text: str, searchable: bool = True) -> str:
     navigation). Themes print titles through Jinja's ``striptags``, which unescapes entities,
     so markup characters are replaced by look-alikes instead of being escaped.
     ``searchable=False`` keeps the page out of the search index (mkdocs-material's search)."""
-    safe = " ".join(text.split()).translate(_TITLE_LOOKALIKES)
+    safe = title_text(text)
     search = "" if searchable else "search:\n  exclude: true\n"
     return f"---\ntitle: {json.dumps(safe, ensure_ascii=False)}\n{search}---\n\n"
+
+
+def title_text(text: str) -> str:
+    """A page title on one line with ``<``, ``>`` and ``&`` as look-alikes (see
+    front_matter_title)."""
+    return " ".join(text.split()).translate(_TITLE_LOOKALIKES)
 
 
 def rich(text: str) -> str:
