@@ -160,25 +160,26 @@ URL_SETTINGS = ("site_url", "repo_url", "edit_uri")
 def check_site_urls(root: Path, config: MkDocsConfig) -> None:
     """Links from mkdocs.yml are http(s) or relative: mkdocs accepts ``javascript://...``
     as a URL, and the theme would make it a live link."""
-    problems = []
-    for name in URL_SETTINGS:
-        value = config.get(name) or ""
-        scheme = urlsplit(value).scheme.lower()
-        relative_allowed = name == "edit_uri"
-        if scheme in ("http", "https") or (relative_allowed and not scheme):
-            continue
-        if not value and name != "edit_uri":
-            continue
-        problems.append(
-            Problem(
-                "mkdocs.yml",
-                _line_of(root / "mkdocs.yml", name),
-                f"{name}: {quote(value)} is not an http(s) address",
-                "expected https://...",
-            )
+    problems = [
+        Problem(
+            "mkdocs.yml",
+            _line_of(root / "mkdocs.yml", name),
+            f"{name}: {quote(value)} is not an http(s) address",
+            "expected https://...",
         )
+        for name in URL_SETTINGS
+        if not _safe_url(value := str(config.get(name) or ""), relative=name == "edit_uri")
+    ]
     if problems:
         raise ValidationFailed(problems)
+
+
+def _safe_url(value: str, relative: bool) -> bool:
+    try:
+        scheme = urlsplit(value).scheme.lower()
+    except ValueError:  # e.g. an unclosed [ in the host
+        return False
+    return not value or scheme in ("http", "https") or (relative and not scheme)
 
 
 def _line_of(config_file: Path, key: str) -> int:

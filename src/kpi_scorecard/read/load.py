@@ -40,6 +40,8 @@ NOT_IN_YAML = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
 """Characters YAML does not allow anywhere in a file (control characters, NUL)."""
+MAX_SYNTAX_MESSAGE = 100
+"""The longest YAML parser message shown (they are short unless they quote a long tag)."""
 LINK_OUTSIDE = "a link that leads out of the repository: it is not read"
 LINK_EXPECTED = "a file or folder inside the repository"
 REFUSED_TAG = "!refused"
@@ -267,8 +269,10 @@ def _error_line(error: yaml.MarkedYAMLError) -> int:
 
 
 def _describe(error: yaml.MarkedYAMLError) -> str:
+    """The parser's words; they may quote the file (a tag, an escape), so they are cut short."""
     parts = [error.context, error.problem]
-    return ", ".join(p for p in parts if p)
+    text = ", ".join(p for p in parts if p)
+    return text if len(text) <= MAX_SYNTAX_MESSAGE else text[: MAX_SYNTAX_MESSAGE - 1] + "…"
 
 
 class _Converter:
