@@ -74,12 +74,20 @@ def swap_in(new: Path, target: Path) -> None:
         new.rename(target)  # one rename: atomic
         return
     if _exchange(new, target):
-        shutil.rmtree(new, ignore_errors=True)
+        _remove(new)
         return
     old = target.with_name(f"{old_prefix(target)}{os.getpid()}")  # pragma: no cover - fallback
     target.rename(old)  # pragma: no cover
     new.rename(target)  # pragma: no cover
     shutil.rmtree(old, ignore_errors=True)  # pragma: no cover
+
+
+def _remove(path: Path) -> None:
+    """The old site: a folder, or a link where ``site`` was a link to one (kept intact)."""
+    if path.is_symlink():
+        path.unlink()
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _exchange(first: Path, second: Path) -> bool:
