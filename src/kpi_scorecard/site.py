@@ -24,14 +24,14 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import click
 from mkdocs.exceptions import PluginError
 
 from kpi_scorecard.audit.history import History, commit_timestamp, read_history
-from kpi_scorecard.errors import Problem, ValidationFailed, quote
+from kpi_scorecard.errors import Problem, ValidationFailed
 from kpi_scorecard.read.retrospectives import FOLDER
+from kpi_scorecard.read.site_config import check_site_urls
 from kpi_scorecard.render.audience import AUDIENCE_VARIABLE, for_audience
 from kpi_scorecard.render.pages import SiteData, render_pages, retrospective_results
 from kpi_scorecard.render.text import title_text
@@ -151,43 +151,6 @@ def rendered(state: BuildState, config: MkDocsConfig) -> BuildState:
         pages=pages,
         retrospective_results={slug: text for slug, text in results.items() if text is not None},
     )
-
-
-URL_SETTINGS = ("site_url", "repo_url", "edit_uri")
-"""mkdocs.yml settings that become links on every page."""
-
-
-def check_site_urls(root: Path, config: MkDocsConfig) -> None:
-    """Links from mkdocs.yml are http(s) or relative: mkdocs accepts ``javascript://...``
-    as a URL, and the theme would make it a live link."""
-    problems = [
-        Problem(
-            "mkdocs.yml",
-            _line_of(root / "mkdocs.yml", name),
-            f"{name}: {quote(value)} is not an http(s) address",
-            "expected https://...",
-        )
-        for name in URL_SETTINGS
-        if not _safe_url(value := str(config.get(name) or ""), relative=name == "edit_uri")
-    ]
-    if problems:
-        raise ValidationFailed(problems)
-
-
-def _safe_url(value: str, relative: bool) -> bool:
-    try:
-        scheme = urlsplit(value).scheme.lower()
-    except ValueError:  # e.g. an unclosed [ in the host
-        return False
-    return not value or scheme in ("http", "https") or (relative and not scheme)
-
-
-def _line_of(config_file: Path, key: str) -> int:
-    try:
-        lines = config_file.read_text("utf-8", errors="replace").splitlines()
-    except OSError:
-        return 1
-    return next((n for n, line in enumerate(lines, 1) if line.startswith(f"{key}:")), 1)
 
 
 def use_commit_date(root: Path) -> None:
