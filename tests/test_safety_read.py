@@ -182,3 +182,16 @@ def test_files_and_folders_that_cannot_be_read_are_one_line_each(
         "kpis/locked:1: error: the folder cannot be read: permission denied",
         "kpis/sales/orders.yaml:1: error: the file cannot be read: permission denied",
     ]
+
+
+def test_a_name_with_a_line_break_is_an_error_and_adds_no_codeowners_rule(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    folder = repo / "kpis" / "x\n* @attacker"
+    folder.mkdir()
+    (repo / ORDERS).rename(folder / "orders.yaml")
+    code, output = run("codeowners", str(repo))
+    assert code == 1
+    assert (
+        "kpis/x?* @attacker:1: error: the name has a control character (rename it)"
+    ) in output.splitlines()
+    assert not (repo / ".github").exists()

@@ -123,6 +123,10 @@ def _walk(root: Path, folder: Path, problems: Problems, seen: set[Path]) -> Iter
         path = Path(entry.path)
         if entry.name.startswith("."):
             continue
+        if not entry.name.isprintable():  # a line break in a name would add a CODEOWNERS rule
+            shown = "".join(c if c.isprintable() else "?" for c in _relative(root, path))
+            problems.error(shown, 1, "the name has a control character", "rename it")
+            continue
         if _is_dir(entry):
             if entry.is_symlink() and not _inside(root, path):
                 problems.error(_relative(root, path), 1, LINK_OUTSIDE, LINK_EXPECTED)
