@@ -7,6 +7,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from kpi_scorecard.audit.changes import (
     _MAYBE_ALIAS,
     Blob,
@@ -15,7 +18,7 @@ from kpi_scorecard.audit.changes import (
     diff_documents,
     parse_document,
 )
-from kpi_scorecard.audit.history import History, pull_request, read_history
+from kpi_scorecard.audit.history import History, parse_log, pull_request, read_history
 from kpi_scorecard.read.validate import load_scorecard
 from kpi_scorecard.render.history import describe
 from kpi_scorecard.render.wording import Wording
@@ -271,3 +274,34 @@ def test_any_subject_or_author_git_accepts_is_read_as_written(kpi_repo: GitRepo)
     assert [(e[0], e[2]) for e in entries[:3]] == [("Dee\x1e:Dot", s) for s in reversed(subjects)]
     assert entries[0][3] == ["Feb 2026 restated from 106 to 107"]
     assert entries[-1][2] == "Start the scorecard"
+
+
+_SHA = st.text("123456789abcdef", min_size=40, max_size=40)  # never the null blob
+_TEXT = st.text(st.characters(blacklist_characters="\x00\n"))
+_PATH = st.text(st.characters(blacklist_characters="\x00"), min_size=1).map(
+    lambda name: f"kpis/{name}.yaml"
+)
+
+
+@given(
+    st.lists(
+        st.tuples(_SHA, _TEXT, _TEXT, _TEXT, st.lists(st.tuples(_SHA, _SHA, _PATH), min_size=1)),
+        max_size=4,
+    )
+)
+def test_the_log_reads_back_whatever_git_writes_between_its_nuls(
+    commits: list[tuple[str, str, str, str, list[tuple[str, str, str]]]],
+) -> None:
+    output = "".join(
+        f"{sha}\x00{date}\x00{author}\x00{subject}\x00"
+        + "".join(f"\n:100644 100644 {old} {new} M\x00{path}\x00" for old, new, path in files)
+        for sha, date, author, subject, files in commits
+    )
+    parsed = [
+        (c.sha, c.date, c.author, c.subject, [(o, n, p) for _, p, o, n in c.files])
+        for c in parse_log(output)
+    ]
+    assert parsed == [
+        (sha, date, author, subject, [(old, new, path) for old, new, path in files])
+        for sha, date, author, subject, files in commits
+    ]

@@ -183,8 +183,6 @@ NULL_SHA = "0" * 40
 
 
 def _log(repo: git.Repo, prefix: str) -> Iterator[_Commit]:
-    """With ``-z`` every field ends with NUL, the one byte git never puts in a subject or a
-    name: the output is read field by field, each commit's four header fields by position."""
     output = repo.git.log(
         "--first-parent",
         "--diff-merges=first-parent",
@@ -196,6 +194,13 @@ def _log(repo: git.Repo, prefix: str) -> Iterator[_Commit]:
         "--",
         f"{prefix}kpis",
     )
+    return parse_log(output)
+
+
+def parse_log(output: str) -> Iterator[_Commit]:
+    """``git log -z --raw --format=%H%x00%aI%x00%an%x00%s``: every field ends with NUL, the
+    one byte git never puts in a subject or a name, so the output is read field by field, the
+    four fields of a commit by position (a subject may look like anything else)."""
     fields = iter(output.split("\x00"))
     commit: _Commit | None = None
     for field_text in fields:
