@@ -195,3 +195,20 @@ def test_a_name_with_a_line_break_is_an_error_and_adds_no_codeowners_rule(tmp_pa
         "kpis/x?* @attacker:1: error: the name has a control character (rename it)"
     ) in output.splitlines()
     assert not (repo / ".github").exists()
+
+
+def test_a_control_character_in_a_retrospective_is_reported_at_its_line(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    add_site_config(repo)
+    folder = repo / "site_src" / "retrospectives"
+    folder.mkdir()
+    (folder / "spring.md").write_text(
+        "---\ntitle: Spring\nstart: 2026-01\nend: 2026-03 \x1e\x00\nkpis:\n  primary: {orders: 1}\n"
+        "---\n"
+    )
+    code, output = run("validate", str(repo))
+    assert code == 1
+    assert output.splitlines() == [
+        "site_src/retrospectives/spring.md:4: error: YAML does not allow the control character "
+        "U+001E (remove it, or write it in double quotes as \\x1e)"
+    ]

@@ -56,8 +56,9 @@ def read_retrospectives(
 
 
 def _front_matter(text: str) -> str | None:
-    """The front matter with the lines of the file kept (other lines blank), or None."""
-    lines = text.splitlines()
+    """The front matter with the lines of the file kept (other lines blank), or None. Lines
+    end at ``\n`` only, as for YAML and editors (``splitlines`` also breaks at ``\x1e``)."""
+    lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
         return None
     for index in range(1, len(lines)):
