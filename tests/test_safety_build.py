@@ -285,3 +285,19 @@ def test_kpi_diff_shows_keys_of_a_broken_file_as_text_never_as_links(kpi_repo: G
     assert "evil" in result.stdout  # the change is shown, as text
     outside_code = "".join(result.stdout.split("`")[::2])
     assert "](" not in outside_code
+
+
+def test_a_second_build_of_the_same_site_at_once_is_refused(valid_repo: Path) -> None:
+    import fcntl
+
+    descriptor = os.open(valid_repo, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)  # what a running kpi build holds
+        code, _, err = kpi_build(valid_repo)
+    finally:
+        os.close(descriptor)
+    assert code == 1
+    assert err.splitlines()[-1] == (
+        f"error: another kpi build is replacing {valid_repo / 'site'}; try again"
+    )
+    assert not (valid_repo / "site").exists()
