@@ -301,3 +301,14 @@ def test_a_second_build_of_the_same_site_at_once_is_refused(valid_repo: Path) ->
         f"error: another kpi build is replacing {valid_repo / 'site'}; try again"
     )
     assert not (valid_repo / "site").exists()
+
+
+def test_kpi_diff_never_reads_a_link_out_of_the_repository(
+    kpi_repo: GitRepo, tmp_path: Path
+) -> None:
+    secret = tmp_path / "credentials.yaml"
+    secret.write_text("name: ghp_0123456789SECRET\n")
+    (kpi_repo.path / "kpis" / "leak.yaml").symlink_to(secret)
+    result = CliRunner().invoke(main, ["diff", "--repo", str(kpi_repo.path)])
+    assert result.exit_code == 0
+    assert "SECRET" not in result.output
