@@ -8,6 +8,8 @@ import csv
 import io
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -212,3 +214,20 @@ def test_a_control_character_in_a_retrospective_is_reported_at_its_line(tmp_path
         "site_src/retrospectives/spring.md:4: error: YAML does not allow the control character "
         "U+001E (remove it, or write it in double quotes as \\x1e)"
     ]
+
+
+def test_a_pipe_named_like_a_retrospective_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    add_site_config(repo)
+    folder = repo / "site_src" / "retrospectives"
+    folder.mkdir()
+    os.mkfifo(folder / "spring.md")
+    kpi = Path(sys.executable).parent / "kpi"
+    # In a subprocess with a time limit: reading the pipe would block for ever.
+    result = subprocess.run(
+        [str(kpi), "validate", str(repo)], capture_output=True, text=True, timeout=30
+    )
+    assert (result.returncode, result.stdout) == (
+        1,
+        "site_src/retrospectives/spring.md:1: error: is not a regular file (a text file)\n",
+    )

@@ -153,6 +153,9 @@ def read_inside(root: Path, path: Path, problems: Problems) -> bytes | None:
     if not _inside(root, path):  # the file, or a folder on its way, is such a link
         problems.error(relative, 1, LINK_OUTSIDE, LINK_EXPECTED)
         return None
+    if path.exists() and not path.is_file():  # a pipe would block the read
+        problems.error(relative, 1, "is not a regular file", "a text file")
+        return None
     try:
         return path.read_bytes()
     except OSError as error:
