@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpi_scorecard.cli import main
-from kpi_scorecard.errors import EXCERPT_LENGTH
+from kpi_scorecard.errors import EXCERPT_LENGTH, excerpt
 from kpi_scorecard.read.load import DECIMAL
 from kpi_scorecard.render.exports import FORMULA_START, csv_text, safe_cell
 
@@ -231,3 +231,13 @@ def test_a_pipe_named_like_a_retrospective_is_an_error_not_a_hang(tmp_path: Path
         1,
         "site_src/retrospectives/spring.md:1: error: is not a regular file (a text file)\n",
     )
+
+
+@given(st.text())
+def test_an_excerpt_is_one_short_printable_line_from_the_start_of_the_text(text: str) -> None:
+    shown = excerpt(text)
+    assert shown.isprintable() and len(shown) <= EXCERPT_LENGTH
+    kept = shown.removesuffix("…")
+    first_line = (text.splitlines() or [""])[0]
+    assert len(kept) <= len(first_line)
+    assert all(a == b or a == "?" for a, b in zip(kept, first_line, strict=False))
