@@ -53,9 +53,10 @@ $(AXE): tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund
 	touch $(AXE)
 
-bench: $(STAMP)  ## benchmarks: build stages at 100 and 1,000 KPIs, history step vs per-file
+bench: $(STAMP)  ## benchmarks: build stages at 100 and 1,000 KPIs, history step vs per-file, edits
 	$(BIN)/python bench/run
 	$(BIN)/python bench/history.py
+	$(BIN)/python bench/edit.py
 
 SCORECARD ?= .
 publish: $(STAMP)  ## build and push the site to the gh-pages branch of REMOTE (git URL or remote)

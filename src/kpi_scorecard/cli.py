@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kpi_scorecard.errors import ScorecardError, ValidationFailed
+from kpi_scorecard.errors import (
+    MESSAGE_LIMIT,
+    ScorecardError,
+    ValidationFailed,
+    one_line,
+    quote,
+)
 
 if TYPE_CHECKING:
     from kpi_scorecard.errors import Problem
@@ -62,7 +68,7 @@ def github_command(problem: Problem) -> str:
         text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         return text.replace(":", "%3A").replace(",", "%2C") if properties else text
 
-    message = problem.message + (f" ({problem.expected})" if problem.expected else "")
+    message = problem.text()
     return (
         f"::{problem.severity} file={escape(problem.path, True)},line={problem.line}::"
         f"{escape(message)}"
@@ -77,12 +83,15 @@ def require_scorecard(directory: Path) -> Path:
     """The repository root, or a usage error when it holds no ``kpis/`` folder."""
     root = directory.resolve()
     if not (root / "kpis").is_dir():
-        raise click.UsageError(f"{directory} is not a scorecard repository (no kpis/ folder)")
+        raise click.UsageError(
+            f"{quote(str(directory))} is not a scorecard repository (no kpis/ folder)"
+        )
     return root
 
 
 class KpiGroup(click.Group):
-    """Turns library errors into a clean message and an exit code, never a traceback."""
+    """Turns library and operating system errors into a one-line message and exit 1, never a
+    traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -91,7 +100,7 @@ class KpiGroup(click.Group):
             print_problems(failed.problems)
             ctx.exit(EXIT_PROBLEMS)
         except ScorecardError as error:
-            click.echo(f"error: {error}", err=True)
+            click.echo(f"error: {one_line(str(error), MESSAGE_LIMIT)}", err=True)
             ctx.exit(EXIT_PROBLEMS)
         except OSError as error:  # a full disk, a read-only folder: the file and the reason
             click.echo(f"error: {os_error_text(error)}", err=True)
@@ -200,7 +209,7 @@ def init(directory: Path, title: str) -> None:
     from kpi_scorecard.edit.scaffold import init_repository
 
     written = init_repository(directory, title)
-    click.echo(f"{_count(len(written), 'file')} written to {directory}", err=True)
+    click.echo(f"{_count(len(written), 'file')} written to {one_line(str(directory))}", err=True)
 
 
 @main.command()
@@ -222,7 +231,7 @@ def codeowners(directory: Path) -> None:
     click.echo(f"wrote {path.relative_to(root).as_posix()}", err=True)
 
 
-@main.command(name="set")
+@main.command(name="set", context_settings={"ignore_unknown_options": True})
 @click.argument("kpi_id", metavar="ID")
 @click.argument("month")
 @click.argument("value")
@@ -233,11 +242,12 @@ def set_value(
     kpi_id: str, month: str, value: str, note: str | None, segment: str | None, directory: Path
 ) -> None:
     """Record a KPI's value for a month (null: not reported), keeping the file's comments,
-    key order and formatting; only the touched lines change.
+    key order and formatting; only the touched lines change. Negative values need no quoting.
 
     \b
     Example:
         kpi set cpc 2026-11 1.18 --note "Broad match paused all month."
+        kpi set margin 2026-11 -3.5
         kpi set paid_spend 2026-11 41250 --segment search
     """
     from kpi_scorecard.edit.record import Request, record

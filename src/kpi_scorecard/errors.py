@@ -32,7 +32,30 @@ def quote(text: str) -> str:
     return f"'{excerpt(text)}'"
 
 
-_ONE_LINE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
+_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+"""Line breaks, control characters and lone surrogates (which cannot even be printed)."""
+MESSAGE_LIMIT = 500
+"""No command error is longer, however long the text it names."""
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+"""Characters that reorder or hide text on a terminal without being seen."""
+
+
+def one_line(text: str, limit: int | None = None) -> str:
+    """A name (a path, a folder) inside a one-line message: line breaks, control and bidi
+    characters escaped (``\\n``, ``\\u2028``), cut to ``limit`` characters with an ellipsis."""
+    text = _BIDI.sub(_escape, _ONE_LINE.sub(_escape, text))
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 @dataclass(frozen=True, order=True)
@@ -50,10 +73,12 @@ class Problem:
     severity: Severity = "error"
 
     def __str__(self) -> str:
-        text = f"{self.path}:{self.line}: {self.severity}: {self.message}"
-        if self.expected:
-            text += f" ({self.expected})"
         # One problem, one line, whatever a message quotes (see quote()).
+        return _ONE_LINE.sub(" ", f"{self.path}:{self.line}: {self.severity}: {self.text()}")
+
+    def text(self) -> str:
+        """The message and its expectation, on one line."""
+        text = self.message + (f" ({self.expected})" if self.expected else "")
         return _ONE_LINE.sub(" ", text)
 
 

@@ -1,29 +1,45 @@
-"""Record values and notes in KPI files, changing only the lines they touch.
+"""Record values and notes in KPI files, changing only the text they touch.
 
-ruamel.yaml's round-trip parser locates every key and value (line and column); the edit is then
-made on those lines of the original text, so comments, key order, quoting, blank lines and even
-the spelling of other nulls (``~``, ``null``, empty) stay byte for byte as they were. A mapping
-written in flow style (``values: {2026-01: 1}``) is re-emitted by ruamel.yaml instead.
+The file is parsed once with the same YAML parser the validator uses (PyYAML on libyaml), so a
+file that validates can always be edited, and positions are counted the way the validator counts
+lines. Every node carries its character offsets; each edit becomes a replacement or an insertion
+at an offset of the original text, and all of them are applied in one pass. Comments, key order,
+quoting, blank lines, line endings, flow style and the spelling of other nulls (``~``, ``null``,
+empty) stay byte for byte as they were, and the cost is linear in the size of the file.
 """
 
 from __future__ import annotations
 
-import io
+import bisect
 import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
+import yaml
 
+from kpi_scorecard.errors import ScorecardError, quote
 from kpi_scorecard.model import number_literal
+from kpi_scorecard.read.load import NULL_WORDS
 
-_KEY_LINE = re.compile(r"^(?P<indent>\s*)(?P<key>'[^']*'|\"[^\"]*\"|[^\s:#]+)\s*:(?P<rest>.*)$")
+try:  # the validator's parser: whatever it accepts, the editor accepts
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - libyaml is part of the PyYAML wheels
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
 INDENT = "  "
+LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+"""Line breaks as YAML 1.1 (and so the validator) counts them; ``str.splitlines`` counts more."""
+BLANK = " \t\r\n\x85\u2028\u2029"
+UNSAFE_IN_QUOTES = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+"""Characters json.dumps leaves as they are that YAML reads as line breaks or refuses raw."""
 
-Chain = list[tuple[CommentedMap, str]]
-"""(mapping, key) from the document down to the entry being edited."""
+Wanted = dict[str, "str | Wanted"]
+"""Key -> a formatted YAML scalar, or the entries wanted in the mapping under that key."""
+
+
+class EditError(ScorecardError):
+    """The file cannot be edited in place (it does not have the shape of a KPI file)."""
 
 
 @dataclass(frozen=True)
@@ -43,157 +59,266 @@ def number_text(value: float | None) -> str:
     return "null" if value is None else number_literal(value)
 
 
+def note_text(note: str) -> str:
+    """A note as a one-line double-quoted YAML scalar: JSON's escapes are YAML's, and the
+    characters YAML would read as line breaks (or refuses raw) are escaped too."""
+    quoted = json.dumps(note, ensure_ascii=False)
+    return UNSAFE_IN_QUOTES.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
+
+
 def apply_edits(text: str, edits: list[Edit]) -> str:
-    """The file's text with every edit applied, in order."""
+    """The file's text with every edit applied."""
+    # The parser does not count a byte order mark at the start in its offsets
+    body = text.lstrip("\ufeff")
+    return text[: len(text) - len(body)] + _apply(body, edits)
+
+
+def _apply(text: str, edits: list[Edit]) -> str:
+    try:
+        events = yaml.parse(text, Loader=_Loader)
+        root = next(e for e in events if isinstance(e, yaml.NodeEvent | yaml.CollectionStartEvent))
+        tree = _node(events, root)
+    except yaml.YAMLError as error:
+        raise EditError(f"the file does not parse: {error}") from None
+    except StopIteration:
+        raise EditError("the file is empty") from None
+    if tree.entries is None:
+        raise EditError("the file is not a mapping")
+    plan = _Plan(text, _newline_of(text))
+    plan.fill(tree, wanted_entries(edits))
+    return plan.applied()
+
+
+def wanted_entries(edits: list[Edit]) -> Wanted:
+    """The edits as nested entries: ``{"values": {"2026-01": "5"}, "notes": {...}}``."""
+    wanted: Wanted = {}
     for edit in edits:
         if edit.set_value:
-            path = ("segments", edit.segment) if edit.segment else ("values",)
-            text = set_month(text, path, edit.month, number_text(edit.value))
+            path = ["segments", edit.segment] if edit.segment else ["values"]
+            _put(wanted, [*path, edit.month], number_text(edit.value))
         if edit.note is not None:
-            text = set_month(
-                text, ("notes",), edit.month, json.dumps(edit.note, ensure_ascii=False)
-            )
-    return text
+            _put(wanted, ["notes", edit.month], note_text(edit.note))
+    return wanted
 
 
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    return yaml
+def _put(wanted: Wanted, keys: list[str], scalar: str) -> None:
+    for key in keys[:-1]:
+        child = wanted.setdefault(key, {})
+        assert isinstance(child, dict)  # only leaves are months, never on the way down
+        wanted = child
+    wanted[keys[-1]] = scalar
 
 
-def set_month(text: str, path: tuple[str, ...], month: str, scalar: str) -> str:
-    """Set ``<path>[month]`` (``("values",)`` or ``("segments", "seo")``) to ``scalar``, a YAML
-    scalar already formatted, creating the mappings on the way when they are missing."""
-    data = _yaml().load(text)
-    if not isinstance(data, CommentedMap):
-        raise ValueError("the file is not a mapping")
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    chain: Chain = []
-    mapping = data
-    for depth, key in enumerate(path):
-        if not _is_block(mapping):
-            return _rewrite(data, path, month, scalar)
-        if key not in mapping:
-            return _add_entry(lines, chain, mapping, [*path[depth:], month], scalar)
-        chain.append((mapping, key))
-        child = mapping[key]
-        if child is None:
-            line = mapping.lc.key(key)[0]
-            indent = _indent_of(lines[line]) + INDENT
-            lines.insert(
-                line + 1, "".join(_nested_lines([*path[depth + 1 :], month], scalar, indent))
-            )
-            return "".join(lines)
-        mapping = child
-    if not _is_block(mapping) or not mapping:
-        return _rewrite(data, path, month, scalar)
-    if month in mapping:
-        return _replace_entry(lines, [*chain, (mapping, month)], scalar)
-    return _add_entry(lines, chain, mapping, [month], scalar)
+def _newline_of(text: str) -> str:
+    """The line ending new lines get: the one most lines of the file use."""
+    crlf = text.count("\r\n")
+    return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
 
 
-def _is_block(node: Any) -> bool:
-    return isinstance(node, CommentedMap) and not node.fa.flow_style()
+@dataclass(slots=True)
+class _Node:
+    """Where a node is in the text: all the editor needs (the parser's events, without the
+    tag resolution and objects of a composed tree)."""
+
+    start: int
+    column: int
+    """Characters from the start of its line to ``start``."""
+    end: int
+    flow: bool = False
+    text: str | None = None
+    """A scalar's value (None for collections)."""
+    plain: bool = False
+    """A scalar without quotes, block style or tag."""
+    block_scalar: bool = False
+    entries: list[tuple[_Node, _Node]] | None = None
+    """A mapping's keys and values (None for scalars and sequences)."""
+    items: list[_Node] | None = None
 
 
-def _indent_of(line: str) -> str:
-    return line[: len(line) - len(line.lstrip(" "))]
+def _node(events: Iterator[yaml.Event], event: yaml.Event) -> _Node:
+    start, column = _position(event.start_mark)
+    node = _Node(start, column, _position(event.end_mark)[0])
+    if isinstance(event, yaml.ScalarEvent):
+        node.text = event.value
+        node.plain = not event.style and event.tag is None
+        node.block_scalar = event.style in ("|", ">")
+    elif isinstance(event, yaml.MappingStartEvent):
+        node.flow, node.entries = bool(event.flow_style), []
+        for key_event in events:
+            if isinstance(key_event, yaml.MappingEndEvent):
+                node.end = _position(key_event.end_mark)[0]
+                break
+            key = _node(events, key_event)
+            node.entries.append((key, _node(events, next(events))))
+    elif isinstance(event, yaml.SequenceStartEvent):
+        node.flow, node.items = bool(event.flow_style), []
+        for item_event in events:
+            if isinstance(item_event, yaml.SequenceEndEvent):
+                node.end = _position(item_event.end_mark)[0]
+                break
+            node.items.append(_node(events, item_event))
+    return node  # an alias: the validator refuses them, so it is never edited
 
 
-def _nested_lines(keys: list[str], scalar: str, indent: str) -> list[str]:
-    """``a:\\n  b:\\n    month: value\\n`` for keys [a, b, month] at ``indent``."""
-    lines = []
-    for depth, key in enumerate(keys[:-1]):
-        lines.append(f"{indent}{INDENT * depth}{key}:\n")
-    lines.append(f"{indent}{INDENT * (len(keys) - 1)}{keys[-1]}: {scalar}\n")
-    return lines
+def _position(mark: yaml.error.Mark | yaml._yaml.Mark | None) -> tuple[int, int]:
+    """(offset, column); the parser gives every event its marks."""
+    return (0, 0) if mark is None else (mark.index, mark.column)
 
 
-def _entry_end(lines: list[str], chain: Chain) -> int:
-    """The line index after the last line of the entry ``chain[-1]`` (a multi-line note or a
-    nested mapping included), leaving out trailing blank and comment lines."""
-    mapping, key = chain[-1]
-    keys = list(mapping)
-    following = keys[keys.index(key) + 1 :]
-    if following:
-        end = int(mapping.lc.key(following[0])[0])
-    elif len(chain) > 1:
-        end = _entry_end(lines, chain[:-1])
-    else:
-        end = len(lines)
-    start = int(mapping.lc.key(key)[0])
-    while end - 1 > start and _is_blank_or_comment(lines[end - 1]):
-        end -= 1
+@dataclass(order=True)
+class _Change:
+    start: int
+    order: int
+    end: int = field(compare=False)
+    text: str = field(compare=False)
+
+
+class _Plan:
+    """Replacements and insertions at offsets of the original text, applied at once."""
+
+    def __init__(self, text: str, newline: str) -> None:
+        self.text = text
+        self.newline = newline
+        self.changes: list[_Change] = []
+        self.filled: set[int] = set()
+        """Offsets of empty flow mappings ``{}`` that got an entry already."""
+
+    def change(self, start: int, end: int, new: str) -> None:
+        self.changes.append(_Change(start, len(self.changes), end, new))
+
+    def applied(self) -> str:
+        pieces, position = [], 0
+        for change in sorted(self.changes):
+            pieces += [self.text[position : change.start], change.text]
+            position = change.end
+        pieces.append(self.text[position:])
+        return "".join(pieces)
+
+    # -- planning ------------------------------------------------------------------------
+
+    def fill(self, mapping: _Node, wanted: Wanted) -> None:
+        """Set every wanted entry of ``mapping``: replace, descend, or add."""
+        existing = {key.text: (key, value) for key, value in mapping.entries or ()}
+        new: Wanted = {}
+        for key, want in wanted.items():
+            if key not in existing:
+                new[key] = want
+            elif isinstance(want, str):
+                self.replace_scalar(existing[key][1], want)
+            else:
+                self.fill_child(mapping, *existing[key], want)
+        if new:
+            self.add(mapping, _in_order(new))
+
+    def fill_child(self, mapping: _Node, key: _Node, value: _Node, want: Wanted) -> None:
+        if value.entries is not None:
+            self.fill(value, want)
+        elif _is_null(value) and mapping.flow:
+            self.replace_scalar(value, _flow(want))
+        elif _is_null(value):
+            start = value.start
+            while start > 0 and self.text[start - 1] in " \t":
+                start -= 1
+            self.change(start, value.end, "")
+            indent = _indent(key) + INDENT
+            self.insert_lines(_content_end(self.text, value), self.block(_in_order(want), indent))
+        else:
+            raise EditError(f"{quote(key.text or '')} is not a mapping")
+
+    def replace_scalar(self, node: _Node, scalar: str) -> None:
+        if node.text is None:
+            raise EditError(f"expected a value at offset {node.start}, found a collection")
+        start, end = node.start, _content_end(self.text, node)
+        gap = "" if start > 0 and self.text[start - 1] in " \t" else " "
+        self.change(start, end, gap + scalar)
+
+    def add(self, mapping: _Node, new: Wanted) -> None:
+        """New entries: a month before the next month the mapping has, anything else (and a
+        month later than all) at the end."""
+        entries = mapping.entries or []
+        keys = sorted((key.text or "", index) for index, (key, _) in enumerate(entries))
+        for name, want in new.items():
+            later = None
+            if isinstance(want, str):
+                at = bisect.bisect_right(keys, (name, len(keys)))
+                later = entries[keys[at][1]][0] if at < len(keys) else None
+            if mapping.flow:
+                self.add_to_flow(mapping, name, want, later)
+            elif later is not None:
+                position = later.start - later.column
+                self.change(position, position, self.block({name: want}, _indent(later)))
+            else:
+                lines = self.block({name: want}, _indent(entries[-1][0]))
+                self.insert_lines(_content_end(self.text, mapping), lines)
+
+    def add_to_flow(
+        self, mapping: _Node, name: str, want: str | Wanted, later: _Node | None
+    ) -> None:
+        entry = f"{name}: {_flow(want)}"
+        if later is not None:
+            self.change(later.start, later.start, f"{entry}, ")
+        elif not mapping.entries:  # ``{}``: right after the brace
+            position = mapping.start + 1
+            self.change(position, position, f", {entry}" if position in self.filled else entry)
+            self.filled.add(position)
+        else:
+            end = _content_end(self.text, mapping.entries[-1][1])
+            self.change(end, end, f", {entry}")
+
+    def insert_lines(self, after: int, lines: str) -> None:
+        """``lines`` at the start of the line after offset ``after``."""
+        match = LINE_BREAK.search(self.text, after)
+        if match is None:  # the last line has no line break: give it one
+            self.change(len(self.text), len(self.text), self.newline + lines)
+        else:
+            self.change(match.end(), match.end(), lines)
+
+    def block(self, wanted: Wanted, indent: str) -> str:
+        lines = []
+        for name, want in wanted.items():
+            if isinstance(want, str):
+                lines.append(f"{indent}{name}: {want}{self.newline}")
+            else:
+                lines.append(f"{indent}{name}:{self.newline}")
+                lines.append(self.block(_in_order(want), indent + INDENT))
+        return "".join(lines)
+
+
+def _in_order(wanted: Wanted) -> Wanted:
+    """Months in month order; other keys (segments, sections) as they came."""
+    months = sorted(key for key, want in wanted.items() if isinstance(want, str))
+    return {**{key: wanted[key] for key in months}, **wanted}
+
+
+def _flow(want: str | Wanted) -> str:
+    if isinstance(want, str):
+        return want
+    return "{" + ", ".join(f"{key}: {_flow(value)}" for key, value in _in_order(want).items()) + "}"
+
+
+def _is_null(node: _Node) -> bool:
+    return node.plain and node.text in NULL_WORDS
+
+
+def _content_end(text: str, node: _Node) -> int:
+    """The offset just after the last character of ``node``'s content: for a block mapping or
+    sequence, the end of its last entry (the parser's own end is the next token, after any
+    comments); for a block scalar, its last non-blank character (the parser's end comes after
+    the trailing blank lines)."""
+    while not node.flow and (node.entries or node.items):
+        node = node.entries[-1][1] if node.entries else node.items[-1]  # type: ignore[index]
+    end = node.end
+    if node.block_scalar:
+        header_end = _line_end(text, node.start)
+        while end > header_end and text[end - 1] in BLANK:
+            end -= 1
     return end
 
 
-def _is_blank_or_comment(line: str) -> bool:
-    stripped = line.strip()
-    return not stripped or stripped.startswith("#")
+def _indent(key: _Node) -> str:
+    return " " * key.column
 
 
-def _replace_entry(lines: list[str], chain: Chain, scalar: str) -> str:
-    mapping, month = chain[-1]
-    start = mapping.lc.key(month)[0]
-    end = _entry_end(lines, chain)
-    match = _KEY_LINE.match(lines[start].rstrip("\n"))
-    if match is None:  # pragma: no cover - ruamel found a key on this line
-        raise ValueError(f"cannot read line {start + 1}")
-    comment = _trailing_comment(match.group("rest")) if end == start + 1 else ""
-    lines[start:end] = [f"{match.group('indent')}{match.group('key')}: {scalar}{comment}\n"]
-    return "".join(lines)
-
-
-def _trailing_comment(rest: str) -> str:
-    """`` # ...`` after a plain scalar, kept when its value is replaced."""
-    stripped = rest.strip()
-    if stripped.startswith(("'", '"')):
-        return ""
-    match = re.search(r"\s+#.*$", rest)
-    return match.group(0) if match else ""
-
-
-def _add_entry(
-    lines: list[str], chain: Chain, mapping: CommentedMap, keys: list[str], scalar: str
-) -> str:
-    """A new entry in ``mapping``: months in order, anything else at the end."""
-    existing = [str(k) for k in mapping]
-    if not existing:  # only the document itself can be an empty block mapping here
-        return "".join(lines) + "".join(_nested_lines(keys, scalar, ""))
-    indent = " " * mapping.lc.key(existing[0])[1]
-    later = [k for k in existing if k > keys[0]] if len(keys) == 1 else []
-    if later:
-        position = int(mapping.lc.key(later[0])[0])
-    else:
-        position = _entry_end(lines, [*chain, (mapping, existing[-1])])
-    lines[position:position] = _nested_lines(keys, scalar, indent)
-    return "".join(lines)
-
-
-def _rewrite(data: CommentedMap, path: tuple[str, ...], month: str, scalar: str) -> str:
-    """Flow-style mappings: set the key and let ruamel.yaml write the document."""
-    value: Any = json.loads(scalar) if scalar != "null" else None
-    mapping = data
-    for key in path:
-        child = mapping.get(key)
-        if not isinstance(child, CommentedMap):
-            child = CommentedMap()
-            mapping[key] = child
-        mapping = child
-    if month not in mapping:
-        position = sum(1 for key in mapping if str(key) < month)
-        mapping.insert(position, month, value)
-    else:
-        mapping[month] = value
-    buffer = io.StringIO()
-    yaml = _yaml()
-    yaml.representer.add_representer(
-        type(None),
-        lambda representer, _: representer.represent_scalar("tag:yaml.org,2002:null", "null"),
-    )
-    yaml.dump(data, buffer)
-    return buffer.getvalue()
+def _line_end(text: str, offset: int) -> int:
+    match = LINE_BREAK.search(text, offset)
+    return match.start() if match is not None else len(text)

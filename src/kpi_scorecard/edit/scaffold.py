@@ -5,15 +5,16 @@ Every writer checks first and writes last, so a command that fails changes no fi
 
 from __future__ import annotations
 
-import json
 import string
 from dataclasses import dataclass
 from importlib import resources
 from importlib.metadata import version
 from pathlib import Path
 
-from kpi_scorecard.edit.record import check_result, write_all
-from kpi_scorecard.errors import Problems, ScorecardError
+from kpi_scorecard.edit.files import write_all
+from kpi_scorecard.edit.lines import note_text
+from kpi_scorecard.edit.record import check_result
+from kpi_scorecard.errors import Problems, ScorecardError, one_line, quote
 from kpi_scorecard.model import KPI_ID_PATTERN, Scorecard
 from kpi_scorecard.read.fields import did_you_mean
 from kpi_scorecard.read.schema import KPI_HELP, schema_comment, schema_texts
@@ -62,7 +63,8 @@ def kpi_file_text(new: NewKpi, path: str) -> str:
 
 
 def _quoted(text: str) -> str:
-    return json.dumps(" ".join(text.split()), ensure_ascii=False)
+    """One line of text as a double-quoted YAML scalar (runs of whitespace become a space)."""
+    return note_text(" ".join(text.split()))
 
 
 def new_kpi(root: Path, new: NewKpi) -> Path:
@@ -78,7 +80,7 @@ def new_kpi(root: Path, new: NewKpi) -> Path:
         raise ScorecardError(f"{relative} exists already")
     text = kpi_file_text(new, relative)
     check_result(root, {path: text})
-    write_all({path: text, **missing_schemas(root)})
+    write_all({path: text, **missing_schemas(root)}, root)
     return path
 
 
@@ -88,7 +90,7 @@ def _check_new(scorecard: Scorecard, new: NewKpi, problems: Problems) -> None:
 
     if not KPI_ID_PATTERN.match(new.kpi_id):
         error(
-            f"'{new.kpi_id}' is not a valid KPI id",
+            f"{quote(new.kpi_id)} is not a valid KPI id",
             "lowercase letters, digits and _, starting with a letter",
         )
     elif new.kpi_id in scorecard.kpis:
@@ -97,14 +99,15 @@ def _check_new(scorecard: Scorecard, new: NewKpi, problems: Problems) -> None:
         hint = did_you_mean(
             new.owner, scorecard.people, "expected a person id from kpis/people.yaml"
         )
-        error(f"owner: unknown person '{new.owner}'", hint)
+        error(f"owner: unknown person {quote(new.owner)}", hint)
     categories = scorecard.settings.categories
     if categories is not None and new.category not in categories:
         hint = did_you_mean(new.category, categories, "expected one of: " + ", ".join(categories))
-        error(f"category: unknown category '{new.category}'", hint)
+        error(f"category: unknown category {quote(new.category)}", hint)
     elif not KPI_ID_PATTERN.match(new.category):
         error(
-            f"category: '{new.category}' cannot be a folder name", "lowercase letters, digits and _"
+            f"category: {quote(new.category)} cannot be a folder name",
+            "lowercase letters, digits and _",
         )
 
 
@@ -138,7 +141,9 @@ def template_files() -> dict[str, str]:
 def init_repository(target: Path, title: str) -> list[Path]:
     """A new scorecard repository in ``target`` (missing or empty) that builds as it is."""
     if target.exists() and any(target.iterdir()):
-        raise ScorecardError(f"{target} is not empty: kpi init only writes into a new folder")
+        raise ScorecardError(
+            f"{one_line(str(target))} is not empty: kpi init only writes into a new folder"
+        )
     values = {"title": title, "title_yaml": _quoted(title), "version": version("kpi-scorecard")}
     files = {}
     for relative, text in template_files().items():
@@ -189,5 +194,5 @@ def write_codeowners(root: Path) -> tuple[Path, list[str]]:
     scorecard, _ = load_scorecard(root)
     text, missing = codeowners_text(scorecard)
     path = root / ".github" / "CODEOWNERS"
-    write_all({path: text})
+    write_all({path: text}, root)
     return path, missing
