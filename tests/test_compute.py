@@ -5,6 +5,8 @@ Every expectation is worked out by hand; the arithmetic is in the comment next t
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 
 from kpi_scorecard.figures.compute import compute, fiscal_year_begin, status, trend_slope
@@ -542,3 +544,70 @@ def test_a_scorecard_without_values_reports_on_the_source_date_month(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1772323200")  # 2026-03-01T00:00:00Z
     results, _ = compute(Scorecard(Settings(), {}, {}))
     assert month_str(results.as_of) == "2026-03"
+
+
+# -- decisions on the decimals as written (issue 13) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "target", "better", "expected"),
+    [
+        (0.99, 1.1, "higher", "amber"),  # 1.1 - 0.1 * 1.1 is 0.99; in floats 0.9900000000000001
+        (0.98, 1.1, "higher", "red"),
+        (0.33, 0.3, "lower", "amber"),  # 0.3 + 0.03 is 0.33; in floats 0.32999999999999996
+        (0.34, 0.3, "lower", "red"),
+        (-1.21, -1.1, "higher", "amber"),
+        (0.3, 0.3, "higher", "green"),
+    ],
+)
+def test_status_on_the_edge_of_the_band_is_decided_on_the_decimals(
+    value: float, target: float, better: str, expected: str
+) -> None:
+    card = scorecard(
+        kpi("k", {"2026-03": value}, target=Target(constant=target), better=better, tolerance=0.1)
+    )
+    assert figures(card).status == expected
+    assert compute(card)[0].series["k"].statuses == (expected,)
+
+
+def test_a_formula_that_lands_exactly_on_its_target_is_green_and_counts_in_the_streak() -> None:
+    card = scorecard(
+        kpi("a", {"2026-02": 0.3, "2026-03": 0.3}),
+        kpi("b", {"2026-02": 3.0, "2026-03": 3.0}),
+        kpi("k", formula="a / b", target=Target(constant=0.1)),
+    )
+    f = figures(card)
+    assert (f.value, f.status, f.streak, f.gap) == (0.1, "green", 2, 0.0)
+
+
+def test_a_divisor_that_is_exactly_zero_gives_null_and_a_warning() -> None:
+    card = scorecard(
+        kpi("a", {"2026-03": 1.0}),
+        kpi("b", {"2026-03": 0.3}),
+        kpi("c", {"2026-03": 0.1}),
+        kpi("d", {"2026-03": 0.2}),
+        kpi("k", formula="a / (b - c - d)", target=Target(constant=1.0)),
+    )
+    results, warnings = compute(card)
+    assert results.figures["k"].value is None
+    assert results.figures["k"].status == "missing"
+    assert [w.message for w in warnings] == ["formula: no value for 2026-03 (division by zero)"]
+
+
+def test_formula_numbers_are_exact_decimals() -> None:
+    card = scorecard(kpi("a", {"2026-03": 0.7}), kpi("k", formula="1 / (a - 0.6 - 0.1)"))
+    assert figures(card).value is None
+
+
+def test_a_slope_of_exactly_zero_on_the_decimals_is_flat() -> None:
+    values = {"2025-12": 0.1, "2026-01": 0.2, "2026-02": 0.5, "2026-03": 0.0}
+    f = figures(scorecard(kpi("k", values)))
+    assert (f.trend_slope, f.trend) == (0.0, "flat")
+
+
+def test_figures_are_the_nearest_floats_to_the_exact_results() -> None:
+    values = {"2026-01": 0.1, "2026-02": 0.2, "2026-03": 0.4}
+    f = figures(scorecard(kpi("k", values, aggregate="sum", target=Target(constant=0.3))))
+    assert f.ytd == 0.7  # 0.1 + 0.2 + 0.4 in floats is 0.7000000000000001
+    assert f.rolling_3 == float(Fraction(7, 30))
+    assert f.gap == 0.1  # 0.4 - 0.3 in floats is 0.10000000000000003

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
 from functools import lru_cache
 from typing import Literal
 
@@ -37,8 +39,25 @@ def parse_month(text: str) -> Month | None:
 
 
 def number_literal(value: float) -> str:
-    """The shortest text that reads back as ``value``: ``42`` for 42.0, ``31.4``, ``0.1``."""
-    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    """The shortest text that reads back as ``value``: ``42`` for 42.0, ``31.4``, ``0.1``;
+    whole numbers never end in ``.0``, however large (1e16 is ``10000000000000000``)."""
+    if not value.is_integer():
+        return repr(value)
+    return f"{written_decimal(value):f}" if abs(value) >= 1e15 else str(int(value))
+
+
+def written_decimal(value: float) -> Decimal:
+    """The decimal a number was written as: the shortest decimal that reads back as ``value``.
+
+    A decimal of at most 15 significant digits is the only one of that length to read as its
+    float, so this recovers every number people write (a trillion to the cent) exactly: 0.1 and
+    not 0.1000000000000000055511151231257827. Figures are decided on these, never on floats."""
+    return Decimal(repr(value))
+
+
+def exact(value: float) -> Fraction:
+    """``written_decimal`` as a fraction, for exact arithmetic across divisions."""
+    return Fraction(written_decimal(value))
 
 
 def month_str(month: Month) -> str:
@@ -238,3 +257,13 @@ class Results:
     """KPI id -> segment -> its figures at the reporting month (KPIs with segments only)."""
     segment_series: Mapping[str, Mapping[str, Series]] = field(default_factory=dict)
     """KPI id -> segment -> its monthly series."""
+    calculated: Mapping[str, Mapping[Month, Fraction | None]] = field(default_factory=dict)
+    """Calculated KPI id -> month -> its exact value; ``series`` has the nearest floats."""
+
+    def exact_value(self, kpi_id: str, month: Month) -> Fraction | None:
+        """A KPI's value at a month exactly, for decisions made after compute (retrospectives):
+        the decimal as written, or a calculated KPI's exact result."""
+        if kpi_id in self.calculated:
+            return self.calculated[kpi_id].get(month)
+        value = self.series[kpi_id].at(month)[0]
+        return None if value is None else exact(value)

@@ -2,6 +2,11 @@
 
 Plain Python over month -> value dicts: a KPI holds at most a few hundred months, so vectorising
 buys nothing here and the definitions read one to one against the contract.
+
+Every number is carried exactly, as a ``Fraction`` of the decimal that was written (see
+``model.exact``), through formulas, statuses, means and slopes: 0.99 is amber against 1.1 with
+a tolerance of 0.1, 0.3 - 0.1 - 0.2 is a zero divisor, a symmetric series has a slope of 0.
+Figures become floats only in ``Figures`` and ``Series``, for the exports and the charts.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from fractions import Fraction
 from typing import Any
 
 from kpi_scorecard.errors import Problem
+from kpi_scorecard.figures.numbers import Numbers, as_float, order
 from kpi_scorecard.model import (
     Figures,
     Kpi,
@@ -26,16 +32,14 @@ from kpi_scorecard.model import (
     Series,
     Status,
     Trend,
+    exact,
     month_str,
 )
 from kpi_scorecard.read import formula
 
-Values = Mapping[Month, float | None]
 TREND_WINDOW = 12
 MIN_TREND_POINTS = 3
 MAX_LISTED_MONTHS = 5
-NEAR_ZERO = 1e-9
-"""A float slope this small next to the values may be rounding noise: it is worked out exactly."""
 
 
 def compute(scorecard: Scorecard) -> tuple[Results, list[Problem]]:
@@ -45,10 +49,11 @@ def compute(scorecard: Scorecard) -> tuple[Results, list[Problem]]:
     values, warnings = evaluate_formulas(scorecard, plan)
     as_of = reporting_month(scorecard, values)
     settings = scorecard.settings
+    tolerance = exact(settings.tolerance)
     figures = {}
     series = {}
     for kpi_id, kpi in scorecard.kpis.items():
-        context = _KpiContext(kpi, values[kpi_id], settings.tolerance)
+        context = _KpiContext(kpi, values[kpi_id], tolerance)
         figures[kpi_id] = _in_range(
             context.figures(as_of, settings.fiscal_year_start), kpi, as_of, "", warnings
         )
@@ -60,7 +65,7 @@ def compute(scorecard: Scorecard) -> tuple[Results, list[Problem]]:
         for segment, segment_values in segments.items():
             target = kpi.segment_targets.get(segment)
             context = _KpiContext(
-                dataclasses.replace(kpi, target=target), segment_values, settings.tolerance
+                dataclasses.replace(kpi, target=target), segment_values, tolerance
             )
             segment_figures.setdefault(kpi_id, {})[segment] = _in_range(
                 context.figures(as_of, settings.fiscal_year_start),
@@ -70,14 +75,16 @@ def compute(scorecard: Scorecard) -> tuple[Results, list[Problem]]:
                 warnings,
             )
             segment_series.setdefault(kpi_id, {})[segment] = context.series()
-    return Results(as_of, figures, series, segment_figures, segment_series), warnings
+    calculated = {kpi.id: values[kpi.id].exact_values() for kpi, _ in plan}
+    results = Results(as_of, figures, series, segment_figures, segment_series, calculated)
+    return results, warnings
 
 
 def _in_range(
     figures: Figures, kpi: Kpi, as_of: Month, where: str, warnings: list[Problem]
 ) -> Figures:
-    """Figures that overflow a float (sums or differences of values near 1e308) are left
-    empty, with a warning: the exports must stay valid JSON, and the build must not fail."""
+    """Figures beyond a float's range (differences of values near 1e308) are left empty, with
+    a warning: the exports must stay valid JSON, and the build must not fail."""
     too_large = [
         name
         for name, value in dataclasses.asdict(figures).items()
@@ -101,7 +108,7 @@ def _in_range(
     return dataclasses.replace(figures, **emptied)
 
 
-def reporting_month(scorecard: Scorecard, values: Mapping[str, Values]) -> Month:
+def reporting_month(scorecard: Scorecard, values: Mapping[str, Numbers]) -> Month:
     """``as_of`` from scorecard.yaml, else the latest month in which at least half of the KPIs
     with values of their own report one (so one owner entering next month early does not move
     the whole scorecard), else this month."""
@@ -112,7 +119,7 @@ def reporting_month(scorecard: Scorecard, values: Mapping[str, Values]) -> Month
     for kpi in scorecard.kpis.values():
         if kpi.formula is not None:
             continue
-        months = [m for m, v in values[kpi.id].items() if v is not None]
+        months = [m for m, v in values[kpi.id].floats.items() if v is not None]
         kpis_with_values += bool(months)
         reporting.update(months)
     quorum = [month for month, count in reporting.items() if 2 * count >= kpis_with_values]
@@ -133,33 +140,34 @@ Plan = list[tuple[Kpi, formula.Expr]]
 """The calculated KPIs with their parsed formulas, each after the KPIs it reads."""
 
 
-def evaluate_formulas(scorecard: Scorecard, plan: Plan) -> tuple[dict[str, Values], list[Problem]]:
-    """KPI id -> month -> value, with calculated KPIs filled in dependency order."""
-    values: dict[str, Values] = {k: kpi.values for k, kpi in scorecard.kpis.items()}
+def evaluate_formulas(scorecard: Scorecard, plan: Plan) -> tuple[dict[str, Numbers], list[Problem]]:
+    """KPI id -> its values, with calculated KPIs filled in dependency order."""
+    values = {k: Numbers(kpi.values) for k, kpi in scorecard.kpis.items()}
     warnings = []
     for kpi, expression in plan:
         computed, gaps = evaluate(expression, values)
-        values[kpi.id] = computed
+        values[kpi.id] = Numbers.calculated(computed)
         if gaps:
             warnings.append(_gap_warning(kpi, gaps))
     return values, warnings
 
 
-def evaluate_segments(scorecard: Scorecard, plan: Plan) -> dict[str, dict[str, Values]]:
+def evaluate_segments(scorecard: Scorecard, plan: Plan) -> dict[str, dict[str, Numbers]]:
     """KPI id -> segment -> month -> value. A calculated KPI has the segments that all its
     inputs share, each computed from the inputs' same segment (CPA per channel = spend per
     channel / customers per channel)."""
-    segments: dict[str, dict[str, Values]] = {
-        k: dict(kpi.segments) for k, kpi in scorecard.kpis.items() if kpi.segments
+    segments: dict[str, dict[str, Numbers]] = {
+        k: {name: Numbers(written) for name, written in kpi.segments.items()}
+        for k, kpi in scorecard.kpis.items()
+        if kpi.segments
     }
     for kpi, expression in plan:
         refs = sorted(formula.references(expression))
         shared = set.intersection(*(set(segments.get(ref, {})) for ref in refs)) if refs else set()
-        computed: dict[str, Values] = {}
+        computed: dict[str, Numbers] = {}
         for segment in sorted(shared):
-            computed[segment] = evaluate(expression, {ref: segments[ref][segment] for ref in refs})[
-                0
-            ]
+            inputs = {ref: segments[ref][segment] for ref in refs}
+            computed[segment] = Numbers.calculated(evaluate(expression, inputs)[0])
         if computed:
             segments[kpi.id] = computed
     return segments
@@ -185,23 +193,24 @@ def formula_plan(scorecard: Scorecard) -> Plan:
 
 
 def evaluate(
-    expression: formula.Expr, values: Mapping[str, Values]
-) -> tuple[dict[Month, float | None], dict[Month, str]]:
-    """The formula month by month over the months any input has; months that come out null
-    -> why (an input not reported, or a division by zero)."""
+    expression: formula.Expr, values: Mapping[str, Numbers]
+) -> tuple[dict[Month, Fraction | None], dict[Month, str]]:
+    """The formula month by month over the months any input has, exactly (a divisor of
+    0.3 - 0.1 - 0.2 is zero); months that come out null -> why (an input not reported, or a
+    division by zero)."""
     refs = sorted(formula.references(expression))
-    months = sorted({m for ref in refs for m in values[ref]})
-    result: dict[Month, float | None] = {}
+    months = sorted({m for ref in refs for m in values[ref].floats})
+    result: dict[Month, Fraction | None] = {}
     gaps: dict[Month, str] = {}
     for month in months:
-        missing = [ref for ref in refs if values[ref].get(month) is None]
+        missing = [ref for ref in refs if values[ref].floats.get(month) is None]
         if missing:
             result[month] = None
             gaps[month] = f"{', '.join(missing)} not reported"
             continue
         value = _evaluate_at(expression, values, month)
-        if value is not None and not math.isfinite(value):
-            result[month] = None
+        if value is not None and math.isinf(as_float(value) or 0.0):
+            result[month] = None  # exact, but beyond what the exports and charts can hold
             gaps[month] = "too large"
             continue
         result[month] = value
@@ -211,12 +220,12 @@ def evaluate(
 
 
 def _evaluate_at(
-    expression: formula.Expr, values: Mapping[str, Values], month: Month
-) -> float | None:
+    expression: formula.Expr, values: Mapping[str, Numbers], month: Month
+) -> Fraction | None:
     if isinstance(expression, formula.Number):
         return expression.value
     if isinstance(expression, formula.Ref):
-        return values[expression.name].get(month)
+        return values[expression.name].exact(month)
     if isinstance(expression, formula.Neg):
         operand = _evaluate_at(expression.operand, values, month)
         return None if operand is None else -operand
@@ -246,100 +255,164 @@ def _gap_warning(kpi: Kpi, gaps: Mapping[Month, str]) -> Problem:
 
 
 @dataclass(frozen=True)
+class _Held:
+    """The target that holds in a month with the far edge of its amber band, exactly and as
+    nearest floats."""
+
+    target: Fraction
+    edge: Fraction
+    target_float: float
+    edge_float: float
+
+
 class _KpiContext:
-    kpi: Kpi
-    values: Values
-    default_tolerance: float
+    """One KPI (or one segment of it): its values, targets, band and statuses."""
 
-    @property
-    def tolerance(self) -> float:
-        return self.default_tolerance if self.kpi.tolerance is None else self.kpi.tolerance
+    def __init__(self, kpi: Kpi, values: Numbers, default_tolerance: Fraction) -> None:
+        self.kpi = kpi
+        self.values = values
+        self.tolerance = default_tolerance if kpi.tolerance is None else exact(kpi.tolerance)
+        self._held: dict[float, _Held] = {}
+        """Written target -> what holds with it, worked out once per target."""
+        self._statuses: dict[Month, Status] = {}
 
-    def value(self, month: Month) -> float | None:
-        return self.values.get(month)
+    def value(self, month: Month) -> Fraction | None:
+        return self.values.exact(month)
 
-    def target(self, month: Month) -> float | None:
+    def written_target(self, month: Month) -> float | None:
         return None if self.kpi.target is None else self.kpi.target.at(month)
 
-    def status(self, month: Month) -> Status:
-        return status(self.value(month), self.target(month), self.kpi.better, self.tolerance)
+    def held(self, written: float) -> _Held:
+        found = self._held.get(written)
+        if found is None:
+            target = exact(written)
+            edge = band_edge(target, self.kpi.better, self.tolerance)
+            found = self._held[written] = _Held(target, edge, written, as_float(edge) or 0.0)
+        return found
+
+    def status(self, month: Month, written_target: float | None = None) -> Status:
+        """Contract 3.3 at ``month``: floats decide, the exact values break ties."""
+        found = self._statuses.get(month)
+        if found is not None:
+            return found
+        value = self.values.floats.get(month)
+        target = self.written_target(month) if written_target is None else written_target
+        if value is None:
+            found = "missing"
+        elif target is None:
+            found = "no_target"
+        else:
+            found = self._graded(month, value, self.held(target))
+        self._statuses[month] = found
+        return found
+
+    def _graded(self, month: Month, value: float, held: _Held) -> Status:
+        def precise() -> Fraction:
+            return self.values.exact(month) or Fraction(0)
+
+        sign = 1 if self.kpi.better == "higher" else -1
+        if sign * order(value, precise, held.target_float, held.target) >= 0:
+            return "green"
+        if sign * order(value, precise, held.edge_float, held.edge) >= 0:
+            return "amber"
+        return "red"
 
     def figures(self, m: Month, fiscal_year_start: int) -> Figures:
         value, previous, year_ago = self.value(m), self.value(m - 1), self.value(m - 12)
-        target = self.target(m)
+        written = self.written_target(m)
+        target = None if written is None else self.held(written).target
         slope = trend_slope({x: self.value(x) for x in range(m - TREND_WINDOW + 1, m + 1)})
         gap = _difference(value, target)
         return Figures(
-            value=value,
-            previous=previous,
-            mom_change=_difference(value, previous),
-            mom_pct=_relative(_difference(value, previous), previous),
-            yoy_change=_difference(value, year_ago),
-            yoy_pct=_relative(_difference(value, year_ago), year_ago),
-            rolling_3=rolling_mean(self.values, m),
-            ytd=self.year_to_date(m, fiscal_year_start),
-            target=target,
-            gap=gap,
-            gap_pct=_relative(gap, target),
+            value=as_float(value),
+            previous=as_float(previous),
+            mom_change=as_float(_difference(value, previous)),
+            mom_pct=as_float(_relative(_difference(value, previous), previous)),
+            yoy_change=as_float(_difference(value, year_ago)),
+            yoy_pct=as_float(_relative(_difference(value, year_ago), year_ago)),
+            rolling_3=as_float(self.rolling_mean(m)),
+            ytd=as_float(self.year_to_date(m, fiscal_year_start)),
+            target=written,
+            gap=as_float(gap),
+            gap_pct=as_float(_relative(gap, target)),
             status=self.status(m),
-            trend_slope=slope,
+            trend_slope=as_float(slope),
             trend=trend(slope, self.kpi.better),
             streak=self.streak(m),
         )
 
-    def year_to_date(self, m: Month, fiscal_year_start: int) -> float | None:
+    def rolling_mean(self, m: Month) -> Fraction | None:
+        window = [v for x in (m - 2, m - 1, m) if (v := self.value(x)) is not None]
+        return sum(window, Fraction(0)) / len(window) if window else None
+
+    def year_to_date(self, m: Month, fiscal_year_start: int) -> Fraction | None:
         start = fiscal_year_begin(m, fiscal_year_start)
         reported = [v for x in range(start, m + 1) if (v := self.value(x)) is not None]
         if not reported:
             return None
         if self.kpi.aggregate == "sum":
-            return sum(reported)
+            return sum(reported, Fraction(0))
         if self.kpi.aggregate == "last":
             return reported[-1]
-        return mean(reported)
+        return sum(reported, Fraction(0)) / len(reported)
 
     def streak(self, m: Month) -> int:
-        first = min(self.values, default=m)
+        first = min(self.values.floats, default=m)
         count = 0
         while m - count >= first and self.status(m - count) == "green":
             count += 1
         return count
 
     def series(self) -> Series:
-        if not self.values:
+        floats = self.values.floats
+        if not floats:
             return Series((), (), (), (), ())
-        months = tuple(range(min(self.values), max(self.values) + 1))
+        months = tuple(range(min(floats), max(floats) + 1))
+        values = tuple(floats.get(m) for m in months)
+        targets = tuple(self.written_target(m) for m in months)
         return Series(
             months=months,
-            values=tuple(self.value(m) for m in months),
-            targets=tuple(self.target(m) for m in months),
-            statuses=tuple(self.status(m) for m in months),
-            rolling_3=tuple(rolling_mean(self.values, m) for m in months),
+            values=values,
+            targets=targets,
+            statuses=tuple(self.status(m, t) for m, t in zip(months, targets, strict=True)),
+            rolling_3=_chart_rolling_means(values),
         )
 
 
-def status(value: float | None, target: float | None, better: str, tolerance: float) -> Status:
-    """Contract 3.3; a month without a value is ``missing`` even when it has no target."""
+def status(
+    value: Fraction | None, target: Fraction | None, better: str, tolerance: Fraction
+) -> Status:
+    """Contract 3.3 on exact numbers; a month without a value is ``missing`` even when it has
+    no target."""
     if value is None:
         return "missing"
     if target is None:
         return "no_target"
-    band = tolerance * abs(target)
+    edge = band_edge(target, better, tolerance)
     if better == "higher":
-        if value >= target:
-            return "green"
-        return "amber" if value >= target - band else "red"
-    if value <= target:
-        return "green"
-    return "amber" if value <= target + band else "red"
+        return "green" if value >= target else "amber" if value >= edge else "red"
+    return "green" if value <= target else "amber" if value <= edge else "red"
 
 
-def rolling_mean(values: Values, m: Month) -> float | None:
-    window = [v for x in (m - 2, m - 1, m) if (v := values.get(x)) is not None]
-    return mean(window) if window else None
+def band_edge(target: Fraction, better: str, tolerance: Fraction) -> Fraction:
+    """The far edge of the amber band: below the target when higher is better, else above."""
+    band = tolerance * abs(target)
+    return target - band if better == "higher" else target + band
 
 
-def mean(values: list[float]) -> float:
+def _chart_rolling_means(values: tuple[float | None, ...]) -> tuple[float | None, ...]:
+    """The rolling mean of every month, for the chart's line only: in floats, since a line
+    decides nothing and exact means of every month would cost more than all the rest."""
+    means: list[float | None] = []
+    window: list[float | None] = [None, None]
+    for value in values:
+        window = [window[-2], window[-1], value]
+        reported = [v for v in window if v is not None]
+        means.append(_float_mean(reported) if reported else None)
+    return tuple(means)
+
+
+def _float_mean(values: list[float]) -> float:
     result = sum(values) / len(values)
     if math.isinf(result):  # the sum overflowed; the mean itself is in range
         result = sum(value / len(values) for value in values)
@@ -353,39 +426,31 @@ def fiscal_year_begin(m: Month, fiscal_year_start: int) -> Month:
     return year * 12 + start_index if index >= start_index else (year - 1) * 12 + start_index
 
 
-def trend_slope(window: Mapping[Month, float | None]) -> float | None:
-    """Least-squares slope per month of the reported values; None with fewer than 3.
-
-    Floats make the slope of a flat or symmetric series come out as +-1e-17 instead of 0, which
-    would read as improving or worsening. Near zero, the slope is therefore computed exactly
-    (the values are exact binary fractions), so that ``flat`` means a slope of exactly 0."""
+def trend_slope(window: Mapping[Month, Fraction | None]) -> Fraction | None:
+    """Least-squares slope per month of the reported values; None with fewer than 3. Exact, so
+    that ``flat`` means a slope of exactly 0 and never a rounding error of 1e-17."""
     points = [(x, y) for x, y in window.items() if y is not None]
     if len(points) < MIN_TREND_POINTS:
         return None
-    origin = points[0][0]  # centring x keeps the sums small
-    xs = [float(x - origin) for x, _ in points]
-    ys = [y for _, y in points]
-    slope = float(_least_squares(xs, ys))
-    if abs(slope) <= NEAR_ZERO * max(abs(y) for y in ys):
-        slope = float(_least_squares([Fraction(x) for x in xs], [Fraction(y) for y in ys]))
-    return slope
+    origin = points[0][0]  # small whole x keep the sums small
+    n = len(points)
+    xs = [x - origin for x, _ in points]
+    sum_x = sum(xs)
+    spread = n * sum(x * x for x in xs) - sum_x * sum_x
+    sum_y = sum((y for _, y in points), Fraction(0))
+    sum_xy = sum((x * y for x, (_, y) in zip(xs, points, strict=True)), Fraction(0))
+    return (n * sum_xy - sum_x * sum_y) / spread
 
 
-def _least_squares(xs: list[Any], ys: list[Any]) -> Any:
-    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
-    spread = sum((x - mean_x) ** 2 for x in xs)
-    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
-
-
-def trend(slope: float | None, better: str) -> Trend:
+def trend(slope: Fraction | None, better: str) -> Trend:
     if slope is None or slope == 0:
         return "flat"
     return "improving" if (slope > 0) == (better == "higher") else "worsening"
 
 
-def _difference(a: float | None, b: float | None) -> float | None:
+def _difference(a: Fraction | None, b: Fraction | None) -> Fraction | None:
     return None if a is None or b is None else a - b
 
 
-def _relative(change: float | None, base: float | None) -> float | None:
+def _relative(change: Fraction | None, base: Fraction | None) -> Fraction | None:
     return None if change is None or base is None or base == 0 else change / abs(base)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Literal
 
 from kpi_scorecard.errors import quote
@@ -25,7 +26,8 @@ Operator = Literal["+", "-", "*", "/"]
 
 @dataclass(frozen=True)
 class Number:
-    value: float
+    value: Fraction
+    """Exactly as written: ``0.1`` is one tenth, not its binary neighbour."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ class _Parser:
     def atom(self) -> Expr:
         token = self.take()
         if token.kind == "number":
-            return Number(float(token.text))
+            return Number(Fraction(token.text))
         if token.kind == "name":
             return Ref(token.text)
         if token.text == "(":

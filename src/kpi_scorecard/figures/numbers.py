@@ -1,0 +1,72 @@
+"""Exact numbers, fast: floats where they decide correctly, fractions where they might not.
+
+A float read from a decimal, or converted from a fraction, is the nearest float to the exact
+value. Rounding to the nearest float never reverses an order: it can only turn two different
+values into the same float. So two floats that differ are ordered as their exact values are,
+and only a tie needs the exact values (an edge case, like 0.99 against 1.1 - 0.1 * 1.1). That
+keeps scorecards of thousands of KPIs as fast as with floats and decisions as exact as with
+fractions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+
+from kpi_scorecard.model import Month, exact
+
+
+class Numbers:
+    """A month -> value series: the floats for speed and display, each value exactly on
+    demand (the decimal as written, or a calculated KPI's exact result)."""
+
+    __slots__ = ("_exact", "floats")
+
+    def __init__(
+        self,
+        floats: Mapping[Month, float | None],
+        exact_values: dict[Month, Fraction | None] | None = None,
+    ) -> None:
+        self.floats = floats
+        """Month -> the float nearest to the exact value (None = not reported), month order."""
+        self._exact: dict[Month, Fraction | None] = {} if exact_values is None else exact_values
+
+    @classmethod
+    def calculated(cls, exact_values: dict[Month, Fraction | None]) -> Numbers:
+        """A calculated KPI's exact results."""
+        return cls({m: as_float(v) for m, v in exact_values.items()}, exact_values)
+
+    def exact(self, month: Month) -> Fraction | None:
+        """The value at ``month`` exactly; None when not reported."""
+        if month in self._exact:
+            return self._exact[month]
+        value = self.floats.get(month)
+        found = self._exact[month] = None if value is None else exact(value)
+        return found
+
+    def exact_values(self) -> dict[Month, Fraction | None]:
+        """Every month exactly."""
+        return {month: self.exact(month) for month in self.floats}
+
+
+def order(
+    value: float, exact_value: Callable[[], Fraction], bound: float, exact_bound: Fraction
+) -> int:
+    """-1, 0 or 1 as the exact value is below, on or above the exact bound; ``value`` and
+    ``bound`` are their nearest floats, and ``exact_value`` is only called on a tie."""
+    if value != bound:
+        return -1 if value < bound else 1
+    precise = exact_value()
+    return (precise > exact_bound) - (precise < exact_bound)
+
+
+def as_float(number: Fraction | None) -> float | None:
+    """The float nearest to an exact figure, for the exports and the charts (infinite beyond
+    the floats' range, as a float calculation would have been)."""
+    if number is None:
+        return None
+    try:
+        return float(number)
+    except OverflowError:
+        return math.inf if number > 0 else -math.inf
