@@ -44,17 +44,61 @@ def test_retrospective_results_by_hand(valid_repo: Path) -> None:
     [retro] = repository.retrospectives
     results = results_of(retro, repository.scorecard, repository.results)
     assert results == [
-        # orders: before = 2026-01 (90), 30 days = Feb (104), 60 = Mar (118), 90 = Apr (null);
-        # end Mar 118 >= 115, better higher: hit
+        # orders: before = 2026-01 (90), 30 days = Feb (104), 60 = Mar (118), 90 = Apr is
+        # after the end (none); end Mar 118 >= 115, better higher: hit
         KpiResult("orders", 90.0, 104.0, 118.0, None, 118.0, 115.0, "hit"),
-        # spend: 4800, 5200, 5100, 4900; end 5100 > 5000, better lower: missed
-        KpiResult("spend", 4800.0, 5200.0, 5100.0, 4900.0, 5100.0, 5000.0, "missed"),
+        # spend: 4800, 5200, 5100 (April's 4900 is after the end); 5100 > 5000, lower: missed
+        KpiResult("spend", 4800.0, 5200.0, 5100.0, None, 5100.0, 5000.0, "missed"),
         # cost_per_order = spend / orders: 5200/104 = 50, 5100/118, no target of the initiative
         KpiResult(
             "cost_per_order", 4800 / 90, 50.0, 5100 / 118, None, 5100 / 118, None, "no target"
         ),
     ]
     assert overall_outcome(results) == "missed"
+
+
+@pytest.mark.parametrize(
+    ("window", "end_value", "expected"),
+    [
+        # start = end: nothing at 60 or 90 days, which are after the initiative
+        ("start: 2026-02\nend: 2026-02", 5200.0, (5200.0, None, None, "missed")),
+        # an end after the reporting month: no end value beside "pending", and no April
+        # value although one is written
+        ("start: 2026-03\nend: 2026-04", None, (5100.0, None, None, "pending")),
+    ],
+)
+def test_a_retrospective_shows_only_the_months_that_exist(
+    valid_repo: Path, window: str, end_value: float | None, expected: tuple[object, ...]
+) -> None:
+    (valid_repo / "site_src/retrospectives").mkdir()
+    text = RETRO.replace("start: 2026-02\nend: 2026-03", window)
+    (valid_repo / "site_src/retrospectives/spring.md").write_text(text)
+    (valid_repo / "kpis/scorecard.yaml").write_text(
+        (valid_repo / "kpis/scorecard.yaml").read_text() + "as_of: 2026-03\n"
+    )
+    repository = load_repository(valid_repo)
+    [retro] = repository.retrospectives
+    spend = results_of(retro, repository.scorecard, repository.results)[1]
+    assert spend.at_end == end_value
+    assert (spend.at_30, spend.at_60, spend.at_90, spend.outcome) == expected
+
+
+def test_a_retrospective_target_is_decided_on_the_exact_value(valid_repo: Path) -> None:
+    # 0.3 + 1e-17 is above a target of 0.3 (missed, lower is better), though its nearest float
+    # is 0.3 itself
+    (valid_repo / "site_src/retrospectives").mkdir()
+    (valid_repo / "kpis/ratio.yaml").write_text(
+        "name: Ratio\ndescription: d\ncategory: sales\nowner: ann\nbetter: lower\n"
+        "formula: orders - orders + 0.3 + 0.00000000000000001\n"
+    )
+    text = RETRO.replace("{orders: 115, spend: 5000}", "{ratio: 0.3}").replace(
+        "end: 2026-03", "end: 2026-02"
+    )
+    (valid_repo / "site_src/retrospectives/spring.md").write_text(text)
+    repository = load_repository(valid_repo)
+    [retro] = repository.retrospectives
+    [ratio, *_] = results_of(retro, repository.scorecard, repository.results)
+    assert (ratio.at_end, ratio.outcome) == (0.3, "missed")
 
 
 def test_the_retrospective_page_gets_its_results_and_the_index_lists_it(valid_repo: Path) -> None:

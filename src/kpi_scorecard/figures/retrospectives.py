@@ -2,14 +2,15 @@
 days and at the end, against the target the initiative set.
 
 Monthly values stand for whole months, so "at 30 days" is the start month, 60 the month after,
-90 the one after that.
+90 the one after that. Only what exists is shown: no month after the reporting month, and no
+readout after the initiative's end. Hit or missed is decided on the decimals as written.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kpi_scorecard.model import Kpi, Month, Results, Scorecard
+from kpi_scorecard.model import Kpi, Month, Results, Scorecard, exact
 from kpi_scorecard.read.retrospectives import Retrospective
 
 
@@ -40,26 +41,31 @@ def _result(kpi: Kpi, retro: Retrospective, results: Results, target: float | No
     series = results.series[kpi.id]
 
     def value(month: Month) -> float | None:
+        if month > results.as_of or month > retro.end:
+            return None  # not reported yet, or after the initiative
         return series.at(month)[0]
 
-    end_value = value(retro.end)
-    if target is None:
-        outcome = "no target"
-    elif retro.end > results.as_of or end_value is None:
-        outcome = "pending"
-    elif (end_value >= target) if kpi.better == "higher" else (end_value <= target):
-        outcome = "hit"
-    else:
-        outcome = "missed"
     return KpiResult(
         kpi.id,
         value(retro.start - 1),
         value(retro.start),
         value(retro.start + 1),
         value(retro.start + 2),
-        end_value,
+        value(retro.end),
         target,
-        outcome,
+        _outcome(kpi, retro, results, target),
+    )
+
+
+def _outcome(kpi: Kpi, retro: Retrospective, results: Results, target: float | None) -> str:
+    if target is None:
+        return "no target"
+    end_value = results.exact_value(kpi.id, retro.end)
+    if retro.end > results.as_of or end_value is None:
+        return "pending"
+    goal = exact(target)
+    return (
+        "hit" if (end_value >= goal if kpi.better == "higher" else end_value <= goal) else "missed"
     )
 
 
