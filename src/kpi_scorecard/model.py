@@ -41,9 +41,7 @@ def parse_month(text: str) -> Month | None:
 def number_literal(value: float) -> str:
     """The shortest text that reads back as ``value``: ``42`` for 42.0, ``31.4``, ``0.1``;
     whole numbers never end in ``.0``, however large (1e16 is ``10000000000000000``)."""
-    if not value.is_integer():
-        return repr(value)
-    return f"{written_decimal(value):f}" if abs(value) >= 1e15 else str(int(value))
+    return str(int(written_decimal(value))) if value.is_integer() else repr(value)
 
 
 def written_decimal(value: float) -> Decimal:

@@ -19,9 +19,9 @@ from kpi_scorecard.render.html import (
     table,
 )
 from kpi_scorecard.render.numbers import (
-    EMPTY,
     TREND_LABELS,
     change_text,
+    gap_text,
     number,
     percent_text,
     trend_arrow,
@@ -127,11 +127,7 @@ def _figures_table(kpi: Kpi, f: Figures, currency: str | None) -> str:
 
 
 def _gap(kpi: Kpi, f: Figures, currency: str | None) -> str:
-    if f.gap is None:
-        return EMPTY
-    text = value_text(kpi, f.gap, currency)
-    text = f"+{text}" if f.gap > 0 else text
-    return text if f.gap_pct is None else f"{text} ({percent_text(f.gap_pct)})"
+    return gap_text(kpi, f.gap, f.gap_pct, currency)
 
 
 def _trend(kpi: Kpi, f: Figures) -> str:
