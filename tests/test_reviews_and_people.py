@@ -245,3 +245,32 @@ def test_quality_warnings_stay_out_of_the_strict_build(kpi_repo: GitRepo) -> Non
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+
+
+def test_a_review_pack_shows_the_target_that_holds_outside_the_kpis_series(
+    valid_repo: Path,
+) -> None:
+    from kpi_scorecard.render.html import Links
+    from kpi_scorecard.render.reviews import review_pack
+
+    spend = valid_repo / "kpis/sales/spend.yaml"
+    spend.write_text(spend.read_text().replace("  2026-01: 4800\n  2026-02: 5200\n", ""))
+    repository = load_repository(valid_repo)
+    card, results = repository.scorecard, repository.results
+    pack = review_pack(card, results, 12 * 2026, {}, Links(2))  # 2026-01: before spend's values
+    row = next(line for line in pack.splitlines() if ">Spend<" in line)
+    assert "€5\u202f000" in row
+
+
+def test_a_review_packs_change_on_the_month_is_exact(valid_repo: Path) -> None:
+    from kpi_scorecard.render.html import Links
+    from kpi_scorecard.render.reviews import review_pack
+
+    orders = valid_repo / "kpis/sales/orders.yaml"
+    text = orders.read_text().replace("2026-01: 90", "2026-01: 2.2").replace("104", "3.335")
+    orders.write_text(text.replace("target:", "decimals: 2\ntarget:"))
+    repository = load_repository(valid_repo)
+    pack = review_pack(repository.scorecard, repository.results, 12 * 2026 + 1, {}, Links(2))
+    row = next(line for line in pack.splitlines() if ">Orders<" in line)
+    # 3.335 - 2.2 is 1.135, +1.14 half up; in floats 1.1349999999999998, shown +1.13
+    assert "+1.14 (+51.6 %)" in row

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from kpi_scorecard.cli import main
-from kpi_scorecard.render.segments import segment_scores, verdict
+from kpi_scorecard.render.segments import segment_scores, unscored_reason, verdict
 from kpi_scorecard.repository import load_repository
 
 from .conftest import make_repo
@@ -196,3 +196,35 @@ def test_a_bad_segment_name_is_refused(segmented: Path) -> None:
     )
     assert result.exit_code == 1
     assert result.stdout.startswith("error: segment: 'paid social' is not a segment name")
+
+
+@pytest.mark.parametrize(
+    ("targets", "expected"),
+    [
+        # cost_per_order has targets but no value at 2026-04; spend has no segment targets
+        ("segment_targets:\n  search: 3000\n", "not reported for 2026-04"),
+        ("", "no targets yet"),
+    ],
+)
+def test_a_segment_without_a_score_says_what_is_missing(
+    segmented: Path, targets: str, expected: str
+) -> None:
+    spend = segmented / "kpis/sales/spend.yaml"
+    written = "segment_targets:\n  search: 3000\n  social: 2000\n"
+    spend.write_text(spend.read_text().replace(written, targets))
+    if not targets:
+        cost = segmented / "kpis/cost_per_order.yaml"
+        cost.write_text(cost.read_text().split("segment_targets:")[0])
+    repository = load_repository(segmented)
+    assert segment_scores(repository.scorecard, repository.results)["social"] is None
+    assert unscored_reason("social", repository.results) == expected
+
+
+def test_a_segment_whose_targets_are_zero_says_so(segmented: Path) -> None:
+    spend = segmented / "kpis/sales/spend.yaml"
+    spend.write_text(spend.read_text().replace("  social: 2000\n", "  social: 0\n"))
+    cost = segmented / "kpis/cost_per_order.yaml"
+    cost.write_text(cost.read_text().split("segment_targets:")[0])
+    repository = load_repository(segmented)
+    assert unscored_reason("social", repository.results) == "a target of 0 has no gap in %"
+    assert verdict(None, unscored_reason("social", repository.results)).startswith("a target")

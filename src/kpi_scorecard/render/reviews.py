@@ -7,8 +7,11 @@ the print rules of kpi.css). Packs are lean on purpose: there is one per month o
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from fractions import Fraction
 
+from kpi_scorecard.figures.numbers import as_float
 from kpi_scorecard.model import Kpi, Month, Results, Scorecard, Series, month_str
 from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.numbers import change_text, value_text
@@ -73,11 +76,10 @@ def _row(
     presenters: Mapping[str, str],
     links: Links,
 ) -> list[str]:
-    series = results.series[kpi.id]
-    value, target, status = series.at(month)
-    previous = series.at(month - 1)[0]
-    change = None if value is None or previous is None else value - previous
-    pct = None if change is None or not previous else change / abs(previous)
+    value, _, status = results.series[kpi.id].at(month)
+    # The target that holds, also in months before the KPI's first value or after its last.
+    target = kpi.target.at(month) if kpi.target else None
+    change, pct = _change_on_month(kpi, results, month)
     presenter_id = presenters.get(kpi.id)
     person = scorecard.people.get(presenter_id or "")
     presenter = link(links.page(f"people/{person.id}"), person.name) if person else "—"
@@ -92,6 +94,21 @@ def _row(
         escape(change_text(kpi, change, pct)),
         rich(note) if note else "",
     ]
+
+
+def _change_on_month(kpi: Kpi, results: Results, month: Month) -> tuple[float | None, float | None]:
+    """The change on the month and its ratio to the month before, from the exact values."""
+    value, previous = results.exact_value(kpi.id, month), results.exact_value(kpi.id, month - 1)
+    if value is None or previous is None:
+        return None, None
+    change = value - previous
+    return _in_range(change), (_in_range(change / abs(previous)) if previous else None)
+
+
+def _in_range(number: Fraction) -> float | None:
+    """A change beyond a float's range is left empty, as on the KPI page."""
+    nearest = as_float(number)
+    return nearest if nearest is not None and math.isfinite(nearest) else None
 
 
 def reviews_index(months: list[Month], links: Links) -> str:

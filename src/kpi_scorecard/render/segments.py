@@ -85,14 +85,33 @@ def segment_scores(scorecard: Scorecard, results: Results) -> dict[str, float | 
     return dict(sorted(means.items(), key=lambda item: (item[1] is None, -(item[1] or 0), item[0])))
 
 
-def verdict(score: float | None) -> str:
+def verdict(score: float | None, unscored: str = "no targets yet") -> str:
+    """What to do with a segment; ``unscored`` says why a segment without a score has none."""
     if score is None:
-        return "no targets yet"
+        return unscored
     if score >= GROW:
         return "grow: beats its targets"
     if score >= IMPROVE:
         return "improve: close to its targets"
     return "review: misses its targets by more than 10 %"
+
+
+def unscored_reason(segment: str, results: Results) -> str:
+    """Why a segment has no score at the reporting month: no target, no value, or only targets
+    of 0 (a gap to 0 has no size in %)."""
+    held = [
+        f
+        for segments in results.segment_figures.values()
+        if (f := segments.get(segment)) is not None and f.target is not None
+    ]
+    if not held:
+        return "no targets yet"
+    reasons = []
+    if any(f.value is None for f in held):
+        reasons.append(f"not reported for {month_str(results.as_of)}")
+    if any(f.value is not None and f.target == 0 for f in held):
+        reasons.append("a target of 0 has no gap in %")
+    return "; ".join(reasons)
 
 
 def channels_page(scorecard: Scorecard, results: Results, links: Links) -> str:
@@ -106,7 +125,12 @@ def channels_page(scorecard: Scorecard, results: Results, links: Links) -> str:
         )
         return "\n".join(parts) + "\n"
     ranking = [
-        [str(rank), escape(segment), escape(percent_text(score)), escape(verdict(score))]
+        [
+            str(rank),
+            escape(segment),
+            escape(percent_text(score)),
+            escape(verdict(score, unscored_reason(segment, results))),
+        ]
         for rank, (segment, score) in enumerate(scores.items(), start=1)
     ]
     parts += [
