@@ -8,6 +8,7 @@ assignment is deterministic and changes from month to month, and the counts are 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 from collections import Counter
@@ -370,3 +371,58 @@ def test_random_small_rosters_against_brute_force(seed: int) -> None:
                 # not promised by 3.4, but the rotation should not do worse than possible
                 assert spread(result, people) == optimum, (month, result, optimum)
             assert assign_presenters(card, month) == result
+
+
+# --- the rotation rotates: months follow each other (issue 13) -------------------------------
+
+
+def reporting(kpis: Iterable[Kpi]) -> list[Kpi]:
+    """The KPIs with a value in START, where the rotation's chain of months begins."""
+    return [dataclasses.replace(k, values={START: 1.0}) for k in kpis]
+
+
+def fewest_repeats(card: Scorecard, previous: dict[str, str]) -> int:
+    """Brute force: the fewest KPIs that keep last month's presenter among the assignments
+    that respect the candidates and are as balanced as any (least sum of squared counts)."""
+    people = expected_roster(card)
+    ids = sorted(card.kpis)
+    choices = [sorted(allowed(card.kpis[k], people)) for k in ids]
+    best: tuple[int, int] | None = None
+    for chosen in itertools.product(*choices):
+        counts = Counter(chosen)
+        score = (
+            sum(counts[p] ** 2 for p in people),
+            sum(a == previous[k] for k, a in zip(ids, chosen, strict=True)),
+        )
+        best = score if best is None or score < best else best
+    assert best is not None
+    return best[1]
+
+
+def test_free_kpis_change_presenters_every_month() -> None:
+    # a presents b's KPI and b presents a's; the two free KPIs must split 1-1 to stay balanced,
+    # and there are two ways to do it: they alternate
+    kpis = reporting([kpi("by_a", "a"), kpi("by_b", "b"), kpi("free1", "z"), kpi("free2", "z")])
+    card = scorecard(kpis, ["a", "b", "z"], presenters=("a", "b"))
+    results = [assign_presenters(card, month) for month in MONTHS]
+    for before, after in itertools.pairwise(results):
+        assert (before["by_a"], before["by_b"]) == ("b", "a") == (after["by_a"], after["by_b"])
+        assert {before["free1"], before["free2"]} == {"a", "b"}
+        assert before["free1"] != after["free1"], (before, after)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_as_few_kpis_as_possible_keep_last_months_presenter(seed: int) -> None:
+    rng = random.Random(seed)
+    base = random_card(rng)
+    card = Scorecard(base.settings, base.people, {k.id: k for k in reporting(base.kpis.values())})
+    people = expected_roster(card)
+    optimum = best_spread(card)
+    previous = assign_presenters(card, START)
+    for month in range(START + 1, START + 8):
+        result = assign_presenters(card, month)
+        if optimum <= 1:
+            assert spread(result, people) <= 1
+        repeats = sum(result[k] == previous[k] for k in result)
+        assert repeats == fewest_repeats(card, previous), (month, previous, result)
+        previous = result

@@ -61,7 +61,8 @@ def test_scorecard_json_has_every_figure_and_the_presenter(built: Path) -> None:
     assert spend["ytd"] == 4900
     assert spend["mom_change"] == -200
     assert spend["mom_pct"] == pytest.approx(-200 / 5100)
-    assert spend["presenter"] not in {"bob", "ann", "cy"} or spend["presenter"] == "cy"
+    # everyone on the roster is close to spend: anyone but its owner bob presents it
+    assert spend["presenter"] in {"ann", "cy"}
 
 
 def test_values_csv_is_long_format(built: Path) -> None:

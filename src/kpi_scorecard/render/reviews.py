@@ -80,9 +80,7 @@ def _row(
     # The target that holds, also in months before the KPI's first value or after its last.
     target = kpi.target.at(month) if kpi.target else None
     change, pct = _change_on_month(kpi, results, month)
-    presenter_id = presenters.get(kpi.id)
-    person = scorecard.people.get(presenter_id or "")
-    presenter = link(links.page(f"people/{person.id}"), person.name) if person else "—"
+    presenter = _presenter(kpi, scorecard, presenters.get(kpi.id), links)
     note = kpi.notes.get(month)
     currency = scorecard.settings.currency
     return [
@@ -94,6 +92,22 @@ def _row(
         escape(change_text(kpi, change, pct)),
         rich(note) if note else "",
     ]
+
+
+def _presenter(kpi: Kpi, scorecard: Scorecard, presenter_id: str | None, links: Links) -> str:
+    """The presenter, and why when it is someone close to the KPI (3.4 allows it only when
+    nobody else on the roster is left)."""
+    person = scorecard.people.get(presenter_id or "")
+    if person is None:
+        return "—"
+    cell = link(links.page(f"people/{person.id}"), person.name)
+    if person.id == kpi.owner:
+        why = "the owner: nobody else on the roster may present"
+    elif person.id in kpi.daci.people():
+        why = "in its DACI: nobody outside it is on the roster"
+    else:
+        return cell
+    return f'{cell} <span class="kpi-presenter-why">({escape(why)})</span>'
 
 
 def _change_on_month(kpi: Kpi, results: Results, month: Month) -> tuple[float | None, float | None]:
