@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from pathlib import Path
 
@@ -94,6 +95,26 @@ def test_segments_of_a_summed_kpi_must_add_up(segmented: Path) -> None:
         "(segments of a KPI with aggregate: sum add up to its value)"
     ) in output.splitlines()
     assert "spend.yaml" not in output  # its segments add up
+
+
+@pytest.mark.parametrize(
+    ("total", "search", "social", "warning"),
+    [
+        ("0.3", "0.1", "0.2", None),  # 0.30000000000000004 in floats, 0.3 as written
+        ("1000000000.5", "1000000000", "0.4", "add up to 1000000000.4 in 2026-03"),
+    ],
+)
+def test_segments_add_up_on_the_decimals_as_written(
+    segmented: Path, total: str, search: str, social: str, warning: str | None
+) -> None:
+    orders = segmented / "kpis/sales/orders.yaml"
+    text = orders.read_text().replace("  2026-03: 118\n", f"  2026-03: {total}\n")
+    text = text.replace("    2026-03: 80\n", f"    2026-03: {search}\n")
+    orders.write_text(text.replace("    2026-03: 38\n", f"    2026-03: {social}\n"))
+    code, output = validate(segmented)
+    assert code == 0
+    found = [line for line in output.splitlines() if "orders.yaml" in line and "add up" in line]
+    assert [warning in line for line in found] == ([] if warning is None else [True]), found
 
 
 def test_segments_of_a_mean_kpi_need_not_add_up(segmented: Path) -> None:
@@ -228,3 +249,22 @@ def test_a_segment_whose_targets_are_zero_says_so(segmented: Path) -> None:
     repository = load_repository(segmented)
     assert unscored_reason("social", repository.results) == "a target of 0 has no gap in %"
     assert verdict(None, unscored_reason("social", repository.results)).startswith("a target")
+
+
+def test_a_segment_score_of_exactly_minus_ten_percent_is_on_the_edge() -> None:
+    from kpi_scorecard.model import Figures, Results, Scorecard, Settings
+
+    from .conftest import bare_kpi
+
+    blank = Figures(*([None] * 11), "green", None, "flat", 0)  # type: ignore[arg-type]
+    gaps = {"a": -0.1, "b": -0.2, "c": 0.0}  # mean -0.1; in floats -0.10000000000000002
+    card = Scorecard(Settings(), {}, {k: bare_kpi(k) for k in gaps})
+    results = Results(
+        0,
+        {},
+        {},
+        {k: {"email": dataclasses.replace(blank, gap_pct=gap)} for k, gap in gaps.items()},
+    )
+    score = segment_scores(card, results)["email"]
+    assert score == -0.1
+    assert verdict(score) == "improve: close to its targets"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 
 from kpi_scorecard.errors import Problem, Problems, quote
@@ -25,6 +26,7 @@ from kpi_scorecard.model import (
     Target,
     month_str,
     number_literal,
+    written_decimal,
 )
 from kpi_scorecard.read.crosscheck import check_formulas, check_ids, check_references
 from kpi_scorecard.read.fields import FieldReader, did_you_mean, is_null
@@ -335,11 +337,12 @@ def check_segment_sums(kpi: Kpi, reader: FieldReader) -> None:
         parts = [series.get(month) for series in kpi.segments.values()]
         if total is None or any(part is None for part in parts):
             continue
-        added = sum(part for part in parts if part is not None)
-        if abs(added - total) > 1e-9 * max(1.0, abs(total)):
+        # on the decimals as written: 0.1 + 0.2 is 0.3, and 1000000000.4 is not 1000000000.5
+        added = sum((written_decimal(p) for p in parts if p is not None), Decimal(0))
+        if added != written_decimal(total):
             reader.warning(
                 kpi.line_of("segments"),
-                f"segments: add up to {number_literal(round(added, 10))} in {_month_text(month)}, "
+                f"segments: add up to {added.normalize():f} in {_month_text(month)}, "
                 f"the total is {number_literal(total)}",
                 "segments of a KPI with aggregate: sum add up to its value",
             )

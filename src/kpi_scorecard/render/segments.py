@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from fractions import Fraction
 from typing import Any
 
-from kpi_scorecard.model import Figures, Kpi, Results, Scorecard, month_str
+from kpi_scorecard.model import Figures, Kpi, Results, Scorecard, exact, month_str
 from kpi_scorecard.render.chart import Figure, base_layout, chart_json
 from kpi_scorecard.render.exports import csv_text, series_rows
 from kpi_scorecard.render.html import Links, json_attribute, link, status_badge, table
@@ -66,22 +67,23 @@ def segment_chart(kpi: Kpi, results: Results) -> Figure:
     return {"data": traces, "layout": layout}
 
 
-def _score(kpi: Kpi, figures: Figures) -> float | None:
+def _score(kpi: Kpi, figures: Figures) -> Fraction | None:
     if figures.gap_pct is None:
         return None
-    return figures.gap_pct if kpi.better == "higher" else -figures.gap_pct
+    gap = exact(figures.gap_pct)  # so that a mean of exactly -10 % is on the edge, not beyond
+    return gap if kpi.better == "higher" else -gap
 
 
 def segment_scores(scorecard: Scorecard, results: Results) -> dict[str, float | None]:
     """Segment -> mean signed gap to target over its KPIs with a target, best first."""
-    scores: dict[str, list[float]] = {}
+    scores: dict[str, list[Fraction]] = {}
     for kpi_id, segments in results.segment_figures.items():
         for segment, figures in segments.items():
             score = _score(scorecard.kpis[kpi_id], figures)
             scores.setdefault(segment, [])
             if score is not None:
                 scores[segment].append(score)
-    means = {s: (sum(v) / len(v) if v else None) for s, v in scores.items()}
+    means = {s: (float(sum(v, Fraction(0)) / len(v)) if v else None) for s, v in scores.items()}
     return dict(sorted(means.items(), key=lambda item: (item[1] is None, -(item[1] or 0), item[0])))
 
 
