@@ -310,17 +310,16 @@ def test_status_through_compute_missing_and_no_target() -> None:
 
 
 def test_trend_slope_of_a_straight_line() -> None:
-    assert trend_slope({m("2026-01"): 1.0, m("2026-02"): 2.0, m("2026-03"): 3.0}) == pytest.approx(
-        1.0
-    )
+    window = {m("2026-01"): Fraction(1), m("2026-02"): Fraction(2), m("2026-03"): Fraction(3)}
+    assert trend_slope(window) == 1
 
 
 def test_trend_slope_with_gaps() -> None:
     # x = 0, 2, 5; y = 1, 5, 4; mean x = 7/3, mean y = 10/3
     # Sxy = ((-7)(-7) + (-1)(5) + (8)(2)) / 9 = 60/9; Sxx = (49 + 1 + 64) / 9 = 114/9
     # slope = 60 / 114 = 10/19
-    window = {m("2025-04"): 1.0, m("2025-06"): 5.0, m("2025-09"): 4.0}
-    assert trend_slope(window) == pytest.approx(10 / 19)
+    window = {m("2025-04"): Fraction(1), m("2025-06"): Fraction(5), m("2025-09"): Fraction(4)}
+    assert trend_slope(window) == Fraction(10, 19)  # exactly
 
 
 def test_trend_window_is_m_minus_11_to_m() -> None:

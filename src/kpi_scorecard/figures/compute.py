@@ -22,7 +22,7 @@ from fractions import Fraction
 from typing import Any
 
 from kpi_scorecard.errors import Problem
-from kpi_scorecard.figures.numbers import Numbers, as_float, order
+from kpi_scorecard.figures.numbers import Numbers, as_float, exact_sum
 from kpi_scorecard.model import (
     Figures,
     Kpi,
@@ -307,15 +307,23 @@ class _KpiContext:
         return found
 
     def _graded(self, month: Month, value: float, held: _Held) -> Status:
-        def precise() -> Fraction:
-            return self.values.exact(month) or Fraction(0)
-
-        sign = 1 if self.kpi.better == "higher" else -1
-        if sign * order(value, precise, held.target_float, held.target) >= 0:
-            return "green"
-        if sign * order(value, precise, held.edge_float, held.edge) >= 0:
-            return "amber"
-        return "red"
+        """Floats that differ are ordered as their exact values are (see figures/numbers.py);
+        only a tie with the target or the band's edge needs the exact value."""
+        if value in (held.target_float, held.edge_float):
+            precise = self.values.exact(month)
+            assert precise is not None  # the value is reported
+            return graded(precise, held.target, held.edge, self.kpi.better)
+        if self.kpi.better == "higher":
+            return (
+                "green"
+                if value > held.target_float
+                else "amber"
+                if value > held.edge_float
+                else "red"
+            )
+        return (
+            "green" if value < held.target_float else "amber" if value < held.edge_float else "red"
+        )
 
     def figures(self, m: Month, fiscal_year_start: int) -> Figures:
         value, previous, year_ago = self.value(m), self.value(m - 1), self.value(m - 12)
@@ -343,7 +351,7 @@ class _KpiContext:
 
     def rolling_mean(self, m: Month) -> Fraction | None:
         window = [v for x in (m - 2, m - 1, m) if (v := self.value(x)) is not None]
-        return sum(window, Fraction(0)) / len(window) if window else None
+        return exact_sum(window) / len(window) if window else None
 
     def year_to_date(self, m: Month, fiscal_year_start: int) -> Fraction | None:
         start = fiscal_year_begin(m, fiscal_year_start)
@@ -351,10 +359,10 @@ class _KpiContext:
         if not reported:
             return None
         if self.kpi.aggregate == "sum":
-            return sum(reported, Fraction(0))
+            return exact_sum(reported)
         if self.kpi.aggregate == "last":
             return reported[-1]
-        return sum(reported, Fraction(0)) / len(reported)
+        return exact_sum(reported) / len(reported)
 
     def streak(self, m: Month) -> int:
         first = min(self.values.floats, default=m)
@@ -388,7 +396,12 @@ def status(
         return "missing"
     if target is None:
         return "no_target"
-    edge = band_edge(target, better, tolerance)
+    return graded(value, target, band_edge(target, better, tolerance), better)
+
+
+def graded(value: Fraction, target: Fraction, edge: Fraction, better: str) -> Status:
+    """green on the right side of the target (or on it), amber up to the band's edge (or on
+    it), red beyond."""
     if better == "higher":
         return "green" if value >= target else "amber" if value >= edge else "red"
     return "green" if value <= target else "amber" if value <= edge else "red"
@@ -404,11 +417,12 @@ def _chart_rolling_means(values: tuple[float | None, ...]) -> tuple[float | None
     """The rolling mean of every month, for the chart's line only: in floats, since a line
     decides nothing and exact means of every month would cost more than all the rest."""
     means: list[float | None] = []
-    window: list[float | None] = [None, None]
+    before_last: float | None = None
+    last: float | None = None
     for value in values:
-        window = [window[-2], window[-1], value]
-        reported = [v for v in window if v is not None]
+        reported = [v for v in (before_last, last, value) if v is not None]
         means.append(_float_mean(reported) if reported else None)
+        before_last, last = last, value
     return tuple(means)
 
 
@@ -437,9 +451,8 @@ def trend_slope(window: Mapping[Month, Fraction | None]) -> Fraction | None:
     xs = [x - origin for x, _ in points]
     sum_x = sum(xs)
     spread = n * sum(x * x for x in xs) - sum_x * sum_x
-    sum_y = sum((y for _, y in points), Fraction(0))
-    sum_xy = sum((x * y for x, (_, y) in zip(xs, points, strict=True)), Fraction(0))
-    return (n * sum_xy - sum_x * sum_y) / spread
+    ys = [y for _, y in points]
+    return (n * exact_sum(ys, xs) - sum_x * exact_sum(ys)) / spread
 
 
 def trend(slope: Fraction | None, better: str) -> Trend:

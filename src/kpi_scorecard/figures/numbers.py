@@ -11,7 +11,7 @@ fractions.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 from kpi_scorecard.model import Month, exact
@@ -50,15 +50,14 @@ class Numbers:
         return {month: self.exact(month) for month in self.floats}
 
 
-def order(
-    value: float, exact_value: Callable[[], Fraction], bound: float, exact_bound: Fraction
-) -> int:
-    """-1, 0 or 1 as the exact value is below, on or above the exact bound; ``value`` and
-    ``bound`` are their nearest floats, and ``exact_value`` is only called on a tie."""
-    if value != bound:
-        return -1 if value < bound else 1
-    precise = exact_value()
-    return (precise > exact_bound) - (precise < exact_bound)
+def exact_sum(numbers: Sequence[Fraction], weights: Sequence[int] | None = None) -> Fraction:
+    """The sum of the numbers (each times its whole weight) exactly, over one common
+    denominator: whole-number arithmetic, several times faster than adding fractions."""
+    denominator = math.lcm(*(n.denominator for n in numbers)) if numbers else 1
+    scaled = [n.numerator * (denominator // n.denominator) for n in numbers]
+    if weights is not None:
+        scaled = [weight * n for weight, n in zip(weights, scaled, strict=True)]
+    return Fraction(sum(scaled), denominator)
 
 
 def as_float(number: Fraction | None) -> float | None:
