@@ -1,4 +1,5 @@
-"""The figures of contract section 3: calculated KPIs, then 3.1 to 3.3 for every KPI.
+"""The figures of contract section 3: calculated KPIs (formulas.py), then 3.1 to 3.3 for every
+KPI.
 
 Plain Python over month -> value dicts: a KPI holds at most a few hundred months, so vectorising
 buys nothing here and the definitions read one to one against the contract.
@@ -22,6 +23,7 @@ from fractions import Fraction
 from typing import Any
 
 from kpi_scorecard.errors import Problem
+from kpi_scorecard.figures.formulas import evaluate_formulas, evaluate_segments, formula_plan
 from kpi_scorecard.figures.numbers import Numbers, as_float, exact_sum
 from kpi_scorecard.model import (
     Figures,
@@ -35,11 +37,9 @@ from kpi_scorecard.model import (
     exact,
     month_str,
 )
-from kpi_scorecard.read import formula
 
 TREND_WINDOW = 12
 MIN_TREND_POINTS = 3
-MAX_LISTED_MONTHS = 5
 
 
 def compute(scorecard: Scorecard) -> tuple[Results, list[Problem]]:
@@ -131,124 +131,6 @@ def current_month() -> Month:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     now = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
     return now.year * 12 + now.month - 1
-
-
-# -- formulas ---------------------------------------------------------------------------------
-
-
-Plan = list[tuple[Kpi, formula.Expr]]
-"""The calculated KPIs with their parsed formulas, each after the KPIs it reads."""
-
-
-def evaluate_formulas(scorecard: Scorecard, plan: Plan) -> tuple[dict[str, Numbers], list[Problem]]:
-    """KPI id -> its values, with calculated KPIs filled in dependency order."""
-    values = {k: Numbers(kpi.values) for k, kpi in scorecard.kpis.items()}
-    warnings = []
-    for kpi, expression in plan:
-        computed, gaps = evaluate(expression, values)
-        values[kpi.id] = Numbers.calculated(computed)
-        if gaps:
-            warnings.append(_gap_warning(kpi, gaps))
-    return values, warnings
-
-
-def evaluate_segments(scorecard: Scorecard, plan: Plan) -> dict[str, dict[str, Numbers]]:
-    """KPI id -> segment -> month -> value. A calculated KPI has the segments that all its
-    inputs share, each computed from the inputs' same segment (CPA per channel = spend per
-    channel / customers per channel)."""
-    segments: dict[str, dict[str, Numbers]] = {
-        k: {name: Numbers(written) for name, written in kpi.segments.items()}
-        for k, kpi in scorecard.kpis.items()
-        if kpi.segments
-    }
-    for kpi, expression in plan:
-        refs = sorted(formula.references(expression))
-        shared = set.intersection(*(set(segments.get(ref, {})) for ref in refs)) if refs else set()
-        computed: dict[str, Numbers] = {}
-        for segment in sorted(shared):
-            inputs = {ref: segments[ref][segment] for ref in refs}
-            computed[segment] = Numbers.calculated(evaluate(expression, inputs)[0])
-        if computed:
-            segments[kpi.id] = computed
-    return segments
-
-
-def formula_plan(scorecard: Scorecard) -> Plan:
-    """Each formula parsed once, in dependency order (validation refused cycles)."""
-    parsed = {k.id: formula.parse(k.formula) for k in scorecard.kpis.values() if k.formula}
-    ordered: Plan = []
-    done: set[str] = set()
-
-    def visit(kpi: Kpi) -> None:
-        if kpi.id in done or kpi.id not in parsed:
-            return
-        done.add(kpi.id)  # no cycles, so marking before the inputs is safe
-        for ref in sorted(formula.references(parsed[kpi.id])):
-            visit(scorecard.kpis[ref])
-        ordered.append((kpi, parsed[kpi.id]))
-
-    for kpi in scorecard.kpis.values():
-        visit(kpi)
-    return ordered
-
-
-def evaluate(
-    expression: formula.Expr, values: Mapping[str, Numbers]
-) -> tuple[dict[Month, Fraction | None], dict[Month, str]]:
-    """The formula month by month over the months any input has, exactly (a divisor of
-    0.3 - 0.1 - 0.2 is zero); months that come out null -> why (an input not reported, or a
-    division by zero)."""
-    refs = sorted(formula.references(expression))
-    months = sorted({m for ref in refs for m in values[ref].floats})
-    result: dict[Month, Fraction | None] = {}
-    gaps: dict[Month, str] = {}
-    for month in months:
-        missing = [ref for ref in refs if values[ref].floats.get(month) is None]
-        if missing:
-            result[month] = None
-            gaps[month] = f"{', '.join(missing)} not reported"
-            continue
-        value = _evaluate_at(expression, values, month)
-        if value is not None and math.isinf(as_float(value) or 0.0):
-            result[month] = None  # exact, but beyond what the exports and charts can hold
-            gaps[month] = "too large"
-            continue
-        result[month] = value
-        if value is None:
-            gaps[month] = "division by zero"
-    return result, gaps
-
-
-def _evaluate_at(
-    expression: formula.Expr, values: Mapping[str, Numbers], month: Month
-) -> Fraction | None:
-    if isinstance(expression, formula.Number):
-        return expression.value
-    if isinstance(expression, formula.Ref):
-        return values[expression.name].exact(month)
-    if isinstance(expression, formula.Neg):
-        operand = _evaluate_at(expression.operand, values, month)
-        return None if operand is None else -operand
-    left = _evaluate_at(expression.left, values, month)
-    right = _evaluate_at(expression.right, values, month)
-    if left is None or right is None:
-        return None
-    if expression.op == "+":
-        return left + right
-    if expression.op == "-":
-        return left - right
-    if expression.op == "*":
-        return left * right
-    return None if right == 0 else left / right
-
-
-def _gap_warning(kpi: Kpi, gaps: Mapping[Month, str]) -> Problem:
-    listed = [f"{month_str(m)} ({why})" for m, why in list(gaps.items())[:MAX_LISTED_MONTHS]]
-    more = len(gaps) - len(listed)
-    text = ", ".join(listed) + (f" and {more} more" if more else "")
-    return Problem(
-        kpi.path, kpi.line_of("formula"), f"formula: no value for {text}", severity="warning"
-    )
 
 
 # -- figures ----------------------------------------------------------------------------------
