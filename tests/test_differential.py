@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kpi_scorecard.figures.compute import compute
@@ -274,9 +274,53 @@ def report_counts() -> Iterator[None]:
     print("\ndifferential test:", ", ".join(f"{n} {name}" for name, n in sorted(COUNTS.items())))
 
 
+def issue_examples() -> Card:
+    """The cases of issue 13, always among the examples: band edges both ways, a ratio on its
+    target, a divisor of exactly zero, a slope of exactly zero."""
+
+    def kpi(kpi_id: str, values: list[str | None], **fields: object) -> dict[str, object]:
+        months = [shift(AS_OF, offset - len(values) + 1) for offset in range(len(values))]
+        written = {"id": kpi_id, "tolerance": "0.1", "constant": None, "steps": {}}
+        return (
+            written
+            | {"better": "higher", "aggregate": "mean"}
+            | fields
+            | {"values": dict(zip(months, values, strict=True))}
+        )
+
+    return {
+        "tolerance": "0.05",
+        "written": [
+            kpi("k0", ["1.1", "0.99"], constant="1.1"),
+            kpi("k1", ["0.33", "0.3"], constant="0.3", better="lower"),
+            kpi("k2", ["0.1", "0.2", "0.5", "0"]),
+            kpi("k3", ["0.3", "0.3", "0.3"], aggregate="sum"),
+            kpi("k4", ["3", "3", "3"]),
+            kpi("k5", ["0.1", "0.1", "0.1"]),
+            kpi("k6", ["0.2", "0.2", "0.2"]),
+            kpi("k7", ["0.3", "0.3", "0.3"]),
+        ],
+        "calculated": [
+            {"id": "f0", "formula": ("/", ("ref", "k3"), ("ref", "k4")), "constant": "0.1"}
+            | {"steps": {}, "tolerance": None, "better": "higher", "aggregate": "mean"},
+            {
+                "id": "f1",
+                "formula": (
+                    "/",
+                    ("ref", "k3"),
+                    ("-", ("-", ("ref", "k4"), ("ref", "k5")), ("ref", "k6")),
+                ),
+                "constant": None,
+            }
+            | {"steps": {}, "tolerance": None, "better": "lower", "aggregate": "last"},
+        ],
+    }
+
+
 @pytest.mark.parametrize("fiscal_year_start", range(1, 13))
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(card=scorecards())
+@example(card=issue_examples())
 def test_the_engine_agrees_with_the_reference(fiscal_year_start: int, card: Card) -> None:
     card["fiscal_year_start"] = fiscal_year_start
     expected = reference(card)
