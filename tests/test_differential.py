@@ -2,10 +2,11 @@
 
 Hypothesis writes random scorecards as YAML files, the way people write them: decimals with a
 few digits, values on the edges of the amber band and on the target, zeros, negatives, nulls,
-stepped targets, formulas of formulas (with divisors that are exactly zero), for every fiscal
-year start. The engine reads and computes them; every figure of 3.1 at the reporting month,
-every month's status and value, and the displayed value must equal the reference's exact
-result (its nearest float, for the numbers). Run with ``-s`` to see how many fields agreed.
+stepped targets, segments with their own targets, formulas of formulas (with divisors that
+are exactly zero), for every fiscal year start. The engine reads and computes them; every
+figure of 3.1 at the reporting month, every month's status and value, and the displayed value,
+of each KPI and each segment, must equal the reference's exact result (its nearest float, for
+the numbers). Run with ``-s`` to see how many fields agreed.
 """
 
 from __future__ import annotations
@@ -23,11 +24,20 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kpi_scorecard.figures.compute import compute
-from kpi_scorecard.model import FIGURE_FIELDS, Figures, Kpi, Series, month_str, parse_month
+from kpi_scorecard.model import (
+    FIGURE_FIELDS,
+    Figures,
+    Kpi,
+    Results,
+    Scorecard,
+    Series,
+    month_str,
+    parse_month,
+)
 from kpi_scorecard.read.validate import load_scorecard
 from kpi_scorecard.render.numbers import number
 
-from .reference import Expr, Month, Reference, RefKpi, shift
+from .reference import Expr, Month, Reference, RefKpi, refs_of, shift
 
 AS_OF: Month = (2026, 3)
 SPAN = 26
@@ -35,6 +45,7 @@ SPAN = 26
 FIRST: Month = shift(AS_OF, 2 - SPAN)
 NICE = ["0", "0.1", "0.2", "0.3", "0.5", "0.99", "1", "1.1", "0.33", "2.675", "-0.1", "-1.1", "3"]
 TOLERANCES = ["0", "0.05", "0.1", "0.1", "0.15", "0.2", "0.25", "0.333"]
+SEGMENTS = ["search", "social"]
 COUNTS: Counter[str] = Counter()
 Card = dict[str, Any]
 """A generated scorecard: settings, written KPIs and calculated ones, numbers as written."""
@@ -74,11 +85,8 @@ def on_the_edges(target: str, tolerance: str) -> list[str]:
 
 
 @st.composite
-def written_kpi(draw: st.DrawFn, kpi_id: str, tolerance: str) -> Card:
-    own_tolerance = draw(st.one_of(st.none(), st.sampled_from(TOLERANCES)))
-    constant, steps = draw(targets())
-    held = [constant] if constant is not None else list(steps.values())
-    edges = [e for t in held for e in on_the_edges(t, own_tolerance or tolerance)]
+def monthly(draw: st.DrawFn, edges: list[str]) -> dict[Month, str | None]:
+    """Values over a run of months: nulls, numbers, and values on the band's edges."""
     start = draw(st.integers(0, SPAN - 1))
     # most KPIs report up to the reporting month (offset SPAN - 3) or beyond it
     end = draw(st.one_of(st.integers(start, SPAN - 1), st.integers(max(start, SPAN - 3), SPAN - 1)))
@@ -91,10 +99,28 @@ def written_kpi(draw: st.DrawFn, kpi_id: str, tolerance: str) -> Card:
             values[shift(FIRST, offset)] = draw(st.sampled_from(edges))
         else:
             values[shift(FIRST, offset)] = draw(decimals)
+    return values
+
+
+@st.composite
+def written_kpi(draw: st.DrawFn, kpi_id: str, tolerance: str) -> Card:
+    own_tolerance = draw(st.one_of(st.none(), st.sampled_from(TOLERANCES)))
+    constant, steps = draw(targets())
+    held = [constant] if constant is not None else list(steps.values())
+    edges = [e for t in held for e in on_the_edges(t, own_tolerance or tolerance)]
+    segments: dict[str, dict[Month, str | None]] = {}
+    segment_targets: dict[str, str] = {}
+    for name in draw(st.lists(st.sampled_from(SEGMENTS), unique=True, max_size=2)):
+        target = draw(st.one_of(st.none(), decimals))
+        if target is not None:
+            segment_targets[name] = target
+        band = on_the_edges(target, own_tolerance or tolerance) if target else []
+        segments[name] = draw(monthly(band or edges))
     kind = draw(kpi_kind())
     return (
         {"id": kpi_id, "tolerance": own_tolerance, "constant": constant, "steps": steps}
-        | {"values": values}
+        | {"values": draw(monthly(edges)), "segments": segments}
+        | {"segment_targets": segment_targets}
         | kind
     )
 
@@ -137,18 +163,20 @@ def scorecards(draw: st.DrawFn) -> Card:
     tolerance = draw(st.sampled_from(TOLERANCES))
     written = [draw(written_kpi(f"k{i}", tolerance)) for i in range(draw(st.integers(1, 3)))]
     calculated = []
-    ids = [k["id"] for k in written]
+    segments_of = {k["id"]: set(k["segments"]) for k in written}
     for i in range(draw(st.integers(0, 3))):
-        expr = draw(expressions(ids).filter(lambda e: "ref" in repr(e)))
+        expr = draw(expressions(list(segments_of)).filter(lambda e: "ref" in repr(e)))
         constant, steps = draw(targets())
         own_tolerance = draw(st.one_of(st.none(), st.sampled_from(TOLERANCES)))
-        kind = draw(kpi_kind())
+        shared = set.intersection(*(segments_of[ref] for ref in refs_of(expr)))
+        targeted = draw(st.lists(st.sampled_from(sorted(shared) or [""]), unique=True))
+        segment_targets = {name: draw(decimals) for name in targeted if name}
         calculated.append(
             {"id": f"f{i}", "formula": expr, "constant": constant, "steps": steps}
-            | {"tolerance": own_tolerance}
-            | kind
+            | {"tolerance": own_tolerance, "segment_targets": segment_targets}
+            | draw(kpi_kind())
         )
-        ids.append(f"f{i}")
+        segments_of[f"f{i}"] = shared
     return {"tolerance": tolerance, "written": written, "calculated": calculated}
 
 
@@ -172,9 +200,18 @@ def kpi_file(kpi: Card) -> str:
     if "formula" in kpi:
         lines.append(f'formula: "{formula_text(kpi["formula"])}"')
     else:
-        values: dict[Month, str | None] = kpi["values"]
-        lines += ["values:"] + [f"  {month_text(m)}: {v or 'null'}" for m, v in values.items()]
+        lines += ["values:", *month_lines(kpi["values"], "  ")]
+    if kpi.get("segments"):
+        lines.append("segments:")
+        for name, values in kpi["segments"].items():
+            lines += [f"  {name}:", *month_lines(values, "    ")]
+    if kpi["segment_targets"]:
+        lines += ["segment_targets:"] + [f"  {n}: {t}" for n, t in kpi["segment_targets"].items()]
     return "\n".join(lines) + "\n"
+
+
+def month_lines(values: dict[Month, str | None], indent: str) -> list[str]:
+    return [f"{indent}{month_text(m)}: {v or 'null'}" for m, v in values.items()]
 
 
 def write(card: Card, root: Path) -> None:
@@ -192,22 +229,36 @@ def exact(written: str | None) -> Fraction | None:
     return None if written is None else Fraction(written)
 
 
-def reference(card: Card) -> Reference:
-    kpis = []
+def reference(card: Card, segment: str | None = None) -> Reference:
+    """The whole scorecard, or one segment of it: the KPIs that have the segment, with its
+    values and its own target (or none), and the calculated KPIs whose inputs all have it."""
+    kpis: list[RefKpi] = []
+    formulas: dict[str, Expr] = {}
     for kpi in [*card["written"], *card["calculated"]]:
-        values = kpi.get("values", {})
+        if "formula" in kpi:
+            if not refs_of(kpi["formula"]) <= {k.id for k in kpis}:
+                continue
+            formulas[kpi["id"]] = number_tree(kpi["formula"])
+        elif segment is not None and segment not in kpi["segments"]:
+            continue
+        if "formula" in kpi:
+            values = {}  # calculated by the reference
+        else:
+            values = kpi["values"] if segment is None else kpi["segments"][segment]
+        constant, steps = kpi["constant"], kpi["steps"]
+        if segment is not None:
+            constant, steps = kpi["segment_targets"].get(segment), {}
         kpis.append(
             RefKpi(
                 id=kpi["id"],
                 better=kpi["better"],
                 aggregate=kpi["aggregate"],
                 tolerance=Fraction(kpi["tolerance"] or card["tolerance"]),
-                constant_target=exact(kpi["constant"]),
-                target_steps={m: Fraction(v) for m, v in kpi["steps"].items()},
+                constant_target=exact(constant),
+                target_steps={m: Fraction(v) for m, v in steps.items()},
                 values={m: exact(v) for m, v in values.items()},
             )
         )
-    formulas = {k["id"]: number_tree(k["formula"]) for k in card["calculated"]}
     return Reference(kpis, formulas)
 
 
@@ -235,37 +286,36 @@ def shown(value: Fraction) -> str:
     return f"{sign}{whole // 100}.{whole % 100:02d}"
 
 
-def compare_figures(kpi_id: str, engine: Figures, expected: Card) -> None:
+def compare_figures(kpi_id: str, engine: Figures, expected: Card, kind: str = "") -> None:
     for name in FIGURE_FIELDS:
         got, want = getattr(engine, name), nearest(expected[name])
         assert got == want, (kpi_id, name, got, expected[name])
-        COUNTS["figures"] += 1
+        COUNTS[kind + "figures"] += 1
     if expected["value"] is not None:
         displayed = number(engine.value, 2).replace("\u202f", "")
         assert displayed == shown(expected["value"]), (kpi_id, engine.value)
-        COUNTS["displayed values"] += 1
+        COUNTS[kind + "displayed values"] += 1
 
 
-def compare_series(kpi: Kpi, series: Series, ref: RefKpi) -> None:
+def compare_series(kpi: Kpi, series: Series, ref: RefKpi, kind: str = "") -> None:
     months = ref.series_months()
     assert [month_str(m) for m in series.months] == [month_text(m) for m in months], kpi.id
     for index, month in enumerate(months):
         assert series.values[index] == nearest(ref.value(month)), (kpi.id, month)
         assert series.targets[index] == nearest(ref.target(month)), (kpi.id, month)
         assert series.statuses[index] == ref.status(month), (kpi.id, month, ref.value(month))
-        COUNTS["monthly values, targets and statuses"] += 3
-        COUNTS[f"status {ref.status(month)}"] += 1
+        COUNTS[kind + "monthly values, targets and statuses"] += 3
+        COUNTS[f"{kind}status {ref.status(month)}"] += 1
 
 
-def engine_results(card: Card) -> Iterator[tuple[Kpi, Figures, Series]]:
+def engine(card: Card) -> tuple[Scorecard, Results]:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         write(card, root)
         scorecard, _ = load_scorecard(root)
     results, _ = compute(scorecard)
     assert results.as_of == parse_month(month_text(AS_OF))
-    for kpi_id, kpi in scorecard.kpis.items():
-        yield kpi, results.figures[kpi_id], results.series[kpi_id]
+    return scorecard, results
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -281,6 +331,7 @@ def issue_examples() -> Card:
     def kpi(kpi_id: str, values: list[str | None], **fields: object) -> dict[str, object]:
         months = [shift(AS_OF, offset - len(values) + 1) for offset in range(len(values))]
         written = {"id": kpi_id, "tolerance": "0.1", "constant": None, "steps": {}}
+        written |= {"segments": {}, "segment_targets": {}}
         return (
             written
             | {"better": "higher", "aggregate": "mean"}
@@ -302,17 +353,19 @@ def issue_examples() -> Card:
         ],
         "calculated": [
             {"id": "f0", "formula": ("/", ("ref", "k3"), ("ref", "k4")), "constant": "0.1"}
-            | {"steps": {}, "tolerance": None, "better": "higher", "aggregate": "mean"},
+            | {"steps": {}, "tolerance": None, "better": "higher", "aggregate": "mean"}
+            | {"segment_targets": {}},
             {
                 "id": "f1",
                 "formula": (
                     "/",
                     ("ref", "k3"),
-                    ("-", ("-", ("ref", "k4"), ("ref", "k5")), ("ref", "k6")),
+                    ("-", ("-", ("ref", "k7"), ("ref", "k5")), ("ref", "k6")),
                 ),
                 "constant": None,
             }
-            | {"steps": {}, "tolerance": None, "better": "lower", "aggregate": "last"},
+            | {"steps": {}, "tolerance": None, "better": "lower", "aggregate": "last"}
+            | {"segment_targets": {}},
         ],
     }
 
@@ -323,10 +376,21 @@ def issue_examples() -> Card:
 @example(card=issue_examples())
 def test_the_engine_agrees_with_the_reference(fiscal_year_start: int, card: Card) -> None:
     card["fiscal_year_start"] = fiscal_year_start
+    scorecard, results = engine(card)
     expected = reference(card)
-    for kpi, figures, series in engine_results(card):
-        ref = expected.kpis[kpi.id]
-        compare_figures(kpi.id, figures, ref.figures(AS_OF, fiscal_year_start))
-        compare_series(kpi, series, ref)
+    for kpi_id, kpi in scorecard.kpis.items():
+        ref = expected.kpis[kpi_id]
+        compare_figures(kpi_id, results.figures[kpi_id], ref.figures(AS_OF, fiscal_year_start))
+        compare_series(kpi, results.series[kpi_id], ref)
+    for segment in SEGMENTS:
+        by_segment = reference(card, segment)
+        engine_ids = {k for k, found in results.segment_figures.items() if segment in found}
+        assert engine_ids == set(by_segment.kpis), segment
+        for kpi_id, ref in by_segment.kpis.items():
+            figures = results.segment_figures[kpi_id][segment]
+            compare_figures(kpi_id, figures, ref.figures(AS_OF, fiscal_year_start), "segment ")
+            series = results.segment_series[kpi_id][segment]
+            compare_series(scorecard.kpis[kpi_id], series, ref, "segment ")
+        COUNTS["segments"] += len(by_segment.kpis)
     COUNTS["scorecards"] += 1
     COUNTS["KPIs"] += len(expected.kpis)
