@@ -1,13 +1,13 @@
 /* Charts of kpi-scorecard: drawn from each .kpi-chart element's data-chart attribute.
  *
- * plotly.js is loaded from beside this file on the first page that has a chart (the site works
- * offline). Charts are drawn on the first load and after every instant navigation of
+ * plotly.js (its basic bundle) is loaded from beside this file on the first page that has a chart
+ * (the site works offline). Charts are drawn on the first load and after every instant navigation of
  * mkdocs-material (document$), and follow the light/dark palette toggle. */
 (function () {
   "use strict";
 
   var here = document.currentScript ? document.currentScript.src : "";
-  var plotlyUrl = here.replace(/kpi\.js(\?.*)?$/, "plotly.min.js");
+  var plotlyUrl = here.replace(/kpi\.js(\?.*)?$/, "plotly-basic.min.js");
   var loading = null;
 
   function loadPlotly() {
