@@ -6,6 +6,7 @@ from a KPI file goes through nh3 with a short list of tags and safe link schemes
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -54,10 +55,17 @@ def title_text(text: str) -> str:
     return " ".join(text.split()).translate(_TITLE_LOOKALIKES)
 
 
+_MARKDOWN = markdown.Markdown(output_format="html")
+"""One converter for every description and note: building one costs more than converting a
+note (reset() between texts)."""
+
+
+@functools.lru_cache(maxsize=65536)
 def rich(text: str) -> str:
     """A description or note: Markdown -> sanitised HTML on one line, so it can sit inside a
-    raw HTML block of a generated page without ending it."""
-    rendered = markdown.markdown(text, output_format="html")
+    raw HTML block of a generated page without ending it. Each text is rendered once: a note
+    is shown on its KPI's page, in its review pack and to search."""
+    rendered = _MARKDOWN.reset().convert(text)
     cleaned = nh3.clean(
         rendered,
         tags=ALLOWED_TAGS,
