@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -13,9 +14,14 @@ from click.testing import CliRunner
 
 from kpi_scorecard.cli import main
 from kpi_scorecard.figures.retrospectives import KpiResult, overall_outcome, results_of
+from kpi_scorecard.model import month_str, parse_month
+from kpi_scorecard.render.numbers import STATUS_LABELS
+from kpi_scorecard.render.pages import render_pages
+from kpi_scorecard.render.reviews import FULL_PACK_MONTHS
 from kpi_scorecard.repository import load_repository
+from kpi_scorecard.site import prepare
 
-from .conftest import GitRepo
+from .conftest import FIXTURES, GitRepo
 
 RETRO = """---
 title: Spring push
@@ -300,3 +306,24 @@ def test_a_review_pack_says_why_the_owner_presents(
         assert "kpi-presenter-why" not in row
     else:
         assert expected in row
+
+
+def test_review_packs_older_than_24_months_are_summaries() -> None:
+    state, _ = prepare(FIXTURES / "valid", with_history=False)
+    results, kpis = state.data.results, state.data.scorecard.kpis
+    later = dataclasses.replace(results, as_of=results.as_of + 25)  # two years on
+    pages = render_pages(dataclasses.replace(state.data, results=later))
+    recent = pages[f"reviews/{month_str(later.as_of - FULL_PACK_MONTHS + 1)}.md"]
+    assert "Presenter" in recent and "Cost per order" in recent
+    summary = pages["reviews/2026-02.md"]
+    assert "Presenter" not in summary and "kpi-review-summary" in summary
+    assert 'href="../../kpis/orders/">Orders</a></dt><dd><p>Spring promotion.</p>' in summary
+    assert "Cost per order" not in summary  # it had no note that month
+    february = parse_month("2026-02")
+    assert february is not None
+    for category in ("cost", "sales"):
+        statuses = [
+            results.series[k.id].at(february)[2] for k in kpis.values() if k.category == category
+        ]
+        counts = "".join(f"<td>{statuses.count(s)}</td>" for s in STATUS_LABELS)
+        assert f"<tr><td>{category.capitalize()}</td>{counts}</tr>" in summary

@@ -20,9 +20,11 @@ from kpi_scorecard.render.overview import overview_page
 from kpi_scorecard.render.people import people_index, person_page
 from kpi_scorecard.render.retro import results_section, retrospectives_index
 from kpi_scorecard.render.reviews import (
+    is_full_pack,
     review_months,
     review_pack,
     review_row_inputs,
+    review_summary,
     reviews_index,
 )
 from kpi_scorecard.render.segments import channels_page, segments_csv, segments_json
@@ -57,16 +59,21 @@ def _memoized(path: str, inputs: object, render: Callable[[], str]) -> str:
     return text
 
 
-def _presenters(scorecard: Scorecard, month: Month) -> dict[str, str]:
-    """The rotation of a month, computed once for the same roster and KPIs."""
-    key = (
-        month,
-        roster(scorecard),
-        tuple((k.id, k.owner, k.daci.people()) for k in scorecard.kpis.values()),
-    )
+def _presenters(scorecard: Scorecard, month: Month, rotation: tuple[object, ...]) -> dict[str, str]:
+    """The rotation of a month, computed once for the same roster and KPIs (``rotation``: see
+    ``_rotation_inputs``, computed once per build)."""
+    key = (month, rotation)
     if key not in _presenters_memo:
         _presenters_memo[key] = assign_presenters(scorecard, month)
     return _presenters_memo[key]
+
+
+def _rotation_inputs(scorecard: Scorecard) -> tuple[object, ...]:
+    """What the rotation depends on besides the month."""
+    return (
+        roster(scorecard),
+        tuple((k.id, k.owner, k.daci.people()) for k in scorecard.kpis.values()),
+    )
 
 
 def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict[str, str]:
@@ -77,7 +84,8 @@ def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict
         Links(0, data.directory_urls, index=True),
         Links(1, data.directory_urls, index=True),
     )
-    presenters = _presenters(scorecard, results.as_of)
+    rotation = _rotation_inputs(scorecard)
+    presenters = _presenters(scorecard, results.as_of, rotation)
     # What every KPI page and review pack also shows of the rest of the scorecard.
     context = (
         scorecard.settings,
@@ -125,23 +133,38 @@ def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict
     months = review_months(results)
     pages["reviews/index.md"] = reviews_index(months, folder_index)
     for month in months:
-        month_presenters = _presenters(scorecard, month)
-        shown = tuple(
-            (kpi, review_row_inputs(results.series[kpi.id], month))
-            for kpi in scorecard.kpis.values()
-        )
-        pages[f"reviews/{month_str(month)}.md"] = _memoized(
-            f"reviews/{month_str(month)}.md",
-            (context, month, month_presenters, shown),
-            lambda month=month, month_presenters=month_presenters: review_pack(  # type: ignore[misc]
-                scorecard, results, month, month_presenters, nested
-            ),
+        pages[f"reviews/{month_str(month)}.md"] = _review_page(
+            data, context, rotation, month, nested
         )
     if with_retrospectives_index:
         pages["retrospectives/index.md"] = retrospectives_index(
             list(data.retrospectives), scorecard, results, folder_index
         )
     return pages
+
+
+def _review_page(
+    data: SiteData, context: object, rotation: tuple[object, ...], month: Month, links: Links
+) -> str:
+    """A month's review pack, in full or as a summary (render/reviews.py), rendered again only
+    when what it shows changed."""
+    scorecard, results = data.scorecard, data.results
+    shown = tuple(
+        (kpi, review_row_inputs(results.series[kpi.id], month)) for kpi in scorecard.kpis.values()
+    )
+    path = f"reviews/{month_str(month)}.md"
+    if not is_full_pack(month, results.as_of):
+        return _memoized(
+            path,
+            ("summary", context, month, shown),
+            lambda: review_summary(scorecard, results, month, links),
+        )
+    presenters = _presenters(scorecard, month, rotation)
+    return _memoized(
+        path,
+        (context, month, presenters, shown),
+        lambda: review_pack(scorecard, results, month, presenters, links),
+    )
 
 
 def retrospective_results(data: SiteData, slug: str) -> str | None:

@@ -2,7 +2,9 @@
 
 Someone who does not own a KPI presents it (contract 3.4). A pack shows each KPI at its month:
 value, target, status, change on the month, the note and the presenter; it prints on A4 (see
-the print rules of kpi.css). Packs are lean on purpose: there is one per month of history.
+the print rules of kpi.css). Packs are lean on purpose: there is one per month of history, and
+packs older than ``FULL_PACK_MONTHS`` are summaries (status counts per category and the notes),
+since ten years of full packs would be most of the site.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from collections.abc import Mapping
 from fractions import Fraction
 
 from kpi_scorecard.figures.numbers import as_float
-from kpi_scorecard.model import Kpi, Month, Results, Scorecard, Series, month_str
+from kpi_scorecard.model import Kpi, Month, Results, Scorecard, Series, Status, month_str
 from kpi_scorecard.render.html import Links, link, status_badge, table
-from kpi_scorecard.render.numbers import change_text, value_text
+from kpi_scorecard.render.numbers import STATUS_LABELS, change_text, value_text
 from kpi_scorecard.render.overview import categories_in_order
 from kpi_scorecard.render.text import escape, front_matter_title, inline, rich
 
+FULL_PACK_MONTHS = 24
+"""Packs of the reporting month and the 23 before it are in full; older ones are summaries."""
 HEADERS = (
     "KPI",
     "Presenter",
@@ -40,6 +44,10 @@ def review_months(results: Results) -> list[Month]:
     firsts = [s.months[0] for s in results.series.values() if s.months]
     first = min(firsts, default=results.as_of)
     return list(range(results.as_of, min(first, results.as_of) - 1, -1))
+
+
+def is_full_pack(month: Month, as_of: Month) -> bool:
+    return as_of - month < FULL_PACK_MONTHS
 
 
 def review_pack(
@@ -123,6 +131,45 @@ def _in_range(number: Fraction) -> float | None:
     """A change beyond a float's range is left empty, as on the KPI page."""
     nearest = as_float(number)
     return nearest if nearest is not None and math.isfinite(nearest) else None
+
+
+def review_summary(scorecard: Scorecard, results: Results, month: Month, links: Links) -> str:
+    """An older month's pack: how many KPIs had each status, per category, and the KPIs that
+    had a note then, with the note and a link to the KPI's page (which has every month)."""
+    title = f"Monthly review {month_str(month)}"
+    statuses: tuple[Status, ...] = tuple(STATUS_LABELS)
+    rows, notes = [], []
+    for category, category_title in categories_in_order(scorecard):
+        kpis = sorted(
+            (k for k in scorecard.kpis.values() if k.category == category),
+            key=lambda k: k.name.casefold(),
+        )
+        counts = [results.series[k.id].at(month)[2] for k in kpis]
+        rows.append([escape(category_title), *(str(counts.count(s)) for s in statuses)])
+        notes += [(k, k.notes[month]) for k in kpis if month in k.notes]
+    headers = ("Category", *(escape(STATUS_LABELS[s][1].capitalize()) for s in statuses))
+    noted = "".join(
+        f"<dt>{link(links.kpi(kpi.id), kpi.name)}</dt><dd>{rich(note)}</dd>" for kpi, note in notes
+    )
+    return "\n".join(
+        [
+            front_matter_title(title, searchable=False) + f"# {title}",
+            "",
+            f"<p>A summary of an older review: packs of the last {FULL_PACK_MONTHS} months list "
+            "every KPI; each KPI's page has all its months.</p>",
+            "",
+            "## Status by category",
+            "",
+            table(headers, rows, "kpi-review-summary"),
+            "",
+            "## Notes",
+            "",
+            f'<dl class="kpi-review-notes">{noted}</dl>'
+            if notes
+            else "<p>No notes this month.</p>",
+            "",
+        ]
+    )
 
 
 def reviews_index(months: list[Month], links: Links) -> str:
