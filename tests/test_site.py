@@ -76,11 +76,43 @@ def test_values_csv_is_long_format(built: Path) -> None:
 
 
 def test_plotly_is_served_from_the_site_once(built: Path) -> None:
-    assert (built / "assets" / "kpi" / "plotly.min.js").stat().st_size > 1_000_000
+    bundle = (built / "assets" / "kpi" / "plotly-basic.min.js").read_text()
+    assert bundle.startswith("/**\n* plotly.js (basic - minified) v")
+    assert "MIT" in (built / "assets" / "kpi" / "plotly-basic.LICENSE.txt").read_text()
+    assert not (built / "assets" / "kpi" / "plotly.min.js").exists()  # the full bundle is not
     pages = [p.read_text() for p in built.rglob("*.html")]
     assert not any("cdn.plot.ly" in page or "cdn.jsdelivr" in page for page in pages)
     assert not any("fonts.googleapis" in page for page in pages)
-    assert sum("plotly.min.js" in page for page in pages) == 0  # loaded by kpi.js on demand
+    assert sum("plotly-basic.min.js" in page for page in pages) == 0  # loaded by kpi.js
+    assert "plotly-basic.min.js" in (built / "assets" / "kpi" / "kpi.js").read_text()
+
+
+def test_search_indexes_names_descriptions_notes_and_people_not_numbers(built: Path) -> None:
+    index = json.loads((built / "search" / "search_index.json").read_text())
+    text = {doc["location"]: f"{doc['title']} {doc['text']}" for doc in index["docs"]}
+    orders = " ".join(t for place, t in text.items() if place.startswith("kpis/orders/"))
+    assert "Orders placed." in orders  # the description
+    assert "Spring promotion." in orders  # a note
+    assert "Ann" in orders  # the owner, from the definition
+    assert "104" not in orders and "data-chart" not in orders  # values, chart data
+    assert any(place.startswith("people/ann/") for place in text)
+    assert not any(place.startswith("reviews/20") for place in text)
+    page = (built / "kpis" / "orders" / "index.html").read_text()
+    assert "KPISCORECARDBLOCK" not in page and "kpi-notes" not in page
+    assert page.count('class="kpi-chart"') == 1 and "<td><p>Spring promotion.</p></td>" in page
+
+
+def test_anchors_of_generated_pages_are_checked_from_hand_written_pages(
+    valid_repo: Path,
+) -> None:
+    config = valid_repo / "mkdocs.yml"
+    config.write_text(config.read_text() + "validation:\n  anchors: warn\n")
+    page = valid_repo / "site_src" / "how-to-edit.md"
+    page.write_text("# How to edit\n\nSee [the months](kpis/orders.md#monthly-values).\n")
+    assert run_mkdocs(valid_repo, "build").returncode == 0
+    page.write_text("# How to edit\n\nSee [the months](kpis/orders.md#no-such-part).\n")
+    result = run_mkdocs(valid_repo, "build")
+    assert "does not contain an anchor '#no-such-part'" in result.stderr
 
 
 def test_kpi_pages_stay_out_of_the_navigation(built: Path) -> None:

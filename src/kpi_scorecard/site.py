@@ -8,7 +8,10 @@ build:
   the build there, so the last good site stays as it was;
 - the gen-files script writes the overview, one page per KPI, the exports and the assets;
 - ``on_nav`` keeps the KPI pages out of the navigation (linked from the overview instead), so
-  a page does not carry every other page in its sidebar.
+  a page does not carry every other page in its sidebar;
+- generated pages reach Markdown as skeletons (render/blocks.py): ``on_page_content`` puts back
+  the HTML blocks that search indexes, ``on_post_page`` the rest, after the search plugin has
+  read the page.
 
 ``build_site`` and ``serve_site`` drive mkdocs for the ``kpi`` command.
 """
@@ -33,6 +36,7 @@ from kpi_scorecard.errors import Problem, ValidationFailed
 from kpi_scorecard.read.retrospectives import FOLDER
 from kpi_scorecard.read.site_config import check_site_urls
 from kpi_scorecard.render.audience import AUDIENCE_VARIABLE, for_audience
+from kpi_scorecard.render.blocks import Block, for_reader, for_search, skeleton
 from kpi_scorecard.render.pages import SiteData, render_pages, retrospective_results
 from kpi_scorecard.render.text import title_text
 from kpi_scorecard.repository import load_repository
@@ -45,8 +49,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mkdocs.plugins.kpi_scorecard")
 
-ASSETS = ("kpi.js", "kpi.css")
-"""Our own files under site/assets/kpi/, beside plotly.min.js from the plotly package."""
+ASSETS = ("kpi.js", "kpi.css", "plotly-basic.min.js", "plotly-basic.LICENSE.txt")
+"""Files under site/assets/kpi/: ours, and plotly.js's basic bundle (vendored by
+scripts/refresh-plotly at the version of the plotly package; it draws every chart we make)."""
 ASSET_DIR = "assets/kpi"
 GENERATED_DIRS = ("kpis/",)
 """Generated pages that stay out of the navigation."""
@@ -67,6 +72,8 @@ class BuildState:
 
 
 _current: BuildState | None = None
+_blocks: dict[str, tuple[Block, ...]] = {}
+"""Source path of a generated page -> the HTML blocks its skeleton leaves out."""
 
 
 def repository_root(config: MkDocsConfig) -> Path:
@@ -139,11 +146,8 @@ def rendered(state: BuildState, config: MkDocsConfig) -> BuildState:
     )
     for name in ASSETS:
         pages[f"{ASSET_DIR}/{name}"] = (
-            resources.files("kpi_scorecard").joinpath("assets", name).read_text("utf-8")
+            resources.files("kpi_scorecard").joinpath("assets", name).read_bytes()
         )
-    pages[f"{ASSET_DIR}/plotly.min.js"] = (
-        resources.files("plotly").joinpath("package_data", "plotly.min.js").read_bytes()
-    )
     results = {retro.slug: retrospective_results(data, retro.slug) for retro in data.retrospectives}
     return dataclasses.replace(
         state,
@@ -181,6 +185,20 @@ def _is_generated(item: Any) -> bool:
     return bool(children) and all(_is_generated(child) for child in children)
 
 
+def on_page_content(html: str, page: Page, config: MkDocsConfig, **_: Any) -> str:
+    """A generated page gets back the blocks that search indexes (names, descriptions, notes,
+    people) before the search plugin reads it in on_page_context."""
+    blocks = _blocks.get(page.file.src_uri)
+    return html if blocks is None else for_search(html, blocks)
+
+
+def on_post_page(output: str, page: Page, config: MkDocsConfig, **_: Any) -> str:
+    """...and the rest (chart data, tables of numbers, histories) once it is written out: the
+    page's content never holds them, so pages built earlier do not keep them in memory."""
+    blocks = _blocks.pop(page.file.src_uri, None)
+    return output if blocks is None else for_reader(output, blocks)
+
+
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, **_: Any) -> str:
     """A retrospective gets its results after the team's own words, and its title is text:
     the theme prints ``title:`` from the front matter as markup (the tab, header, heading)."""
@@ -208,13 +226,18 @@ def generate_pages() -> None:
     if state is None or state.root != repository_root(config) or state.pages is None:
         state, _ = prepare(repository_root(config), audience_of(config))  # without our hooks
         state = _current = rendered(state, config)
+    _blocks.clear()
     for path, content in (state.pages or {}).items():
         if isinstance(content, bytes):
             with mkdocs_gen_files.open(path, "wb") as binary:
                 binary.write(content)
-        else:
-            with mkdocs_gen_files.open(path, "w", encoding="utf-8") as handle:
-                handle.write(content)
+            continue
+        if path.endswith(".md"):
+            page = skeleton(content)
+            _blocks[path] = page.blocks
+            content = page.markdown
+        with mkdocs_gen_files.open(path, "w", encoding="utf-8") as handle:
+            handle.write(content)
     # The scorecard, its history and the pages are a few hundred thousand objects that live
     # until the build ends: kept out of the collector's passes, mkdocs' own work does not pay
     # for walking them again and again (about 5 % of a 1,000-KPI build). on_post_build undoes it.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kpi_scorecard.errors import Problem
 from kpi_scorecard.model import Scorecard
+from kpi_scorecard.render.blocks import not_searched
 from kpi_scorecard.render.html import Links, link, table
 from kpi_scorecard.render.text import escape, front_matter_title
 
@@ -17,7 +18,7 @@ def health_page(scorecard: Scorecard, warnings: list[Problem], links: Links) -> 
         text = warning.message + (f" ({warning.expected})" if warning.expected else "")
         rows.append([name, f"<code>{escape(warning.path)}:{warning.line}</code>", escape(text)])
     body = (
-        table(("KPI", "Where", "What to do"), rows, "kpi-health")
+        not_searched(table(("KPI", "Where", "What to do"), rows, "kpi-health"))
         if rows
         else "<p>No warnings: every KPI has a target, a value for the reporting month, and a "
         "note wherever it is off target.</p>"

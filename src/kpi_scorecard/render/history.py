@@ -9,6 +9,7 @@ from typing import Any
 from kpi_scorecard.audit.changes import Change
 from kpi_scorecard.audit.history import Entry, History
 from kpi_scorecard.model import Scorecard, number_literal, parse_month
+from kpi_scorecard.render.blocks import not_searched
 from kpi_scorecard.render.html import Links, link, table
 from kpi_scorecard.render.text import escape, front_matter_title
 from kpi_scorecard.render.wording import Wording, excerpt
@@ -137,7 +138,7 @@ def changes_page(scorecard: Scorecard, history: History, links: Links, repo_url:
             ]
         )
     body = (
-        table(("Date", "KPI", "Who", "Commit", "Changes"), rows, "kpi-history")
+        not_searched(table(("Date", "KPI", "Who", "Commit", "Changes"), rows, "kpi-history"))
         if rows
         else "<p>No recorded changes.</p>"
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from kpi_scorecard.audit.history import Entry
 from kpi_scorecard.model import Figures, Kpi, Results, Scorecard, Series, month_str
 from kpi_scorecard.read.formula import FormulaSyntaxError, parse, references
+from kpi_scorecard.render.blocks import not_searched, search_only
 from kpi_scorecard.render.chart import chart, chart_json
 from kpi_scorecard.render.history import history_section, restatements
 from kpi_scorecard.render.html import (
@@ -50,7 +51,9 @@ def kpi_page(
     links: Links,
     history: PageHistory | None = None,
 ) -> str:
-    """Markdown of a KPI page; contributor text is escaped or sanitised, never raw."""
+    """Markdown of a KPI page; contributor text is escaped or sanitised, never raw. Search
+    indexes the name, description, definition (people), related KPIs and notes; not the
+    numbers, the chart's data or the history."""
     history = history or PageHistory()
     wording = Wording.of(scorecard, kpi.id)
     restated = restatements(history.entries, wording)
@@ -73,17 +76,17 @@ def kpi_page(
     parts = [
         front_matter_title(kpi.name) + f"# {inline(kpi.name)}",
         "",
-        summary,
+        not_searched(summary),
         "",
         f'<div class="kpi-description">{rich(kpi.description)}</div>',
         "",
         "## Chart",
         "",
-        chart_html,
+        not_searched(chart_html),
         "",
         f"## Figures for {as_of}",
         "",
-        _figures_table(kpi, figures, currency),
+        not_searched(_figures_table(kpi, figures, currency)),
         "",
         "## Definition",
         "",
@@ -92,18 +95,34 @@ def kpi_page(
     ]
     breakdown = segments_section(kpi, results, currency)
     if breakdown:
-        parts += ["## By segment", "", breakdown]
+        parts += ["## By segment", "", breakdown]  # its blocks are not searched
     related = _related(kpi, scorecard, links)
     if related:
         parts += ["## Related KPIs", "", related, ""]
-    parts += ["## Monthly values", "", _monthly_table(kpi, series, currency, restated), ""]
     parts += [
+        "## Monthly values",
+        "",
+        not_searched(_monthly_table(kpi, series, currency, restated)),
+        "",
+        *_notes_for_search(kpi, series),
         "## History",
         "",
-        history_section(history.entries, history.incomplete, history.repo_url, links, wording),
+        not_searched(
+            history_section(history.entries, history.incomplete, history.repo_url, links, wording)
+        ),
         "",
     ]
     return "\n".join(parts)
+
+
+def _notes_for_search(kpi: Kpi, series: Series) -> list[str]:
+    """The notes of the monthly table as search reads them: the table itself is not searched."""
+    notes = "".join(
+        f"<dt>{month_str(month)}</dt><dd>{rich(kpi.notes[month])}</dd>"
+        for month in reversed(series.months)
+        if month in kpi.notes
+    )
+    return [search_only(f'<dl class="kpi-notes" hidden>{notes}</dl>'), ""] if notes else []
 
 
 def _figures_table(kpi: Kpi, f: Figures, currency: str | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kpi_scorecard.model import Kpi, Results, Scorecard, month_str
+from kpi_scorecard.render.blocks import not_searched
 from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.numbers import TREND_LABELS, change_text, trend_arrow, value_text
 from kpi_scorecard.render.sparkline import sparkline
@@ -25,7 +26,8 @@ def overview_page(scorecard: Scorecard, results: Results, links: Links) -> str:
     for category, title in categories_in_order(scorecard):
         kpis = [k for k in scorecard.kpis.values() if k.category == category]
         rows = [_row(kpi, scorecard, results, links) for kpi in sorted(kpis, key=_by_name)]
-        parts += [f"## {inline(title)}", "", table(HEADERS, rows, "kpi-overview"), ""]
+        category_table = not_searched(table(HEADERS, rows, "kpi-overview"))
+        parts += [f"## {inline(title)}", "", category_table, ""]
     return "\n".join(parts)
 
 

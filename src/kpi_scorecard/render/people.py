@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from kpi_scorecard.model import Kpi, Person, Results, Scorecard, month_str
+from kpi_scorecard.render.blocks import not_searched
 from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.text import escape, front_matter_title, inline
 
@@ -48,7 +49,7 @@ def _kpi_table(kpis: list[Kpi], results: Results, links: Links) -> str:
         [link(links.kpi(k.id), k.name), status_badge(results.figures[k.id].status)]
         for k in sorted(kpis, key=lambda k: k.name.casefold())
     ]
-    return table(("KPI", "Status"), rows, "kpi-people")
+    return not_searched(table(("KPI", "Status"), rows, "kpi-people"))
 
 
 def people_index(scorecard: Scorecard, links: Links) -> str:

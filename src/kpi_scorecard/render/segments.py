@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from kpi_scorecard.model import Figures, Kpi, Results, Scorecard, exact, month_str
+from kpi_scorecard.render.blocks import not_searched
 from kpi_scorecard.render.chart import Figure, base_layout, chart_json
 from kpi_scorecard.render.exports import csv_text, series_rows
 from kpi_scorecard.render.html import Links, json_attribute, link, status_badge, table
@@ -46,7 +47,8 @@ def segments_section(kpi: Kpi, results: Results, currency: str | None) -> str:
         f"<div class=\"kpi-chart\" data-chart='{json_attribute(chart_json(segment_chart(kpi, results)))}' "
         f'role="img" aria-label="{escape(label)}"></div>'
     )
-    return "\n".join([chart_html, "", table(SEGMENT_HEADERS, rows, "kpi-segments"), ""])
+    segment_table = table(SEGMENT_HEADERS, rows, "kpi-segments")
+    return "\n".join([not_searched(chart_html), "", not_searched(segment_table), ""])
 
 
 def segment_chart(kpi: Kpi, results: Results) -> Figure:
@@ -139,7 +141,7 @@ def channels_page(scorecard: Scorecard, results: Results, links: Links) -> str:
         f"<p>Figures for <strong>{month_str(results.as_of)}</strong>. Score: the mean gap to "
         "target over the segment's KPIs, positive when it beats them.</p>",
         "",
-        table(("Rank", "Segment", "Score", "Verdict"), ranking, "kpi-channels"),
+        not_searched(table(("Rank", "Segment", "Score", "Verdict"), ranking, "kpi-channels")),
         "",
     ]
     for segment in scores:
@@ -159,7 +161,8 @@ def channels_page(scorecard: Scorecard, results: Results, links: Links) -> str:
                 ]
             )
         headers = ("KPI", "Status", "Value", "Target", "Gap")
-        parts += [f"## {inline(segment)}", "", table(headers, rows, "kpi-channels"), ""]
+        channel = not_searched(table(headers, rows, "kpi-channels"))
+        parts += [f"## {inline(segment)}", "", channel, ""]
     return "\n".join(parts)
 
 

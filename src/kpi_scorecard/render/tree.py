@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kpi_scorecard.model import Results, Scorecard
+from kpi_scorecard.render.blocks import not_searched
 from kpi_scorecard.render.html import Links, link, status_badge
 from kpi_scorecard.render.text import front_matter_title
 
@@ -37,7 +38,7 @@ def tree_page(scorecard: Scorecard, results: Results, links: Links) -> str:
             "",
             intro,
             "",
-            f'<ul class="kpi-tree">{trees}</ul>',
+            not_searched(f'<ul class="kpi-tree">{trees}</ul>'),
             "",
         ]
     )

@@ -1,5 +1,19 @@
 """mkdocs hooks named in mkdocs.yml: the work is done by kpi_scorecard.site."""
 
-from kpi_scorecard.site import on_nav, on_page_markdown, on_post_build, on_pre_build
+from kpi_scorecard.site import (
+    on_nav,
+    on_page_content,
+    on_page_markdown,
+    on_post_build,
+    on_post_page,
+    on_pre_build,
+)
 
-__all__ = ["on_nav", "on_page_markdown", "on_post_build", "on_pre_build"]
+__all__ = [
+    "on_nav",
+    "on_page_content",
+    "on_page_markdown",
+    "on_post_build",
+    "on_post_page",
+    "on_pre_build",
+]

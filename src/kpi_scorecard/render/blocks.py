@@ -1,0 +1,114 @@
+"""A generated page as a Markdown skeleton plus the HTML blocks that go back into it.
+
+Generated pages are Markdown whose tables, charts and contributor text sit in raw HTML blocks
+(see html.py). Given those to Python-Markdown, html.parser reads every block twice (its raw-HTML
+preprocessor and mkdocs' anchor scan) only to pass it through unchanged, and the search plugin
+reads it a third time. So mkdocs gets a skeleton: the front matter, the headings and one
+placeholder paragraph per block; the blocks are put back into the converted page in two steps:
+
+1. ``for_search``: the blocks that search should see (names, descriptions, notes, people), before
+   the search plugin reads the page;
+2. ``for_reader``: the others (chart data, tables of numbers, histories), after it has; blocks
+   written only for search (a KPI's notes without their table) are dropped there.
+
+A block says how it is searched by an attribute of its outermost element (``not_searched`` and
+``search_only`` below):
+``data-search-exclude`` is mkdocs-material's own "do not index", ``data-search-only`` marks text
+for the index that readers see elsewhere on the page. Pure: no mkdocs, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SEARCH_EXCLUDE = "data-search-exclude"
+SEARCH_ONLY = "data-search-only"
+_TOKEN = "KPISCORECARDBLOCK"
+"""Letters only, so no Markdown extension rewrites it; a heading can never render as this
+paragraph (headings are escaped, and render as <h1>..<h6>)."""
+_PLACEHOLDER = re.compile(f"<p>{_TOKEN}(\\d+)</p>")
+_HELD = re.compile(f"<!--{_TOKEN}(\\d+)-->.*?<!--/{_TOKEN}-->", re.DOTALL)
+_FIRST_TAG = re.compile(r"<[a-zA-Z][^>]*>")
+
+
+def not_searched(html: str) -> str:
+    """An HTML block that readers see and search does not index (chart data, numbers)."""
+    return _mark(html, SEARCH_EXCLUDE)
+
+
+def search_only(html: str) -> str:
+    """An HTML block that search indexes and readers do not see, since the page shows the same
+    text elsewhere (a KPI's notes, which readers find in its monthly table)."""
+    return _mark(html, SEARCH_ONLY)
+
+
+def _mark(html: str, attribute: str) -> str:
+    tag = _FIRST_TAG.match(html)
+    if tag is None:
+        raise ValueError("a search mark needs an HTML element")  # a programming error
+    end = tag.end() - (2 if tag.group().endswith("/>") else 1)
+    return f"{html[:end]} {attribute}{html[end:]}"
+
+
+@dataclass(frozen=True)
+class Block:
+    html: str
+    indexed: bool = True
+    """The search plugin reads it."""
+    shown: bool = True
+    """Readers see it."""
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    markdown: str
+    """The page for Python-Markdown: front matter, headings, one placeholder per block."""
+    blocks: tuple[Block, ...]
+
+
+def skeleton(markdown: str) -> Skeleton:
+    """Split a generated page: each blank-line separated chunk that starts with ``<`` is a raw
+    HTML block (rendered pages never put blank lines inside one) and becomes a placeholder."""
+    chunks: list[str] = []
+    blocks: list[Block] = []
+    for chunk in markdown.split("\n\n"):
+        if chunk.startswith("<"):
+            chunks.append(f"{_TOKEN}{len(blocks)}")
+            blocks.append(_block(chunk.strip("\n")))
+        else:
+            chunks.append(chunk)
+    return Skeleton("\n\n".join(chunks), tuple(blocks))
+
+
+def _block(html: str) -> Block:
+    tag = _FIRST_TAG.match(html)
+    attributes = tag.group() if tag else ""
+    if re.search(rf"\s{SEARCH_ONLY}\b", attributes):
+        return Block(html, indexed=True, shown=False)
+    return Block(html, indexed=re.search(rf"\s{SEARCH_EXCLUDE}\b", attributes) is None)
+
+
+def for_search(html: str, blocks: tuple[Block, ...]) -> str:
+    """Step 1: the converted skeleton with the indexed blocks in place; the others are held as
+    comments (which the search plugin skips) until ``for_reader``."""
+
+    def put_back(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        block = blocks[index]
+        if block.indexed and block.shown:
+            return block.html
+        held = block.html if block.indexed else ""
+        return f"<!--{_TOKEN}{index}-->{held}<!--/{_TOKEN}-->"
+
+    return _PLACEHOLDER.sub(put_back, html)
+
+
+def for_reader(html: str, blocks: tuple[Block, ...]) -> str:
+    """Step 2: every held block in place, search-only text dropped."""
+
+    def put_back(match: re.Match[str]) -> str:
+        block = blocks[int(match.group(1))]
+        return block.html if block.shown else ""
+
+    return _HELD.sub(put_back, html)

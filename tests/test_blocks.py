@@ -1,0 +1,122 @@
+"""Generated pages as a Markdown skeleton plus HTML blocks (render/blocks.py): the page readers
+get is the page Python-Markdown would have made of the whole text; search sees only what it
+should."""
+
+from __future__ import annotations
+
+import re
+
+import markdown
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kpi_scorecard.render.blocks import (
+    for_reader,
+    for_search,
+    not_searched,
+    search_only,
+    skeleton,
+)
+from kpi_scorecard.render.pages import render_pages
+from kpi_scorecard.render.text import escape
+from kpi_scorecard.site import prepare
+
+from .conftest import FIXTURES
+
+EXTENSIONS = ["toc", "tables", "admonition"]
+"""The markdown_extensions of the project's mkdocs.yml."""
+
+
+def convert(text: str) -> str:
+    body = text.split("\n---\n", 1)[1] if text.startswith("---\n") else text
+    return markdown.markdown(body, extensions=EXTENSIONS)
+
+
+def both_ways(text: str) -> tuple[str, str]:
+    """(Markdown of the whole page, the skeleton's Markdown with its blocks put back)."""
+    page = skeleton(text)
+    rebuilt = for_reader(for_search(convert(page.markdown), page.blocks), page.blocks)
+    return convert(text), rebuilt
+
+
+def same_html(html: str) -> str:
+    """Whitespace between tags and around the page does not change what a browser shows."""
+    html = re.sub(r"<[^>]*\shidden data-search-only>.*?</dl>", "", html, flags=re.DOTALL)
+    html = re.sub(r" data-search-(exclude|only)\b", "", html)
+    return re.sub(r">\s+<", "><", html).strip()
+
+
+@pytest.fixture(scope="module")
+def fixture_pages() -> dict[str, str]:
+    state, _ = prepare(FIXTURES / "valid", with_history=False)
+    return {path: text for path, text in render_pages(state.data).items() if path.endswith(".md")}
+
+
+def test_every_generated_page_reads_as_it_would_through_markdown(
+    fixture_pages: dict[str, str],
+) -> None:
+    assert len(fixture_pages) > 10
+    for path, text in fixture_pages.items():
+        whole, rebuilt = both_ways(text)
+        assert same_html(rebuilt) == same_html(whole), path
+        assert "KPISCORECARDBLOCK" not in rebuilt, path
+
+
+def test_the_skeleton_keeps_front_matter_and_headings_and_no_html(
+    fixture_pages: dict[str, str],
+) -> None:
+    page = skeleton(fixture_pages["kpis/orders.md"])
+    assert page.markdown.startswith('---\ntitle: "Orders"\n---\n\n# Orders\n')
+    assert "## Monthly values" in page.markdown
+    assert "<" not in page.markdown.split("---\n", 2)[2]
+    assert len(page.blocks) == page.markdown.count("KPISCORECARDBLOCK")
+
+
+def test_search_sees_names_descriptions_and_notes_but_not_numbers(
+    fixture_pages: dict[str, str],
+) -> None:
+    page = skeleton(fixture_pages["kpis/orders.md"])
+    searched = for_search(convert(page.markdown), page.blocks)
+    shown = for_reader(searched, page.blocks)
+    assert "Orders placed." in searched  # the description
+    assert "Spring promotion." in searched  # a note, from the search-only list
+    assert "data-chart" not in searched and "kpi-monthly" not in searched
+    assert "data-chart" in shown and "kpi-monthly" in shown
+    assert "kpi-notes" not in shown  # readers find the notes in the monthly table
+
+
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=40)
+
+
+@given(
+    st.lists(
+        st.tuples(TEXT, st.sampled_from(["shown", "not_searched", "search_only"])),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_blocks_come_back_in_order_and_each_where_it_belongs(
+    contents: list[tuple[str, str]],
+) -> None:
+    marks = {"shown": lambda html: html, "not_searched": not_searched, "search_only": search_only}
+    parts = ["# Title"]
+    for text, kind in contents:
+        parts += ["## Part", marks[kind](f'<div class="x">{escape(text)}</div>')]
+    page = skeleton("\n\n".join(parts) + "\n")
+    searched = for_search(convert(page.markdown), page.blocks)
+    shown = for_reader(searched, page.blocks)
+    expected_shown = [escape(t) for t, kind in contents if kind != "search_only"]
+    expected_searched = [escape(t) for t, kind in contents if kind != "not_searched"]
+    assert re.findall(r'<div class="x"[^>]*>(.*?)</div>', shown, re.DOTALL) == expected_shown
+    visible_to_search = re.sub(r"<!--.*?-->", "", searched, flags=re.DOTALL)
+    assert (
+        re.findall(r'<div class="x"[^>]*>(.*?)</div>', visible_to_search, re.DOTALL)
+        == expected_searched
+    )
+
+
+def test_a_mark_needs_an_element() -> None:
+    with pytest.raises(ValueError, match="needs an HTML element"):
+        not_searched("plain text")
+    assert not_searched("<br/>") == "<br data-search-exclude/>"
