@@ -11,7 +11,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+import markdown
+import nh3
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kpi_scorecard.model import Kpi
 from kpi_scorecard.render.chart import chart, chart_json
@@ -19,7 +23,14 @@ from kpi_scorecard.render.html import Links
 from kpi_scorecard.render.numbers import change_text, value_text
 from kpi_scorecard.render.pages import render_pages
 from kpi_scorecard.render.sparkline import sparkline
-from kpi_scorecard.render.text import front_matter_title, inline, rich
+from kpi_scorecard.render.text import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_TAGS,
+    PLAIN_SENTENCE,
+    front_matter_title,
+    inline,
+    rich,
+)
 from kpi_scorecard.site import prepare
 
 from .conftest import FIXTURES, bare_kpi
@@ -79,6 +90,18 @@ def test_rich_text_keeps_formatting_and_drops_active_content() -> None:
     assert "<strong>Bold</strong>" in html
     assert 'href="https://example.com"' in html
     assert "javascript:" not in html and "<script" not in html
+
+
+@given(st.from_regex(PLAIN_SENTENCE, fullmatch=True))
+def test_plain_sentences_skip_markdown_with_the_same_result(text: str) -> None:
+    rendered = markdown.markdown(text, output_format="html")
+    cleaned = nh3.clean(rendered, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES)
+    assert rich(text) == cleaned == rendered == f"<p>{text}</p>"
+
+
+@pytest.mark.parametrize("text", ["1. first", "- item", "a *b*", "a <b>", "a & b", "a  ", "a_b_"])
+def test_text_with_markdown_or_markup_is_not_taken_for_plain(text: str) -> None:
+    assert not PLAIN_SENTENCE.fullmatch(text)
 
 
 def test_titles_cannot_carry_markup_into_the_theme() -> None:

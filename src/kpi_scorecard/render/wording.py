@@ -8,6 +8,7 @@ HTML or Markdown.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -52,8 +53,10 @@ MULTI_LINE_FIELDS = ("description",)
 """Fields too long to quote whole: the sentence says that they changed."""
 
 
+@functools.lru_cache(maxsize=4096)
 def month_label(month: str | None, locale: str = "en") -> str:
-    """``2026-10`` -> ``Oct 2026``: the one way months are written on pages."""
+    """``2026-10`` -> ``Oct 2026``: the one way months are written on pages (cached: Babel
+    takes longer than the rest of a history's sentence, and a site has a few hundred months)."""
     ordinal = parse_month(month or "")
     if ordinal is None:
         return month or ""
