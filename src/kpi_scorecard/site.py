@@ -37,7 +37,12 @@ from kpi_scorecard.read.retrospectives import FOLDER
 from kpi_scorecard.read.site_config import check_site_urls
 from kpi_scorecard.render.audience import AUDIENCE_VARIABLE, for_audience
 from kpi_scorecard.render.blocks import Block, for_reader, for_search, skeleton
-from kpi_scorecard.render.pages import SiteData, render_pages, retrospective_results
+from kpi_scorecard.render.pages import (
+    SiteData,
+    remember_pages,
+    render_pages,
+    retrospective_results,
+)
 from kpi_scorecard.render.text import title_text
 from kpi_scorecard.repository import load_repository
 from kpi_scorecard.swap import staged, swap_in
@@ -111,6 +116,12 @@ def prepare(
 
 
 # -- mkdocs hooks (re-exported by hooks/scorecard.py) ------------------------------------------
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    """``mkdocs serve`` builds again after each edit: pages whose inputs did not change are
+    kept from one build to the next (render/pages.py)."""
+    remember_pages(command == "serve")
 
 
 def on_pre_build(config: MkDocsConfig) -> None:

@@ -47,10 +47,22 @@ class SiteData:
 _memo: dict[str, tuple[object, str]] = {}
 """Page -> (its inputs, its text) from the last build: ``mkdocs serve`` rebuilds after an edit
 render again only the pages whose inputs changed (inputs are compared, never trusted by name)."""
+_remembering = False
 _presenters_memo: dict[tuple[object, ...], dict[str, str]] = {}
 
 
+def remember_pages(enabled: bool) -> None:
+    """Keep the pages' texts for the next build (``mkdocs serve``), or not: a single build
+    would only hold a second copy of every page until it ends."""
+    global _remembering
+    _remembering = enabled
+    if not enabled:
+        _memo.clear()
+
+
 def _memoized(path: str, inputs: object, render: Callable[[], str]) -> str:
+    if not _remembering:
+        return render()
     previous = _memo.get(path)
     if previous is not None and previous[0] == inputs:
         return previous[1]
