@@ -120,3 +120,13 @@ def test_a_mark_needs_an_element() -> None:
     with pytest.raises(ValueError, match="needs an HTML element"):
         not_searched("plain text")
     assert not_searched("<br/>") == "<br data-search-exclude/>"
+
+
+def test_the_theme_indentation_goes_unless_a_pre_keeps_whitespace() -> None:
+    page = skeleton("# T\n\n<div>a</div>\n")
+    themed = "<body>\n    <main>\n      " + convert(page.markdown) + "\n    </main>\n</body>"
+    shown = for_reader(for_search(themed, page.blocks), page.blocks)
+    assert shown == '<body>\n<main>\n<h1 id="t">T</h1>\n<div>a</div>\n</main>\n</body>'
+    kept = themed.replace("<main>", "<main><pre>x\n    y</pre>")
+    shown = for_reader(for_search(kept, page.blocks), page.blocks)
+    assert "<pre>x\n    y</pre>\n      <h1" in shown and "<div>a</div>" in shown

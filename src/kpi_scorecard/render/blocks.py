@@ -30,6 +30,8 @@ paragraph (headings are escaped, and render as <h1>..<h6>)."""
 _PLACEHOLDER = re.compile(f"<p>{_TOKEN}(\\d+)</p>")
 _HELD = re.compile(f"<!--{_TOKEN}(\\d+)-->.*?<!--/{_TOKEN}-->", re.DOTALL)
 _FIRST_TAG = re.compile(r"<[a-zA-Z][^>]*>")
+_INDENTATION = re.compile(r"\n[ \t]+")
+_KEEPS_WHITESPACE = re.compile(r"<(pre|textarea)\b", re.IGNORECASE)
 
 
 def not_searched(html: str) -> str:
@@ -105,10 +107,13 @@ def for_search(html: str, blocks: tuple[Block, ...]) -> str:
 
 
 def for_reader(html: str, blocks: tuple[Block, ...]) -> str:
-    """Step 2: every held block in place, search-only text dropped."""
+    """Step 2: every held block in place, search-only text dropped, and the theme's
+    indentation removed (a tenth of a page; no element of such a page keeps its whitespace
+    unless it has a <pre> or <textarea>, and then the page is left as it is)."""
 
     def put_back(match: re.Match[str]) -> str:
         block = blocks[int(match.group(1))]
         return block.html if block.shown else ""
 
-    return _HELD.sub(put_back, html)
+    page = _HELD.sub(put_back, html)
+    return page if _KEEPS_WHITESPACE.search(page) else _INDENTATION.sub("\n", page)
