@@ -16,6 +16,14 @@ PROJECT = Path(__file__).resolve().parent.parent
 CATEGORIES = ("acquisition", "activation", "efficiency", "pipeline", "revenue")
 PEOPLE = ("ana", "ben", "chen", "dana", "emil", "farah", "gus", "hana")
 FIRST_YEAR = 2016
+NOTE_SHARE = 0.1
+"""About one month in ten has a note, as teams write them for the months that need a story."""
+MARKDOWN_NOTE_EVERY = 5
+REASONS = (
+    "Paused the broad-match campaign", "Seasonal dip after the holidays", "New pricing page live",
+    "Tracking outage for three days", "Webinar series drove sign-ups", "Sales team hired two reps",
+    "Budget moved to retargeting", "Competitor launched a discount", "Site migration finished",
+)  # fmt: skip
 
 
 def month_text(index: int) -> str:
@@ -33,7 +41,14 @@ class SyntheticKpi:
         for index in range(months):
             value *= rng.uniform(0.95, 1.06)
             self.values[index] = None if rng.random() < 0.02 else round(value, 2)
-        self.notes = {months - 1: f"Latest month of KPI {number}."}
+        self.notes = {
+            index: f"{rng.choice(REASONS)} (KPI {number}, month {index})."
+            for index in range(months)
+            if rng.random() < NOTE_SHARE
+        }
+        for index in list(self.notes)[::MARKDOWN_NOTE_EVERY]:  # a few notes use Markdown
+            self.notes[index] = self.notes[index].replace("(KPI", "(**KPI").replace(")", "**)")
+        self.notes[months - 1] = f"Latest month of KPI {number}."
         self.step = months // 2
         """The month from which the higher target holds."""
 
