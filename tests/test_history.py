@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,9 +19,14 @@ from kpi_scorecard.audit.changes import (
     diff_documents,
     parse_document,
 )
-from kpi_scorecard.audit.history import History, parse_log, pull_request, read_history
+from kpi_scorecard.audit.history import Entry, History, parse_log, pull_request, read_history
 from kpi_scorecard.read.validate import load_scorecard
-from kpi_scorecard.render.history import describe
+from kpi_scorecard.render.history import (
+    MAX_CHANGES_PER_ENTRY_ON_PAGE,
+    describe,
+    history_section,
+)
+from kpi_scorecard.render.html import Links
 from kpi_scorecard.render.wording import Wording
 
 from .conftest import GitRepo
@@ -305,3 +311,13 @@ def test_the_log_reads_back_whatever_git_writes_between_its_nuls(
         (sha, date, author, subject, [(old, new, path) for old, new, path in files])
         for sha, date, author, subject, files in commits
     ]
+
+
+def test_a_kpi_page_lists_a_dozen_changes_of_one_commit_and_counts_the_rest() -> None:
+    months = [f"{2016 + i // 12}-{i % 12 + 1:02d}" for i in range(30)]
+    created = tuple(Change("values", m, None, float(i), "added") for i, m in enumerate(months))
+    entry = Entry("a" * 40, "2026-03-01T12:00:00+00:00", "Ann", "Start", created)
+    html = history_section((entry,), None, None, Links(1), Wording(None, {}, {}))
+    listed = re.findall(r"<li>([^<]*)</li>", html)
+    assert len(listed) == MAX_CHANGES_PER_ENTRY_ON_PAGE + 1
+    assert listed[-1] == f"and {30 - MAX_CHANGES_PER_ENTRY_ON_PAGE} more"

@@ -30,7 +30,7 @@ paragraph (headings are escaped, and render as <h1>..<h6>)."""
 _PLACEHOLDER = re.compile(f"<p>{_TOKEN}(\\d+)</p>")
 _HELD = re.compile(f"<!--{_TOKEN}(\\d+)-->.*?<!--/{_TOKEN}-->", re.DOTALL)
 _FIRST_TAG = re.compile(r"<[a-zA-Z][^>]*>")
-_INDENTATION = re.compile(r"\n[ \t]+")
+_INDENTATION = re.compile(r"\n\s+")
 _KEEPS_WHITESPACE = re.compile(r"<(pre|textarea)\b", re.IGNORECASE)
 
 

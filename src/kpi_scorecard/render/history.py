@@ -17,6 +17,9 @@ from kpi_scorecard.render.wording import Wording, excerpt
 MAX_ENTRIES_ON_PAGE = 20
 MAX_CHANGES_PAGE_ENTRIES = 100
 MAX_CHANGES_LISTED = 6
+MAX_CHANGES_PER_ENTRY_ON_PAGE = 12
+"""A KPI page lists this many changes of one commit (a file's first commit has every month);
+data/history.json has them all."""
 
 
 def number_text(value: Any) -> str:
@@ -85,7 +88,12 @@ def history_section(
     for entry in entries[:MAX_ENTRIES_ON_PAGE]:
         date, who = _who_when(entry, repo_url)
         rows.append(
-            [escape(date), who, _subject(entry, repo_url), _changes_list(entry.changes, wording)]
+            [
+                escape(date),
+                who,
+                _subject(entry, repo_url),
+                _changes_list(entry.changes, wording, MAX_CHANGES_PER_ENTRY_ON_PAGE),
+            ]
         )
     older = len(entries) - MAX_ENTRIES_ON_PAGE
     footer = (
