@@ -6,6 +6,7 @@ review the diff like any other change.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -21,7 +22,7 @@ from kpi_scorecard.model import Kpi
 from kpi_scorecard.render.chart import chart, chart_json
 from kpi_scorecard.render.html import Links
 from kpi_scorecard.render.numbers import change_text, value_text
-from kpi_scorecard.render.pages import render_pages
+from kpi_scorecard.render.pages import remember_pages, render_pages
 from kpi_scorecard.render.sparkline import sparkline
 from kpi_scorecard.render.text import (
     ALLOWED_ATTRIBUTES,
@@ -137,3 +138,17 @@ def test_sparkline_breaks_at_unreported_months() -> None:
     assert svg.count("<polyline") == 2
     assert 'aria-label="label"' in svg
     assert sparkline([1.0], "x") == ""
+
+
+def test_serve_renders_again_only_the_pages_whose_inputs_changed(state) -> None:  # type: ignore[no-untyped-def]
+    remember_pages(True)
+    try:
+        first = render_pages(state.data)
+        again = render_pages(state.data)
+        assert again["kpis/orders.md"] is first["kpis/orders.md"]
+        linked = render_pages(dataclasses.replace(state.data, repo_url="https://example.com/r"))
+        assert linked["kpis/orders.md"] is not first["kpis/orders.md"]  # the history links
+        assert linked["reviews/2026-02.md"] is first["reviews/2026-02.md"]
+    finally:
+        remember_pages(False)
+    assert render_pages(state.data)["kpis/orders.md"] is not first["kpis/orders.md"]

@@ -6,6 +6,7 @@ Markdown never re-reads contributor text (a second pass could turn escaped text 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -56,9 +57,11 @@ def json_attribute(json_text: str) -> str:
     )
 
 
+@functools.cache
 def status_badge(status: Status) -> str:
     """The status in words; its colour and icon come from kpi.css (the icon is generated
-    content with empty alternative text, so screen readers read the words only)."""
+    content with empty alternative text, so screen readers read the words only). Cached: a
+    large scorecard shows a few hundred thousand of the five."""
     return (
         f'<span class="kpi-status kpi-status--{status}">{escape(STATUS_LABELS[status][1])}</span>'
     )

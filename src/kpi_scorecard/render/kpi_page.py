@@ -118,11 +118,11 @@ def kpi_page(
 def _notes_for_search(kpi: Kpi, series: Series) -> list[str]:
     """The notes of the monthly table as search reads them: the table itself is not searched."""
     notes = "".join(
-        f"<dt>{month_str(month)}</dt><dd>{rich(kpi.notes[month])}</dd>"
+        f"{month_str(month)} {rich(kpi.notes[month])}"
         for month in reversed(series.months)
         if month in kpi.notes
     )
-    return [search_only(f'<dl class="kpi-notes" hidden>{notes}</dl>'), ""] if notes else []
+    return [search_only(f'<div class="kpi-notes" hidden>{notes}</div>'), ""] if notes else []
 
 
 def _figures_table(kpi: Kpi, f: Figures, currency: str | None) -> str:
@@ -228,9 +228,12 @@ def _monthly_table(
     kpi: Kpi, series: Series, currency: str | None, restated: Mapping[int, str]
 ) -> str:
     rows = []
+    targets: dict[float | None, str] = {}  # a target holds for many months: written once each
     for month, value, target, status in reversed(
         list(zip(series.months, series.values, series.targets, series.statuses, strict=True))
     ):
+        if target not in targets:
+            targets[target] = escape(value_text(kpi, target, currency))
         note = kpi.notes.get(month)
         mark = restated.get(month)
         month_cell = month_str(month) + (
@@ -240,7 +243,7 @@ def _monthly_table(
             [
                 month_cell,
                 escape(value_text(kpi, value, currency)),
-                escape(value_text(kpi, target, currency)),
+                targets[target],
                 status_badge(status),
                 rich(note) if note else "",
             ]

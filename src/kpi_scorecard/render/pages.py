@@ -60,9 +60,12 @@ def remember_pages(enabled: bool) -> None:
         _memo.clear()
 
 
-def _memoized(path: str, inputs: object, render: Callable[[], str]) -> str:
+def _memoized(path: str, inputs_of: Callable[[], object], render: Callable[[], str]) -> str:
+    """The page rendered, or as it was in the last build when its inputs are equal (only
+    under ``mkdocs serve``; ``inputs_of`` is not even called otherwise)."""
     if not _remembering:
         return render()
+    inputs = inputs_of()
     previous = _memo.get(path)
     if previous is not None and previous[0] == inputs:
         return previous[1]
@@ -133,7 +136,7 @@ def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict
         )
         pages[f"kpis/{kpi_id}.md"] = _memoized(
             f"kpis/{kpi_id}.md",
-            inputs,
+            lambda inputs=inputs: inputs,  # type: ignore[misc]
             lambda kpi=kpi, page_history=page_history: kpi_page(  # type: ignore[misc]
                 kpi, scorecard, results, nested, page_history
             ),
@@ -161,20 +164,24 @@ def _review_page(
     """A month's review pack, in full or as a summary (render/reviews.py), rendered again only
     when what it shows changed."""
     scorecard, results = data.scorecard, data.results
-    shown = tuple(
-        (kpi, review_row_inputs(results.series[kpi.id], month)) for kpi in scorecard.kpis.values()
-    )
+
+    def shown() -> tuple[object, ...]:
+        return tuple(
+            (kpi, review_row_inputs(results.series[kpi.id], month))
+            for kpi in scorecard.kpis.values()
+        )
+
     path = f"reviews/{month_str(month)}.md"
     if not is_full_pack(month, results.as_of):
         return _memoized(
             path,
-            ("summary", context, month, shown),
+            lambda: ("summary", context, month, shown()),
             lambda: review_summary(scorecard, results, month, links),
         )
     presenters = _presenters(scorecard, month, rotation)
     return _memoized(
         path,
-        (context, month, presenters, shown),
+        lambda: (context, month, presenters, shown()),
         lambda: review_pack(scorecard, results, month, presenters, links),
     )
 
