@@ -42,7 +42,7 @@ def both_ways(text: str) -> tuple[str, str]:
 
 def same_html(html: str) -> str:
     """Whitespace between tags and around the page does not change what a browser shows."""
-    html = re.sub(r"<div[^>]*\shidden data-search-only>.*?</div>", "", html, flags=re.DOTALL)
+    html = re.sub(r"<(div|p)[^>]*\shidden data-search-only>.*?</\1>", "", html, flags=re.DOTALL)
     html = re.sub(r" data-search-(exclude|only)\b", "", html)
     return re.sub(r">\s+<", "><", html).strip()
 

@@ -93,7 +93,8 @@ def test_search_indexes_names_descriptions_notes_and_people_not_numbers(built: P
     orders = " ".join(t for place, t in text.items() if place.startswith("kpis/orders/"))
     assert "Orders placed." in orders  # the description
     assert "Spring promotion." in orders  # a note
-    assert "Ann" in orders  # the owner, from the definition
+    assert "Ann" in orders and "sales" in orders  # the owner and category of the definition
+    assert "Tolerance" not in orders  # the definition's list of numbers is not searched
     assert "104" not in orders and "data-chart" not in orders  # values, chart data
     assert any(place.startswith("people/ann/") for place in text)
     assert not any(place.startswith("reviews/20") for place in text)

@@ -36,7 +36,7 @@ from kpi_scorecard.errors import Problem, ValidationFailed
 from kpi_scorecard.read.retrospectives import FOLDER
 from kpi_scorecard.read.site_config import check_site_urls
 from kpi_scorecard.render.audience import AUDIENCE_VARIABLE, for_audience
-from kpi_scorecard.render.blocks import Block, for_reader, for_search, skeleton
+from kpi_scorecard.render.blocks import Block, Skeleton, for_reader, for_search, skeleton
 from kpi_scorecard.render.pages import (
     SiteData,
     remember_pages,
@@ -79,6 +79,9 @@ class BuildState:
 _current: BuildState | None = None
 _blocks: dict[str, tuple[Block, ...]] = {}
 """Source path of a generated page -> the HTML blocks its skeleton leaves out."""
+_serving = False
+_skeletons: dict[str, tuple[str, Skeleton]] = {}
+"""Source path -> (the page's text, its skeleton), from the last build of ``mkdocs serve``."""
 
 
 def repository_root(config: MkDocsConfig) -> Path:
@@ -121,7 +124,9 @@ def prepare(
 def on_startup(command: str, dirty: bool) -> None:
     """``mkdocs serve`` builds again after each edit: pages whose inputs did not change are
     kept from one build to the next (render/pages.py)."""
-    remember_pages(command == "serve")
+    global _serving
+    _serving = command == "serve"
+    remember_pages(_serving)
 
 
 def on_pre_build(config: MkDocsConfig) -> None:
@@ -244,7 +249,7 @@ def generate_pages() -> None:
                 binary.write(content)
             continue
         if path.endswith(".md"):
-            page = skeleton(content)
+            page = _skeleton_of(path, content)
             _blocks[path] = page.blocks
             content = page.markdown
         with mkdocs_gen_files.open(path, "w", encoding="utf-8") as handle:
@@ -254,6 +259,19 @@ def generate_pages() -> None:
     # for walking them again and again (about 5 % of a 1,000-KPI build). on_post_build undoes it.
     gc.collect()
     gc.freeze()
+
+
+def _skeleton_of(path: str, text: str) -> Skeleton:
+    """The page split once: under ``mkdocs serve`` an unchanged page is the very same text
+    (a single build keeps nothing, as render/pages.py)."""
+    if not _serving:
+        return skeleton(text)
+    cached = _skeletons.get(path)
+    if cached is not None and cached[0] is text:
+        return cached[1]
+    page = skeleton(text)
+    _skeletons[path] = (text, page)
+    return page
 
 
 # -- the kpi command ---------------------------------------------------------------------------

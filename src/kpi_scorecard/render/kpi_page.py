@@ -53,7 +53,8 @@ def kpi_page(
 ) -> str:
     """Markdown of a KPI page; contributor text is escaped or sanitised, never raw. Search
     indexes the name, description, definition (people), related KPIs and notes; not the
-    numbers, the chart's data or the history."""
+    numbers, the chart's data or the history. Search reads the definition's words (people,
+    category, tags) from one line, not from the definition list of numbers."""
     history = history or PageHistory()
     wording = Wording.of(scorecard, kpi.id)
     restated = restatements(history.entries, wording)
@@ -90,7 +91,11 @@ def kpi_page(
         "",
         "## Definition",
         "",
-        definition_list(_definition(kpi, scorecard)),
+        not_searched(definition_list(_definition(kpi, scorecard))),
+        "",
+        search_only(
+            f'<p class="kpi-searched-definition" hidden>{_searched_definition(kpi, scorecard)}</p>'
+        ),
         "",
     ]
     breakdown = segments_section(kpi, results, currency)
@@ -185,6 +190,13 @@ def _definition(kpi: Kpi, scorecard: Scorecard) -> list[tuple[str, str]]:
     items.append(("Audience", escape(", ".join(kpi.audience))))
     items.append(("Source file", f"<code>{escape(kpi.path)}</code>"))
     return items
+
+
+def _searched_definition(kpi: Kpi, scorecard: Scorecard) -> str:
+    """The people, category and tags of the definition, as search reads them."""
+    people = [kpi.owner, kpi.daci.approver, *kpi.daci.contributors, *kpi.daci.informed]
+    names = [scorecard.people[p].name if p in scorecard.people else p for p in people if p]
+    return escape(" ".join([*names, kpi.category, *kpi.tags]))
 
 
 def _tolerance(kpi: Kpi, scorecard: Scorecard) -> float:
