@@ -320,4 +320,4 @@ def test_a_kpi_page_lists_a_dozen_changes_of_one_commit_and_counts_the_rest() ->
     html = history_section((entry,), None, None, Links(1), Wording(None, {}, {}))
     listed = re.findall(r"<li>([^<]*)</li>", html)
     assert len(listed) == MAX_CHANGES_PER_ENTRY_ON_PAGE + 1
-    assert listed[-1] == f"and {30 - MAX_CHANGES_PER_ENTRY_ON_PAGE} more"
+    assert listed[-1] == f"and {30 - MAX_CHANGES_PER_ENTRY_ON_PAGE} more changes"

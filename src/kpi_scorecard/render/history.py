@@ -58,12 +58,19 @@ def _subject(entry: Entry, repo_url: str | None) -> str:
 
 
 def _changes_list(changes: tuple[Change, ...], wording: Wording, limit: int | None = None) -> str:
-    sentences = [sentence for change in changes for sentence in wording.sentences(change)]
-    shown = sentences if limit is None else sentences[:limit]
+    """The sentences of the first changes, up to ``limit`` sentences, and how many changes are
+    left (those are not put into words: a file's first commit has hundreds)."""
+    shown: list[str] = []
+    told = 0
+    for change in changes:
+        if limit is not None and len(shown) >= limit:
+            break
+        shown += wording.sentences(change)
+        told += 1
     items = "".join(f"<li>{escape(sentence)}</li>" for sentence in shown)
-    more = len(sentences) - len(shown)
+    more = len(changes) - told
     if more:
-        items += f"<li>and {more} more</li>"
+        items += f"<li>and {more} more {'change' if more == 1 else 'changes'}</li>"
     return f'<ul class="kpi-changes">{items}</ul>'
 
 

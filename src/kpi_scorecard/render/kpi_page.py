@@ -212,16 +212,32 @@ def _target_text(kpi: Kpi, currency: str | None) -> str:
     return ", ".join(f"{value_text(kpi, v, currency)} from {month_str(m)}" for m, v in target.steps)
 
 
+_supporters_index: tuple[Mapping[str, Kpi], dict[str, list[Kpi]]] | None = None
+
+
+def _supporters(kpis: Mapping[str, Kpi]) -> dict[str, list[Kpi]]:
+    """KPI id -> the KPIs that support it, in the scorecard's order: made once per scorecard
+    (the index holds the scorecard's mapping, so it is never mistaken for another's)."""
+    global _supporters_index
+    if _supporters_index is None or _supporters_index[0] is not kpis:
+        index: dict[str, list[Kpi]] = {}
+        for kpi in kpis.values():
+            if kpi.supports:
+                index.setdefault(kpi.supports, []).append(kpi)
+        _supporters_index = (kpis, index)
+    return _supporters_index[1]
+
+
 def _related(kpi: Kpi, scorecard: Scorecard, links: Links) -> str:
     items = []
     if kpi.supports and kpi.supports in scorecard.kpis:
         target = scorecard.kpis[kpi.supports]
         items.append(("Supports", link(links.kpi(target.id), target.name)))
-    supporters = [k for k in scorecard.kpis.values() if k.supports == kpi.id]
+    supporters = _supporters(scorecard.kpis).get(kpi.id, [])
     if supporters:
         items.append(("Supported by", ", ".join(link(links.kpi(k.id), k.name) for k in supporters)))
     used = _inputs(kpi.formula)
-    inputs = [k for k in scorecard.kpis.values() if k.id in used]
+    inputs = [k for k in scorecard.kpis.values() if k.id in used] if used else []
     if inputs:
         items.append(("Calculated from", ", ".join(link(links.kpi(k.id), k.name) for k in inputs)))
     return definition_list(items) if items else ""
