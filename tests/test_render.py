@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -152,3 +153,21 @@ def test_serve_renders_again_only_the_pages_whose_inputs_changed(state) -> None:
     finally:
         remember_pages(False)
     assert render_pages(state.data)["kpis/orders.md"] is not first["kpis/orders.md"]
+
+
+def test_serve_renders_again_only_the_review_packs_of_a_changed_month(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "valid", repo)
+    remember_pages(True)
+    try:
+        first = render_pages(prepare(repo, with_history=False)[0].data)
+        orders = repo / "kpis" / "sales" / "orders.yaml"
+        orders.write_text(orders.read_text().replace("2026-03: 118", "2026-03: 121"))
+        again = render_pages(prepare(repo, with_history=False)[0].data)
+    finally:
+        remember_pages(False)
+    for month in ("2026-01", "2026-02"):  # they show 2026-03 nowhere
+        assert again[f"reviews/{month}.md"] is first[f"reviews/{month}.md"]
+    assert again["reviews/2026-03.md"] != first["reviews/2026-03.md"]
+    assert again["kpis/orders.md"] != first["kpis/orders.md"]
+    assert again["kpis/spend.md"] is first["kpis/spend.md"]

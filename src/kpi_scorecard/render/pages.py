@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kpi_scorecard.audit.history import History
 from kpi_scorecard.errors import Problem
 from kpi_scorecard.figures.rotation import assign_presenters, roster
-from kpi_scorecard.model import Month, Results, Scorecard, month_str
+from kpi_scorecard.model import Kpi, Month, Results, Scorecard, month_str
 from kpi_scorecard.read.retrospectives import Retrospective
 from kpi_scorecard.read.schema import schema_texts
 from kpi_scorecard.render.exports import scorecard_json, values_csv
@@ -147,15 +148,27 @@ def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict
         )
     months = review_months(results)
     pages["reviews/index.md"] = reviews_index(months, folder_index)
+    shown_kpis = _as_in_review_packs(scorecard)
     for month in months:
         pages[f"reviews/{month_str(month)}.md"] = _review_page(
-            data, context, rotation, month, nested
+            data, (context, shown_kpis), rotation, month, nested
         )
     if with_retrospectives_index:
         pages["retrospectives/index.md"] = retrospectives_index(
             list(data.retrospectives), scorecard, results, folder_index
         )
     return pages
+
+
+def _as_in_review_packs(scorecard: Scorecard) -> tuple[Kpi, ...]:
+    """The KPIs without their values, notes and line numbers, which review packs take month by
+    month (see ``_review_page``): a new value re-renders the packs of its month, not all."""
+    if not _remembering:
+        return ()
+    return tuple(
+        dataclasses.replace(kpi, values={}, notes={}, segments={}, lines={})
+        for kpi in scorecard.kpis.values()
+    )
 
 
 def _review_page(
@@ -167,7 +180,7 @@ def _review_page(
 
     def shown() -> tuple[object, ...]:
         return tuple(
-            (kpi, review_row_inputs(results.series[kpi.id], month))
+            (kpi.notes.get(month), review_row_inputs(results.series[kpi.id], month))
             for kpi in scorecard.kpis.values()
         )
 
