@@ -130,3 +130,21 @@ def test_the_theme_indentation_goes_unless_a_pre_keeps_whitespace() -> None:
     kept = themed.replace("<main>", "<main><pre>x\n    y</pre>")
     shown = for_reader(for_search(kept, page.blocks), page.blocks)
     assert "<pre>x\n    y</pre>\n      <h1" in shown and "<div>a</div>" in shown
+
+
+def test_a_marked_element_holds_no_element_of_its_own_tag(
+    fixture_pages: dict[str, str],
+) -> None:
+    """mkdocs-material's search parser ends an exclusion at the first closing tag of the same
+    name, so a marked <ul> must not hold another <ul>."""
+    marked = [
+        block.html
+        for text in fixture_pages.values()
+        for block in skeleton(text).blocks
+        if not (block.indexed and block.shown)
+    ]
+    assert marked
+    for html in marked:
+        tag = re.match(r"<(\w+)", html)
+        assert tag is not None
+        assert len(re.findall(rf"<{tag.group(1)}[\s>]", html)) == 1, html[:80]

@@ -233,3 +233,14 @@ def active_markup(html: str) -> list[str]:
     parser = _ActiveMarkup()
     parser.feed(html)
     return parser.found
+
+
+def test_hooks_written_before_skeleton_pages_still_build_whole_pages(valid_repo: Path) -> None:
+    (valid_repo / "hooks" / "scorecard.py").write_text(
+        "from kpi_scorecard.site import on_nav, on_page_markdown, on_post_build, on_pre_build\n"
+    )
+    code, output = build(valid_repo)
+    assert code == 0, output
+    page = (valid_repo / "site" / "kpis" / "orders" / "index.html").read_text()
+    assert "KPISCORECARDBLOCK" not in page
+    assert 'class="kpi-chart"' in page and "<td><p>Spring promotion.</p></td>" in page

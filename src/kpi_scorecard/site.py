@@ -243,12 +243,13 @@ def generate_pages() -> None:
         state, _ = prepare(repository_root(config), audience_of(config))  # without our hooks
         state = _current = rendered(state, config)
     _blocks.clear()
+    skeletons = _blocks_are_put_back(config)
     for path, content in (state.pages or {}).items():
         if isinstance(content, bytes):
             with mkdocs_gen_files.open(path, "wb") as binary:
                 binary.write(content)
             continue
-        if path.endswith(".md"):
+        if skeletons and path.endswith(".md"):
             page = _skeleton_of(path, content)
             _blocks[path] = page.blocks
             content = page.markdown
@@ -259,6 +260,20 @@ def generate_pages() -> None:
     # for walking them again and again (about 5 % of a 1,000-KPI build). on_post_build undoes it.
     gc.collect()
     gc.freeze()
+
+
+def _blocks_are_put_back(config: MkDocsConfig) -> bool:
+    """Whether the hooks put a skeleton's blocks back: a repository's hooks/scorecard.py from
+    before skeleton pages (kpi init wrote it) does not re-export these two, and then its pages
+    go through Markdown whole, as they used to."""
+    events = config.plugins.events
+    if on_page_content in events["page_content"] and on_post_page in events["post_page"]:
+        return True
+    log.info(
+        "hooks/scorecard.py does not re-export on_page_content and on_post_page: "
+        "the generated pages go through Markdown whole (slower); see kpi init's hooks/"
+    )
+    return False
 
 
 def _skeleton_of(path: str, text: str) -> Skeleton:

@@ -35,7 +35,9 @@ _KEEPS_WHITESPACE = re.compile(r"<(pre|textarea)\b", re.IGNORECASE)
 
 
 def not_searched(html: str) -> str:
-    """An HTML block that readers see and search does not index (chart data, numbers)."""
+    """An HTML block that readers see and search does not index (chart data, numbers). Its
+    outermost element must not hold another of its tag: mkdocs-material's search parser, where
+    it reads the page (hooks of an older kpi init), would end the exclusion there."""
     return _mark(html, SEARCH_EXCLUDE)
 
 

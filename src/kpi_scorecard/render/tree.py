@@ -38,7 +38,8 @@ def tree_page(scorecard: Scorecard, results: Results, links: Links) -> str:
             "",
             intro,
             "",
-            not_searched(f'<ul class="kpi-tree">{trees}</ul>'),
+            # In a <div>: search's exclusion would end at the first nested </ul>.
+            not_searched(f'<div class="kpi-tree-wrap"><ul class="kpi-tree">{trees}</ul></div>'),
             "",
         ]
     )
