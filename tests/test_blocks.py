@@ -148,3 +148,10 @@ def test_a_marked_element_holds_no_element_of_its_own_tag(
         tag = re.match(r"<(\w+)", html)
         assert tag is not None
         assert len(re.findall(rf"<{tag.group(1)}[\s>]", html)) == 1, html[:80]
+
+
+def test_a_placeholder_that_markdown_changed_is_an_error_not_a_broken_page() -> None:
+    page = skeleton("# T\n\n<div>a</div>\n\n<div>b</div>\n")
+    changed = convert(page.markdown).replace("<p>", '<p class="x">', 1)
+    with pytest.raises(ValueError, match="1 of the page's HTML blocks could not be put back"):
+        for_search(changed, page.blocks)

@@ -205,7 +205,12 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, **_: Any) -> st
     """A generated page gets back the blocks that search indexes (names, descriptions, notes,
     people) before the search plugin reads it in on_page_context."""
     blocks = _blocks.get(page.file.src_uri)
-    return html if blocks is None else for_search(html, blocks)
+    if blocks is None:
+        return html
+    try:
+        return for_search(html, blocks)
+    except ValueError as error:
+        raise PluginError(f"{page.file.src_uri}: {error} (check markdown_extensions)") from None
 
 
 def on_post_page(output: str, page: Page, config: MkDocsConfig, **_: Any) -> str:

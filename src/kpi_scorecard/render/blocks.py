@@ -105,7 +105,10 @@ def for_search(html: str, blocks: tuple[Block, ...]) -> str:
         held = block.html if block.indexed else ""
         return f"<!--{_TOKEN}{index}-->{held}<!--/{_TOKEN}-->"
 
-    return _PLACEHOLDER.sub(put_back, html)
+    page, found = _PLACEHOLDER.subn(put_back, html)
+    if found != len(blocks):  # a Markdown extension of mkdocs.yml rewrote a placeholder
+        raise ValueError(f"{len(blocks) - found} of the page's HTML blocks could not be put back")
+    return page
 
 
 def for_reader(html: str, blocks: tuple[Block, ...]) -> str:
