@@ -260,6 +260,8 @@ def generate_pages() -> None:
             content = page.markdown
         with mkdocs_gen_files.open(path, "w", encoding="utf-8") as handle:
             handle.write(content)
+    # Written out (and their blocks in _blocks): the texts need not live until the build ends.
+    _current = dataclasses.replace(state, pages={})
     # The scorecard, its history and the pages are a few hundred thousand objects that live
     # until the build ends: kept out of the collector's passes, mkdocs' own work does not pay
     # for walking them again and again (about 5 % of a 1,000-KPI build). on_post_build undoes it.
