@@ -71,7 +71,8 @@ class BuildState:
     user_retrospectives_index: bool = False
     """site_src/retrospectives/index.md exists: the team's own index is kept."""
     pages: Mapping[str, str | bytes] | None = None
-    """Every generated file, rendered before mkdocs cleans ``site/`` (see rendered())."""
+    """Every generated file, rendered before mkdocs cleans ``site/`` (see rendered()); emptied
+    once generate_pages has written them."""
     retrospective_results: Mapping[str, str] = field(default_factory=dict)
     """Slug -> the results section added to that retrospective's page."""
 
