@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from kpi_scorecard.errors import Problems, quote
+from kpi_scorecard.read.yaml_errors import explain
 
 try:  # the C composer keeps loading fast; the pure-Python one gives the same nodes
     from yaml import CSafeLoader as _Loader
@@ -40,8 +41,6 @@ NOT_IN_YAML = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
 """Characters YAML does not allow anywhere in a file (control characters, NUL)."""
-MAX_SYNTAX_MESSAGE = 100
-"""The longest YAML parser message shown (they are short unless they quote a long tag)."""
 LINK_OUTSIDE = "a link that leads out of the repository: it is not read"
 LINK_EXPECTED = "a file or folder inside the repository"
 REFUSED_TAG = "!refused"
@@ -198,7 +197,8 @@ def parse_text(text: str, relative: str, problems: Problems) -> YNode | None:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
-        problems.error(relative, _error_line(error), f"YAML syntax: {_describe(error)}")
+        explained = explain(error, text)
+        problems.error(relative, explained.line, explained.message, explained.expected)
         return None
     except yaml.YAMLError:
         _report_unreadable_character(text, relative, problems)
@@ -268,18 +268,6 @@ def _report_unreadable_character(text: str, relative: str, problems: Problems) -
         if code < 0x100
         else "remove it",
     )
-
-
-def _error_line(error: yaml.MarkedYAMLError) -> int:
-    mark = error.problem_mark or error.context_mark
-    return mark.line + 1 if mark is not None else 1
-
-
-def _describe(error: yaml.MarkedYAMLError) -> str:
-    """The parser's words; they may quote the file (a tag, an escape), so they are cut short."""
-    parts = [error.context, error.problem]
-    text = ", ".join(p for p in parts if p)
-    return text if len(text) <= MAX_SYNTAX_MESSAGE else text[: MAX_SYNTAX_MESSAGE - 1] + "…"
 
 
 class _Converter:
