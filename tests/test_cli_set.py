@@ -127,7 +127,7 @@ def test_crlf_and_byte_order_mark_survive(tmp_path: Path) -> None:
         (("orders", "2026-4", "1"), "error: bad month '2026-4' (expected YYYY-MM, e.g. 2026-03)"),
         (
             ("orders", "2026-04", "1,5"),
-            "error: value: '1,5' is not a number (expected a number such as 1250 or 3.5, or null)",
+            "error: value: '1,5' is not a number (write decimals with a dot: 1.5)",
         ),
         (
             ("cost_per_order", "2026-04", "1"),

@@ -22,7 +22,7 @@ from kpi_scorecard.edit.files import write_all as write_all  # its home before f
 from kpi_scorecard.edit.lines import Edit, EditError, apply_edits
 from kpi_scorecard.errors import Problem, Problems, one_line, quote
 from kpi_scorecard.model import Scorecard, month_str, parse_month
-from kpi_scorecard.read.fields import did_you_mean
+from kpi_scorecard.read.fields import did_you_mean, number_hint
 from kpi_scorecard.read.load import DECIMAL, NULL_WORDS
 from kpi_scorecard.read.validate import SEGMENT_NAME, load_scorecard
 
@@ -136,7 +136,7 @@ def _value(text: str, error: Callable[[str, str], None]) -> tuple[float | None, 
     if not DECIMAL.match(text):
         error(
             f"value: {quote(text)} is not a number",
-            "expected a number such as 1250 or 3.5, or null",
+            number_hint(text, "expected a number such as 1250 or 3.5, or null"),
         )
         return None, False
     value = float(text)

@@ -16,7 +16,7 @@ from kpi_scorecard.edit.lines import note_text
 from kpi_scorecard.edit.record import check_result
 from kpi_scorecard.errors import Problems, ScorecardError, one_line, quote
 from kpi_scorecard.model import KPI_ID_PATTERN, Scorecard
-from kpi_scorecard.read.fields import did_you_mean
+from kpi_scorecard.read.fields import did_you_mean, person_hint
 from kpi_scorecard.read.schema import KPI_HELP, schema_comment, schema_texts
 from kpi_scorecard.read.validate import load_scorecard
 
@@ -96,10 +96,7 @@ def _check_new(scorecard: Scorecard, new: NewKpi, problems: Problems) -> None:
     elif new.kpi_id in scorecard.kpis:
         error(f"the KPI '{new.kpi_id}' exists already ({scorecard.kpis[new.kpi_id].path})")
     if new.owner not in scorecard.people:
-        hint = did_you_mean(
-            new.owner, scorecard.people, "expected a person id from kpis/people.yaml"
-        )
-        error(f"owner: unknown person {quote(new.owner)}", hint)
+        error(f"owner: unknown person {quote(new.owner)}", person_hint(new.owner, scorecard.people))
     categories = scorecard.settings.categories
     if categories is not None and new.category not in categories:
         hint = did_you_mean(new.category, categories, "expected one of: " + ", ".join(categories))

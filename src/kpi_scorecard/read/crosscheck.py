@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from kpi_scorecard.errors import Problems, quote
 from kpi_scorecard.model import KPI_ID_PATTERN, Daci, Kpi, Person, Scorecard
 from kpi_scorecard.read import formula
-from kpi_scorecard.read.fields import did_you_mean
+from kpi_scorecard.read.fields import did_you_mean, person_hint
 
 RESERVED_IDS = ("index",)
 """Ids whose pages would take the place of a folder's index page (/kpis/, /people/)."""
@@ -81,7 +81,7 @@ def _check_person(
     if not person or person in people:
         return
     key = field.split()[0]
-    hint = did_you_mean(person, people, "expected a person id from kpis/people.yaml")
+    hint = person_hint(person, people)
     problems.error(kpi.path, kpi.line_of(key), f"{field}: unknown person {quote(person)}", hint)
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Iterable, Iterator
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
 
 from kpi_scorecard.errors import Problems, excerpt, quote
-from kpi_scorecard.model import Month, parse_month
+from kpi_scorecard.model import Month, Person, parse_month
 from kpi_scorecard.read.load import (
     DECIMAL,
     NULL_TAG,
@@ -28,6 +29,14 @@ from kpi_scorecard.read.load import (
 )
 
 LEADING_ZERO = re.compile(r"^[-+]?0\d+$")
+DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+$")
+"""``36,96``: a decimal comma, as many spreadsheets write numbers."""
+THOUSANDS_COMMAS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+$")
+"""``548,900`` or ``1,250,000``: thousands separators (or, once, a decimal comma)."""
+UNIT_AROUND = re.compile(r"^[\s€$£¥%]*(?:EUR|USD|GBP)?\s*(.*?)\s*(?:EUR|USD|GBP|pp)?[\s€$£¥%]*$")
+"""A number written with its unit: ``3.2 %``, ``€45``, ``45 EUR``."""
+NUMBER_EXPECTED = "expected a finite number"
+PERSON_EXPECTED = "expected a person id from kpis/people.yaml"
 """YAML 1.1 reads 012 as octal 10: refused rather than guessed."""
 BOOL_TAG = "tag:yaml.org,2002:bool"
 
@@ -42,6 +51,46 @@ def did_you_mean(word: str, choices: Iterable[str], fallback: str) -> str:
     """The parenthesised hint of a message: the closest choice, or ``fallback``."""
     close = suggestion(word, choices)
     return f"did you mean '{close}'?" if close else fallback
+
+
+def number_hint(text: str, fallback: str = NUMBER_EXPECTED) -> str:
+    """How to write ``text`` as a number: a dot for decimals, no thousands separators, no
+    unit; ``fallback`` when it is not a number written another way."""
+    text = text.strip()
+    dotted = text.replace(",", ".")
+    if THOUSANDS_COMMAS.match(text):
+        whole = text.replace(",", "")
+        if text.count(",") == 1:
+            return f"write {whole} without the thousands separator, or {dotted} for decimals"
+        return f"write {whole} without thousands separators"
+    if DECIMAL_COMMA.match(text):
+        return f"write decimals with a dot: {dotted}"
+    bare = UNIT_AROUND.match(text)
+    if bare and bare.group(1) != text and DECIMAL.match(bare.group(1).replace(",", ".")):
+        return f"write the number alone, without its unit: {bare.group(1).replace(',', '.')}"
+    return fallback
+
+
+def fold(text: str) -> str:
+    """``María López`` -> ``maria lopez``: case and accents ignored, to match a name."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def person_hint(word: str, people: Mapping[str, Person]) -> str:
+    """The hint for an unknown person: the id whose id or name matches ``word`` with case and
+    accents folded (``María López`` -> ``maria``), else the closest one."""
+    by_fold: dict[str, str] = {}
+    for person_id in people:
+        by_fold.setdefault(fold(person_id), person_id)
+    for person_id, person in people.items():
+        by_fold.setdefault(fold(person.name), person_id)
+    folded = fold(word)
+    match = by_fold.get(folded)
+    if match is None:
+        close = suggestion(folded, by_fold)
+        match = by_fold[close] if close is not None else None
+    return f"did you mean '{match}'?" if match else PERSON_EXPECTED
 
 
 def one_of(choices: Iterable[str]) -> str:
@@ -154,7 +203,7 @@ class FieldReader:
             )
             return None
         if not DECIMAL.match(text):
-            self.error(node.line, f"{name}: {_not_a_number(node)}", "expected a finite number")
+            self.error(node.line, f"{name}: {_not_a_number(node)}", number_hint(text))
             return None
         value = float(text)
         if not math.isfinite(value):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kpi_scorecard.errors import Problems, quote
 from kpi_scorecard.model import Month, Scorecard
-from kpi_scorecard.read.fields import FieldReader, did_you_mean, is_null
+from kpi_scorecard.read.fields import FieldReader, did_you_mean, is_null, person_hint
 from kpi_scorecard.read.load import Scalar, YMap, YNode, parse_text, read_inside
 
 RETRO_KEYS = ("title", "start", "end", "kpis", "daci")
@@ -192,9 +192,7 @@ def _people(
             if person is None:
                 continue
             if person not in scorecard.people:
-                hint = did_you_mean(
-                    person, scorecard.people, "expected a person id from kpis/people.yaml"
-                )
+                hint = person_hint(person, scorecard.people)
                 reader.warning(line, f"daci {role}: unknown person {quote(person)}", hint)
             else:
                 people.append((role, person))

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from kpi_scorecard.errors import Problems, quote
 from kpi_scorecard.model import Person, Settings
-from kpi_scorecard.read.fields import FieldReader, did_you_mean, is_null
+from kpi_scorecard.read.fields import FieldReader, is_null, person_hint
 from kpi_scorecard.read.load import Scalar, YMap, YNode, load_file
 
 SETTINGS_KEYS = (
@@ -116,7 +116,7 @@ def _presenters(
     for item in items or []:
         name = reader.text(item, "review presenters")
         if name is not None and name not in people:
-            hint = did_you_mean(name, people, "expected a person id from kpis/people.yaml")
+            hint = person_hint(name, people)
             reader.error(item.line, f"review presenters: unknown person {quote(name)}", hint)
         elif name is not None:
             presenters.append(name)
