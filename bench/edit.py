@@ -71,7 +71,7 @@ def measure_import(rows: int) -> dict[str, float]:
 
 def measure_set(megabytes: float) -> dict[str, float]:
     from kpi_scorecard.edit.lines import Edit, apply_edits
-    from kpi_scorecard.edit.record import Request, record
+    from kpi_scorecard.edit.record import Checks, Request, record
 
     months = min(96_000, int(megabytes * 1e6 / 60))
     note_length = max(0, int(megabytes * 1e6 / months) - 40)
@@ -86,7 +86,7 @@ def measure_set(megabytes: float) -> dict[str, float]:
         apply_edits(text, [Edit(middle, 1.0, note="New.")])
         edit_seconds = time.perf_counter() - start
         start = time.perf_counter()
-        record(root, [Request("traffic", middle, "1", "New.", "kpi set")])
+        record(root, [Request("traffic", middle, "1", "New.", "kpi set")], checks=Checks(True))
         seconds = time.perf_counter() - start
         size = path.stat().st_size
     return {"rows": 2 * months, "seconds": seconds, "edit_seconds": edit_seconds, "bytes": size}

@@ -18,10 +18,10 @@ def snapshot(repo: Path) -> dict[Path, bytes]:
     return {p: p.read_bytes() for p in sorted((repo / "kpis").rglob("*")) if p.is_file()}
 
 
-def kpi_import(repo: Path, csv_text: bytes) -> tuple[int, str]:
+def kpi_import(repo: Path, csv_text: bytes, *options: str) -> tuple[int, str]:
     path = repo / "import.csv"
     path.write_bytes(csv_text)
-    result = CliRunner().invoke(main, ["import", str(path), "--repo", str(repo)])
+    result = CliRunner().invoke(main, ["import", str(path), *options, "--repo", str(repo)])
     return result.exit_code, result.output.replace(str(path), "import.csv")
 
 
@@ -85,7 +85,7 @@ def test_a_failure_after_the_first_file_is_written_restores_it(
         real_replace(source, target)
 
     monkeypatch.setattr(os, "replace", crash_on_second)
-    code, output = kpi_import(repo, b"orders,2026-05,130\nspend,2026-05,1\n")
+    code, output = kpi_import(repo, b"orders,2026-05,130\nspend,2026-05,5000\n")
     assert code == 1
     assert output == "error: kpis/sales/spend.yaml: cannot write: no space left on device\n"
     assert [Path(c).name for c in calls] == ["orders.yaml", "spend.yaml", "orders.yaml"]
@@ -174,7 +174,9 @@ def test_csv_that_cannot_be_read_strictly_is_an_error_at_its_line(
 
 def test_a_header_may_name_the_columns_in_any_order(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo")
-    code, output = kpi_import(repo, b"Value,KPI,segment,Month\n5,spend,search,2026-05\n")
+    code, output = kpi_import(
+        repo, b"Value,KPI,segment,Month\n5,spend,search,2026-05\n", "--new-segment"
+    )
     assert code == 0, output
     assert "segments:\n  search:\n    2026-05: 5\n" in (repo / "kpis/sales/spend.yaml").read_text()
 
@@ -230,10 +232,10 @@ def test_imported_notes_with_line_separators_keep_later_edits_on_their_line(
     tmp_path: Path,
 ) -> None:
     repo = make_repo(tmp_path / "repo")
-    rows = 'orders,2026-01,91,"one\u2028two\x85three"\norders,2026-05,7,"Easter\u2029week"\n'
+    rows = 'orders,2026-01,91,"one\u2028two\x85three"\norders,2026-05,107,"Easter\u2029week"\n'
     assert kpi_import(repo, rows.encode())[0] == 0
     path = repo / "kpis/sales/orders.yaml"
     assert '  2026-01: "one\\u2028two\\u0085three"\n' in path.read_text()
     before = path.read_text()
-    assert kpi_import(repo, b"orders,2026-03,1\n")[0] == 0
-    assert path.read_text() == before.replace("  2026-03: 118\n", "  2026-03: 1\n")
+    assert kpi_import(repo, b"orders,2026-03,101\n")[0] == 0
+    assert path.read_text() == before.replace("  2026-03: 118\n", "  2026-03: 101\n")

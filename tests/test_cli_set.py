@@ -114,9 +114,9 @@ def test_crlf_and_byte_order_mark_survive(tmp_path: Path) -> None:
     path = repo / ORDERS
     original = b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n")
     path.write_bytes(original)
-    assert kpi_set(repo, "orders", "2026-05", "7")[0] == 0
+    assert kpi_set(repo, "orders", "2026-05", "107")[0] == 0
     assert path.read_bytes() == original.replace(
-        b"  2026-04: null\r\n", b"  2026-04: null\r\n  2026-05: 7\r\n"
+        b"  2026-04: null\r\n", b"  2026-04: null\r\n  2026-05: 107\r\n"
     )
 
 
@@ -205,9 +205,9 @@ def test_files_that_validate_are_edited(tmp_path: Path, old: str, new: str) -> N
     path = repo / ORDERS
     path.write_bytes(raw(path).replace(old, new).encode())
     before = raw(path)
-    code, output = kpi_set(repo, "orders", "2026-02", "7", "--note", "n")
+    code, output = kpi_set(repo, "orders", "2026-02", "107", "--note", "n")
     assert code == 0, output
-    expected = before.replace("  2026-02: 104", "  2026-02: 7")
+    expected = before.replace("  2026-02: 104", "  2026-02: 107")
     expected = re.sub(r"  2026-02: (Spring promotion\.|>-\n\n    x)", '  2026-02: "n"', expected)
     assert raw(path) == expected
 
@@ -240,8 +240,8 @@ def test_a_link_is_written_through_and_the_mode_is_kept(tmp_path: Path) -> None:
     link.rename(data)
     link.symlink_to(Path("../../data/orders.yaml"))
     data.chmod(0o640)
-    assert kpi_set(repo, "orders", "2026-04", "5")[0] == 0
-    assert link.is_symlink() and "  2026-04: 5\n" in data.read_text()
+    assert kpi_set(repo, "orders", "2026-04", "105")[0] == 0
+    assert link.is_symlink() and "  2026-04: 105\n" in data.read_text()
     assert stat.S_IMODE(data.stat().st_mode) == 0o640
 
 
@@ -251,7 +251,7 @@ def test_a_link_out_of_the_repository_is_refused(tmp_path: Path) -> None:
     (repo / ORDERS).rename(outside)
     (repo / ORDERS).symlink_to(outside)
     before = outside.read_bytes()
-    code, output = kpi_set(repo, "orders", "2026-04", "5")
+    code, output = kpi_set(repo, "orders", "2026-04", "105")
     assert code == 1
     assert output.splitlines()[0].startswith(f"{ORDERS}:1: error: a link that leads out of")
     assert outside.read_bytes() == before and (repo / ORDERS).is_symlink()
@@ -271,7 +271,7 @@ def test_the_writer_refuses_a_link_out_of_the_repository_itself(tmp_path: Path) 
 def test_the_owner_is_kept(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo")
     os.chown(repo / ORDERS, 4242, 4343)
-    assert kpi_set(repo, "orders", "2026-04", "5")[0] == 0
+    assert kpi_set(repo, "orders", "2026-04", "105")[0] == 0
     status = (repo / ORDERS).stat()
     assert (status.st_uid, status.st_gid) == (4242, 4343)
 
@@ -287,8 +287,8 @@ def test_a_file_that_cannot_be_replaced_is_rewritten_in_place(
     else:  # a file of someone else's that we may write: a new file could not be given to them
         monkeypatch.setattr(files, "_can_own", lambda _: False)
     inode = path.stat().st_ino
-    assert kpi_set(repo, "orders", "2026-04", "5")[0] == 0
-    assert path.stat().st_ino == inode and "  2026-04: 5\n" in path.read_text()
+    assert kpi_set(repo, "orders", "2026-04", "105")[0] == 0
+    assert path.stat().st_ino == inode and "  2026-04: 105\n" in path.read_text()
 
 
 def test_a_read_only_file_is_an_error_naming_it(
@@ -302,7 +302,7 @@ def test_a_read_only_file_is_an_error_naming_it(
             os, "access", lambda path, mode: mode != os.W_OK and real_access(path, mode)
         )
     before = kpi_files(repo)
-    code, output = kpi_set(repo, "orders", "2026-04", "5")
+    code, output = kpi_set(repo, "orders", "2026-04", "105")
     assert (code, output) == (
         1,
         "error: kpis/sales/orders.yaml: cannot write: the file is read-only\n",
@@ -322,7 +322,7 @@ def test_an_unreadable_file_is_an_error_naming_it(
         return real_read(self)
 
     monkeypatch.setattr(Path, "read_bytes", unreadable)
-    code, output = kpi_set(repo, "orders", "2026-04", "5")
+    code, output = kpi_set(repo, "orders", "2026-04", "105")
     assert code == 1
     assert (
         output.splitlines()[0] == f"{ORDERS}:1: error: the file cannot be read: permission denied"
@@ -332,7 +332,7 @@ def test_an_unreadable_file_is_an_error_naming_it(
 @pytest.mark.parametrize("value", ["-5", "-1.5e3", "-.5", "-0"])
 def test_negative_values_are_values(tmp_path: Path, value: str) -> None:
     repo = make_repo(tmp_path / "repo")
-    code, output = kpi_set(repo, "orders", "2026-05", value, "--note", "-x")
+    code, output = kpi_set(repo, "orders", "2026-05", value, "--note", "-x", "--confirm")
     assert code == 0, output
     written = number_literal(float(value))
     assert f"  2026-05: {written}\n" in (repo / ORDERS).read_text()
@@ -456,7 +456,7 @@ def test_set_reads_back_exactly_and_touches_only_its_lines(
         before = kpi_files(repo)
         args = [f"--note={note}"] if note is not None else []
         result = CliRunner().invoke(
-            main, ["set", "orders", month, value, *args, "--repo", str(repo)]
+            main, ["set", "orders", month, value, *args, "--confirm", "--repo", str(repo)]
         )
         if value in BAD_VALUES:
             assert result.exit_code == 1, result.output
@@ -521,7 +521,7 @@ def test_a_read_only_folder_is_an_error_naming_the_file(
 
     monkeypatch.setattr(os, "open", read_only_folder)
     before = kpi_files(repo)
-    code, output = kpi_set(repo, "orders", "2026-04", "5")
+    code, output = kpi_set(repo, "orders", "2026-04", "105")
     (repo / "kpis" / "sales").chmod(0o755)
     assert (code, output) == (1, "error: kpis/sales/orders.yaml: cannot write: permission denied\n")
     assert kpi_files(repo) == before

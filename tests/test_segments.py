@@ -203,7 +203,9 @@ def test_kpi_set_and_import_record_segments(segmented: Path) -> None:
     assert "    2026-04: 2000\n    2026-05: 2100\nsegment_targets:" in text
     rows = segmented / "rows.csv"
     rows.write_text("segment,kpi,value,month\nemail,orders,5,2026-01\nsearch,spend,2950,2026-05\n")
-    result = CliRunner().invoke(main, ["import", str(rows), "--repo", str(segmented)])
+    result = CliRunner().invoke(
+        main, ["import", str(rows), "--new-segment", "--repo", str(segmented)]
+    )
     assert result.exit_code == 0, result.output
     orders = (segmented / "kpis/sales/orders.yaml").read_text()
     assert "    2026-03: 38\n  email:\n    2026-01: 5\nnotes:" in orders

@@ -23,6 +23,7 @@ from kpi_scorecard.errors import (
 )
 
 if TYPE_CHECKING:
+    from kpi_scorecard.edit.plausible import Recorded
     from kpi_scorecard.errors import Problem
 
 EXIT_PROBLEMS = 1
@@ -231,18 +232,50 @@ def codeowners(directory: Path) -> None:
     click.echo(f"wrote {path.relative_to(root).as_posix()}", err=True)
 
 
+confirm_option = click.option(
+    "--confirm",
+    is_flag=True,
+    help="Record values far outside their KPI's history (otherwise refused, with the reason).",
+)
+new_segment_option = click.option(
+    "--new-segment",
+    "new_segments",
+    is_flag=True,
+    help="Allow a segment the KPI does not have yet (otherwise refused: a typo would start one).",
+)
+
+
+def print_recorded(recorded: list[Recorded]) -> None:
+    """What changed, one sentence per value: ``traffic Oct 2026: 15 463 -> 15 600
+    (restated)``."""
+    for change in recorded:
+        click.echo(change.sentence())
+
+
 @main.command(name="set", context_settings={"ignore_unknown_options": True})
 @click.argument("kpi_id", metavar="ID")
 @click.argument("month")
 @click.argument("value")
 @click.option("--note", help="Markdown: the story behind the number.")
 @click.option("--segment", help="Record the value of a segment (a channel) instead of the total.")
+@confirm_option
+@new_segment_option
 @repo_option
 def set_value(
-    kpi_id: str, month: str, value: str, note: str | None, segment: str | None, directory: Path
+    kpi_id: str,
+    month: str,
+    value: str,
+    note: str | None,
+    segment: str | None,
+    confirm: bool,
+    new_segments: bool,
+    directory: Path,
 ) -> None:
     """Record a KPI's value for a month (null: not reported), keeping the file's comments,
     key order and formatting; only the touched lines change. Negative values need no quoting.
+    Prints what changed. A value far outside the KPI's history (a fraction typed into a
+    percent KPI, a digit too many) is refused unless --confirm, a segment the KPI does not
+    have unless --new-segment.
 
     \b
     Example:
@@ -250,11 +283,13 @@ def set_value(
         kpi set margin 2026-11 -3.5
         kpi set paid_spend 2026-11 41250 --segment search
     """
-    from kpi_scorecard.edit.record import Request, record
+    from kpi_scorecard.edit.record import Checks, Request, record
 
     root = require_scorecard(directory)
-    changed = record(root, [Request(kpi_id, month, value, note, COMMAND_LINE, 1, segment)])
-    for path in changed:
+    request = Request(kpi_id, month, value, note, COMMAND_LINE, 1, segment)
+    result = record(root, [request], checks=Checks(confirm, new_segments))
+    print_recorded(result.recorded)
+    for path in result.files:
         click.echo(f"updated {path.relative_to(root).as_posix()}", err=True)
 
 
@@ -262,21 +297,24 @@ def set_value(
 @click.argument(
     "csv_file", metavar="FILE.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
+@confirm_option
+@new_segment_option
 @repo_option
-def import_csv(csv_file: Path, directory: Path) -> None:
+def import_csv(csv_file: Path, confirm: bool, new_segments: bool, directory: Path) -> None:
     """Record many values from kpi,month,value[,note[,segment]] rows: all of them, or none when
     any row is wrong (every bad row is reported as FILE.csv:line: ...). A header row may name
-    the columns in any order.
+    the columns in any order. Prints what changed; --confirm and --new-segment as for kpi set.
 
     \b
     Example:
         kpi import november.csv
     """
-    from kpi_scorecard.edit.record import record_csv
+    from kpi_scorecard.edit.record import Checks, record_csv
 
     root = require_scorecard(directory)
-    changed = record_csv(root, csv_file, str(csv_file))
-    click.echo(f"{_count(len(changed), 'file')} updated", err=True)
+    result = record_csv(root, csv_file, str(csv_file), Checks(confirm, new_segments))
+    print_recorded(result.recorded)
+    click.echo(f"{_count(len(result.files), 'file')} updated", err=True)
 
 
 @main.command()

@@ -20,8 +20,9 @@ from pathlib import Path
 from kpi_scorecard.edit.files import FileError, read_text, reason
 from kpi_scorecard.edit.files import write_all as write_all  # its home before files.py
 from kpi_scorecard.edit.lines import Edit, EditError, apply_edits
+from kpi_scorecard.edit.plausible import CONFIRM_HINT, Recorded, far_from_history
 from kpi_scorecard.errors import Problem, Problems, one_line, quote
-from kpi_scorecard.model import Scorecard, month_str, parse_month
+from kpi_scorecard.model import Kpi, Scorecard, month_str, parse_month
 from kpi_scorecard.read.fields import did_you_mean, number_hint
 from kpi_scorecard.read.load import DECIMAL, NULL_WORDS
 from kpi_scorecard.read.validate import SEGMENT_NAME, load_scorecard
@@ -50,32 +51,62 @@ class Request:
     """Record the value of this segment (``segments.<segment>``) instead of the total."""
 
 
-def record(root: Path, requests: list[Request], earlier: Iterable[Problem] = ()) -> list[Path]:
-    """Apply ``requests``; returns the files changed. Raises ValidationFailed (nothing written)
-    with ``earlier`` problems (from reading the requests) and every bad request."""
+@dataclass(frozen=True)
+class Checks:
+    """What the user said to accept that would otherwise be refused."""
+
+    confirm: bool = False
+    """Values far outside their KPI's history (``--confirm``)."""
+    new_segments: bool = False
+    """Segments the KPI does not have yet (``--new-segment``)."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a recording did: the files written and each value as it was and is now."""
+
+    files: list[Path]
+    recorded: list[Recorded]
+
+
+def record(
+    root: Path,
+    requests: list[Request],
+    earlier: Iterable[Problem] = (),
+    checks: Checks = Checks(),
+) -> Result:
+    """Apply ``requests``. Raises ValidationFailed (nothing written) with ``earlier`` problems
+    (from reading the requests) and every bad request."""
     scorecard, _ = load_scorecard(root)
     problems = Problems()
     problems.extend(earlier)
-    edits = check_requests(scorecard, requests, problems)
+    recorded: list[Recorded] = []
+    edits = check_requests(scorecard, requests, problems, checks, recorded)
     problems.raise_if_errors()
     new_texts = {}
     for path, file_edits in edits.items():
         new_texts[root / path] = _edited(root / path, path, file_edits)
     check_result(root, new_texts)
     write_all(new_texts, root)
-    return sorted(new_texts)
+    return Result(sorted(new_texts), recorded)
 
 
 def check_requests(
-    scorecard: Scorecard, requests: Iterable[Request], problems: Problems
+    scorecard: Scorecard,
+    requests: Iterable[Request],
+    problems: Problems,
+    checks: Checks = Checks(),
+    recorded: list[Recorded] | None = None,
 ) -> dict[str, list[Edit]]:
-    """KPI file path -> its edits; every bad request is reported."""
+    """KPI file path -> its edits; every bad request is reported, every good one added to
+    ``recorded``."""
     edits: dict[str, list[Edit]] = {}
     seen: dict[tuple[str, str, str | None], int] = {}
     for request in requests:
-        edit = _check(scorecard, request, problems)
-        if edit is None:
+        checked = _check(scorecard, request, problems, checks)
+        if checked is None:
             continue
+        edit, change = checked
         key = (request.kpi_id, edit.month, edit.segment)
         if key in seen:
             problems.error(
@@ -85,11 +116,15 @@ def check_requests(
             )
             continue
         seen[key] = request.line
-        edits.setdefault(scorecard.kpis[request.kpi_id].path, []).append(edit)
+        edits.setdefault(change.kpi.path, []).append(edit)
+        if recorded is not None:
+            recorded.append(change)
     return edits
 
 
-def _check(scorecard: Scorecard, request: Request, problems: Problems) -> Edit | None:
+def _check(
+    scorecard: Scorecard, request: Request, problems: Problems, checks: Checks
+) -> tuple[Edit, Recorded] | None:
     def error(message: str, expected: str | None = None) -> None:
         problems.error(request.origin, request.line, message, expected)
 
@@ -116,10 +151,36 @@ def _check(scorecard: Scorecard, request: Request, problems: Problems) -> Edit |
             f"segment: {quote(request.segment)} is not a segment name", "letters, digits, _ . and -"
         )
         ok = False
-    if not (ok and value_ok) or month is None:
+    if kpi is not None and request.segment is not None and ok and not checks.new_segments:
+        ok = _known_segment(kpi, request.segment, error)
+    if not (ok and value_ok) or month is None or kpi is None:
         return None
+    if not checks.confirm:
+        far = far_from_history(kpi, request.segment, month, value, scorecard.settings.currency)
+        if far is not None:
+            error(f"value: {far}", CONFIRM_HINT)
+            return None
     note = request.note if request.note and request.note.strip() else None
-    return Edit(month_str(month), value, True, note, request.segment or None)
+    segment = request.segment or None
+    change = Recorded(kpi, month, segment, value, note, scorecard.settings.currency)
+    return Edit(month_str(month), value, True, note, segment), change
+
+
+def _known_segment(kpi: Kpi, segment: str, error: Callable[[str, str], None]) -> bool:
+    """Whether ``kpi`` has ``segment``; a new one needs --new-segment (a typo would start a
+    channel of its own)."""
+    if segment in kpi.segments:
+        return True
+    if not kpi.segments:
+        error(f"segment: {kpi.id} has no segments yet", "a new segment needs --new-segment")
+    else:
+        hint = did_you_mean(segment, kpi.segments, "its segments: " + ", ".join(kpi.segments))
+        sep = " " if hint.endswith("?") else "; "
+        error(
+            f"segment: {kpi.id} has no segment {quote(segment)}",
+            f"{hint}{sep}{'A' if sep == ' ' else 'a'} new segment needs --new-segment",
+        )
+    return False
 
 
 def _has_undecodable_bytes(request: Request) -> bool:
@@ -302,6 +363,11 @@ def _header(cells: list[str], label: str, problems: Problems) -> list[str] | Non
     return names if len(problems.items) == count else None
 
 
-def record_csv(root: Path, path: Path, label: str) -> list[Path]:
+def record_csv(
+    root: Path,
+    path: Path,
+    label: str,
+    checks: Checks = Checks(),
+) -> Result:
     requests, problems = read_csv(path, label)
-    return record(root, requests, problems)
+    return record(root, requests, problems, checks)
