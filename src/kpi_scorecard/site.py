@@ -13,6 +13,11 @@ build:
   the HTML blocks that search indexes, ``on_post_page`` the rest, after the search plugin has
   read the page.
 
+While serving (``mkdocs serve``, ``kpi serve``), a scorecard with errors does not fail the
+build, which would leave the browser waiting: every page of the last good build, and the
+overview, show the list of errors instead, and the next save that fixes them brings the site
+back (live reload).
+
 ``build_site`` and ``serve_site`` drive mkdocs for the ``kpi`` command.
 """
 
@@ -43,6 +48,7 @@ from kpi_scorecard.render.pages import (
     render_pages,
     retrospective_results,
 )
+from kpi_scorecard.render.problems_page import problems_page
 from kpi_scorecard.render.text import title_text
 from kpi_scorecard.repository import load_repository
 from kpi_scorecard.swap import staged, swap_in
@@ -81,8 +87,13 @@ _current: BuildState | None = None
 _blocks: dict[str, tuple[Block, ...]] = {}
 """Source path of a generated page -> the HTML blocks its skeleton leaves out."""
 _serving = False
+"""mkdocs serve is running: errors are shown in the pages instead of failing the build."""
 _skeletons: dict[str, tuple[str, Skeleton]] = {}
 """Source path -> (the page's text, its skeleton), from the last build of ``mkdocs serve``."""
+_problem_pages: dict[str, str] | None = None
+"""While serving a scorecard with errors: the pages that list them, by source path."""
+_last_pages: tuple[str, ...] = ("index.md",)
+"""The Markdown pages of the last good build: where the browser may be when a file breaks."""
 
 
 def repository_root(config: MkDocsConfig) -> Path:
@@ -124,7 +135,8 @@ def prepare(
 
 def on_startup(command: str, dirty: bool) -> None:
     """``mkdocs serve`` builds again after each edit: pages whose inputs did not change are
-    kept from one build to the next (render/pages.py)."""
+    kept from one build to the next (render/pages.py), and a scorecard with errors is shown
+    in the pages instead of failing the build (on_pre_build)."""
     global _serving
     _serving = command == "serve"
     remember_pages(_serving)
@@ -132,14 +144,19 @@ def on_startup(command: str, dirty: bool) -> None:
 
 def on_pre_build(config: MkDocsConfig) -> None:
     """Everything that can fail happens here, before mkdocs cleans ``site/``: reading,
-    validating, computing and rendering. A failure leaves the last site as it was."""
-    global _current
+    validating, computing and rendering. A failure leaves the last site as it was; while
+    serving, the pages show the errors instead."""
+    global _current, _problem_pages, _last_pages
     root = repository_root(config)
     use_commit_date(root)
+    _problem_pages = None
     try:
         check_site_urls(root, config)
         state, warnings = prepare(root, audience_of(config))
     except ValidationFailed as failed:
+        if _serving:
+            _current, _problem_pages = None, show_problems(failed, config)
+            return
         raise PluginError(
             f"the scorecard has errors, the site was not changed:\n{failed.report()}"
         ) from None
@@ -151,6 +168,28 @@ def on_pre_build(config: MkDocsConfig) -> None:
         # mkdocs would stop at the end of the build, after emptying site/.
         raise PluginError("warnings in strict mode: the site was not changed")
     _current = rendered(state, config)
+    _last_pages = tuple(path for path in _current.pages or {} if path.endswith(".md"))
+
+
+def show_problems(failed: ValidationFailed, config: MkDocsConfig) -> dict[str, str]:
+    """The pages that list the errors while serving: each page of the last good build (the
+    browser reloads the one it is on) and each page the navigation names that does not exist."""
+    log.error(f"the scorecard has errors; the preview lists them:\n{failed.report()}")
+    page = problems_page(failed.problems)
+    docs = Path(config.docs_dir)
+    missing = [path for path in _nav_files(config.nav) if not (docs / path).is_file()]
+    return dict.fromkeys([*_last_pages, *missing], page)
+
+
+def _nav_files(nav: Any) -> list[str]:
+    """The Markdown files named in mkdocs.yml's ``nav``, at any depth."""
+    if isinstance(nav, str):
+        return [nav] if nav.endswith(".md") and "://" not in nav else []
+    if isinstance(nav, dict):
+        return [path for value in nav.values() for path in _nav_files(value)]
+    if isinstance(nav, list):
+        return [path for item in nav for path in _nav_files(item)]
+    return []
 
 
 def rendered(state: BuildState, config: MkDocsConfig) -> BuildState:
@@ -243,6 +282,12 @@ def generate_pages() -> None:
 
     global _current
     editor = FilesEditor.current()
+    if _problem_pages is not None:
+        _blocks.clear()  # the problem pages are whole Markdown, no skeletons
+        for path, text in _problem_pages.items():
+            with mkdocs_gen_files.open(path, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        return
     config = editor.config
     state = _current
     if state is None or state.root != repository_root(config) or state.pages is None:
@@ -346,6 +391,8 @@ def build_site(root: Path, strict: bool = False) -> Path:
 def serve_site(root: Path, dev_addr: str | None = None) -> None:
     from mkdocs.commands.serve import serve
 
+    global _serving
+    _serving = True  # also for hooks/ files written before on_startup was re-exported
     quiet_upstream_banners()
     _show_mkdocs_log()
     os.chdir(root)
