@@ -90,3 +90,28 @@ def test_a_failed_codeowners_is_one_line(tmp_path: Path, monkeypatch: pytest.Mon
     code, output = run("codeowners", str(repo))
     assert (code, output) == (1, f"error: .github/CODEOWNERS: cannot write: {NO_SPACE}\n")
     assert not (repo / ".github").exists()
+
+
+HOSTILE_TITLE = 'Acme <script>alert(1)</script> & "Co" *bold* [x](javascript:y)'
+
+
+def test_the_title_is_text_in_the_readme_the_config_and_every_page(tmp_path: Path) -> None:
+    target = tmp_path / "acme"
+    assert run("init", str(target), "--title", HOSTILE_TITLE)[0] == 0
+    readme = (target / "README.md").read_text().splitlines()[0]
+    assert readme == (
+        "# Acme &lt;script&gt;alert\\(1\\)&lt;/script&gt; &amp; &quot;Co&quot; \\*bold\\* "
+        "\\[x\\]\\(javascript:y\\)"
+    )
+    look_alike = "Acme \u2039script\u203aalert(1)\u2039/script\u203a \uff06 \uff02Co\uff02 *bold*"
+    assert (target / "mkdocs.yml").read_text().splitlines()[0] == (
+        f'site_name: "{look_alike} [x](javascript:y)"'
+    )
+    code, output = run("build", str(target))
+    assert code == 0, output
+    for page in (target / "site").rglob("*.html"):
+        html = page.read_text()
+        assert "<script>alert" not in html, page
+    overview = (target / "site" / "index.html").read_text()
+    assert f'aria-label="{look_alike}' in overview
+    assert "Acme &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Co&quot;" in overview

@@ -166,7 +166,7 @@ def test_the_template_matches_the_project_files() -> None:
     assert templates["hooks/scorecard.py"] == (PROJECT / "hooks/scorecard.py").read_text()
     assert templates["hooks/gen_pages.py"] == (PROJECT / "hooks/gen_pages.py").read_text()
     assert templates["site_src/how-to-edit.md"] == (PROJECT / "site_src/how-to-edit.md").read_text()
-    mkdocs = templates["mkdocs.yml.tmpl"].replace("$title_yaml", "Acme marketing scorecard")
+    mkdocs = templates["mkdocs.yml.tmpl"].replace("$site_name_yaml", "Acme marketing scorecard")
     assert mkdocs == (PROJECT / "mkdocs.yml").read_text()
 
 

@@ -19,6 +19,7 @@ from kpi_scorecard.model import KPI_ID_PATTERN, Scorecard
 from kpi_scorecard.read.fields import did_you_mean, person_hint
 from kpi_scorecard.read.schema import KPI_HELP, schema_comment, schema_texts
 from kpi_scorecard.read.validate import load_scorecard
+from kpi_scorecard.render.text import inline, title_text
 
 SCHEMA_DIR = "schema"
 COMMAND = "kpi new"
@@ -135,13 +136,25 @@ def template_files() -> dict[str, str]:
     return dict(sorted(files.items()))
 
 
+def site_name(title: str) -> str:
+    """mkdocs.yml's ``site_name``: the theme prints it unescaped into the page (the tab
+    title, the header, an ``aria-label="..."``), so markup characters and double quotes
+    become look-alikes, as for page titles."""
+    return title_text(title).replace('"', "\uff02")
+
+
 def init_repository(target: Path, title: str) -> list[Path]:
     """A new scorecard repository in ``target`` (missing or empty) that builds as it is."""
     if target.exists() and any(target.iterdir()):
         raise ScorecardError(
             f"{one_line(str(target))} is not empty: kpi init only writes into a new folder"
         )
-    values = {"title": title, "title_yaml": _quoted(title), "version": version("kpi-scorecard")}
+    values = {
+        "title": inline(title),  # README.md: Markdown
+        "title_yaml": _quoted(title),  # scorecard.yaml: the build escapes it on each page
+        "site_name_yaml": _quoted(site_name(title)),  # mkdocs.yml: the theme prints it raw
+        "version": version("kpi-scorecard"),
+    }
     files = {}
     for relative, text in template_files().items():
         if relative.endswith(".tmpl"):
