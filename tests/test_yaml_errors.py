@@ -87,6 +87,18 @@ def problems_of(text: str) -> list[str]:
             id="continued-text-indented-too-little",
         ),
         pytest.param(
+            "notes:\n  2026-01: 'it's fine'\n",
+            "k.yaml:2: error: a ' inside the text ends it early "
+            "(write '' for a ' inside single quotes, or put the text in double quotes)",
+            id="single-quote-inside-single-quotes",
+        ),
+        pytest.param(
+            'notes:\n  2026-01: "He said "hi""\n',
+            'k.yaml:2: error: a " inside the text ends it early '
+            '(write \\" for a " inside double quotes, or put the text in single quotes)',
+            id="double-quote-inside-double-quotes",
+        ),
+        pytest.param(
             "name: A\r\nowner:maria\r\nbetter: higher\r\n",
             "k.yaml:2: error: a colon must be followed by a space ('owner:maria' -> 'owner: maria')",
             id="crlf-lines",

@@ -135,6 +135,9 @@ def _unexpected_here(at: _Mark) -> Explained:
             "a list item (- ...) where a key was expected",
             "indent the list under its key, or check the indentation of the line above",
         )
+    before = at.text[: at.column]
+    if before.endswith(('"', "'")) and at.column > _indent(at.text):
+        return _quote_inside(at.line, before[-1])
     if at.column > _indent(at.text):
         return Explained(
             at.line,
@@ -146,6 +149,15 @@ def _unexpected_here(at: _Mark) -> Explained:
         "the indentation of this line does not match the lines above",
         "indent it with as many spaces as the keys at its level",
     )
+
+
+def _quote_inside(line: int, mark: str) -> Explained:
+    """``'it's fine'``: the quote mark inside the text closed it."""
+    if mark == "'":
+        hint = "write '' for a ' inside single quotes, or put the text in double quotes"
+    else:
+        hint = 'write \\" for a " inside double quotes, or put the text in single quotes'
+    return Explained(line, f"a {mark} inside the text ends it early", hint)
 
 
 def _reserved_start(at: _Mark) -> Explained:
