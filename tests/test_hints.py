@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kpi_scorecard.cli import main
 from kpi_scorecard.model import Person
 from kpi_scorecard.read.fields import number_hint, person_hint
+
+from .conftest import make_repo
 
 PEOPLE = {
     "maria": Person("maria", "María López"),
@@ -59,3 +65,28 @@ def test_a_person_written_by_name_suggests_their_id(written: str, person_id: str
 
 def test_a_person_like_nobody_gets_the_rule() -> None:
     assert person_hint("Zoe Quinn", PEOPLE) == "expected a person id from kpis/people.yaml"
+
+
+def test_kpi_new_with_an_owner_written_by_name_suggests_the_id(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    result = CliRunner().invoke(
+        main,
+        ["new", "leads", "--name", "Leads", "--owner", "Ann Archer", "--category", "sales",
+         "--better", "higher", "--repo", str(repo)],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert result.stdout == ("error: owner: unknown person 'Ann Archer' (did you mean 'ann'?)\n")
+    assert not (repo / "kpis" / "sales" / "leads.yaml").exists()
+
+
+def test_a_presenter_written_by_name_suggests_the_id(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    settings_file = repo / "kpis" / "scorecard.yaml"
+    settings_file.write_text(
+        settings_file.read_text().replace("presenters: [ann, bob, cy]", "presenters: [ann, Bob]")
+    )
+    result = CliRunner().invoke(main, ["validate", str(repo)])
+    assert result.stdout == (
+        "kpis/scorecard.yaml:8: error: review presenters: unknown person 'Bob' "
+        "(did you mean 'bob'?)\n"
+    )
