@@ -17,7 +17,7 @@ import pytest
 
 from kpi_scorecard import site
 from kpi_scorecard.errors import Problem
-from kpi_scorecard.render.problems_page import problems_page
+from kpi_scorecard.render.problems_page import nav_pages, problems_page
 
 KPI = Path(sys.executable).parent / "kpi"
 ORDERS = "kpis/sales/orders.yaml"
@@ -156,3 +156,13 @@ def test_kpi_serve_shows_the_errors_and_comes_back_when_the_file_is_fixed(
             server.terminate()
             server.wait(timeout=WAIT)
     assert "the scorecard has errors; the preview lists them" in log.read_text()
+
+
+def test_the_pages_named_in_the_navigation_are_found_at_any_depth() -> None:
+    nav = [
+        {"Scorecard": "index.md"},
+        "tree.md",
+        {"Reviews": [{"All": "reviews/index.md"}, {"Site": "https://example.com/x.md"}]},
+        {"Empty": None},
+    ]
+    assert nav_pages(nav) == ["index.md", "tree.md", "reviews/index.md"]

@@ -48,7 +48,7 @@ from kpi_scorecard.render.pages import (
     render_pages,
     retrospective_results,
 )
-from kpi_scorecard.render.problems_page import problems_page
+from kpi_scorecard.render.problems_page import nav_pages, problems_page
 from kpi_scorecard.render.text import title_text
 from kpi_scorecard.repository import load_repository
 from kpi_scorecard.swap import staged, swap_in
@@ -177,19 +177,8 @@ def show_problems(failed: ValidationFailed, config: MkDocsConfig) -> dict[str, s
     log.error(f"the scorecard has errors; the preview lists them:\n{failed.report()}")
     page = problems_page(failed.problems)
     docs = Path(config.docs_dir)
-    missing = [path for path in _nav_files(config.nav) if not (docs / path).is_file()]
+    missing = [path for path in nav_pages(config.nav) if not (docs / path).is_file()]
     return dict.fromkeys([*_last_pages, *missing], page)
-
-
-def _nav_files(nav: Any) -> list[str]:
-    """The Markdown files named in mkdocs.yml's ``nav``, at any depth."""
-    if isinstance(nav, str):
-        return [nav] if nav.endswith(".md") and "://" not in nav else []
-    if isinstance(nav, dict):
-        return [path for value in nav.values() for path in _nav_files(value)]
-    if isinstance(nav, list):
-        return [path for item in nav for path in _nav_files(item)]
-    return []
 
 
 def rendered(state: BuildState, config: MkDocsConfig) -> BuildState:

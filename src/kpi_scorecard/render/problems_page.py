@@ -4,6 +4,7 @@ waits for a build that never comes (pure: no mkdocs, no I/O)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from kpi_scorecard.errors import Problem
 from kpi_scorecard.render.text import escape, front_matter_title
@@ -26,3 +27,15 @@ def problems_page(problems: Iterable[Problem]) -> str:
         + "reloads by itself.\n\n"
         + f'<ul class="kpi-problems">\n{items}\n</ul>\n'
     )
+
+
+def nav_pages(nav: Any) -> list[str]:
+    """The Markdown files named in mkdocs.yml's ``nav``, at any depth: the pages to show the
+    problems on when no build has succeeded yet."""
+    if isinstance(nav, str):
+        return [nav] if nav.endswith(".md") and "://" not in nav else []
+    if isinstance(nav, dict):
+        return [path for value in nav.values() for path in nav_pages(value)]
+    if isinstance(nav, list):
+        return [path for item in nav for path in nav_pages(item)]
+    return []
