@@ -27,6 +27,7 @@ from kpi_scorecard.read.load import (
     YNode,
     YSeq,
 )
+from kpi_scorecard.read.yaml_errors import missing_space_hint
 
 LEADING_ZERO = re.compile(r"^[-+]?0\d+$")
 DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+$")
@@ -125,6 +126,8 @@ class FieldReader:
         if isinstance(node, YMap):
             return node
         if not _refused(node):
+            if isinstance(node, Scalar) and not node.quoted:
+                expected = missing_space_hint(node.text) or expected
             self.error(node.line, f"{name}: expected a mapping, found {kind_of(node)}", expected)
         return None
 

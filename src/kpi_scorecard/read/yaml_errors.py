@@ -118,12 +118,21 @@ def _no_colon(start: _Mark) -> Explained:
 
 
 def _missing_space(line: int, text: str) -> Explained:
+    return Explained(line, "a colon must be followed by a space", _with_space(text))
+
+
+def missing_space_hint(text: str) -> str | None:
+    """For text that YAML read as one value but was meant as ``key: value`` (``2026-01:90``
+    alone under ``values:``): the fix, or None."""
+    if not COLON_WITHOUT_SPACE.match(text):
+        return None
+    return f"a colon must be followed by a space: {_with_space(text)}"
+
+
+def _with_space(text: str) -> str:
+    """``'owner:maria' -> 'owner: maria'``."""
     fixed = COLON_WITHOUT_SPACE.sub(r"\1: ", text, count=1)
-    return Explained(
-        line,
-        "a colon must be followed by a space",
-        f"{quote(text.strip())} -> {quote(fixed.strip())}",
-    )
+    return f"{quote(text.strip())} -> {quote(fixed.strip())}"
 
 
 def _unexpected_here(at: _Mark) -> Explained:
