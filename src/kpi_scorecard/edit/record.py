@@ -174,12 +174,12 @@ def _known_segment(kpi: Kpi, segment: str, error: Callable[[str, str], None]) ->
     if not kpi.segments:
         error(f"segment: {kpi.id} has no segments yet", "a new segment needs --new-segment")
     else:
-        hint = did_you_mean(segment, kpi.segments, "its segments: " + ", ".join(kpi.segments))
-        sep = " " if hint.endswith("?") else "; "
-        error(
-            f"segment: {kpi.id} has no segment {quote(segment)}",
-            f"{hint}{sep}{'A' if sep == ' ' else 'a'} new segment needs --new-segment",
-        )
+        hint = did_you_mean(segment, kpi.segments, "")
+        if hint:  # "did you mean 'search'?"
+            hint += " A new segment needs --new-segment"
+        else:
+            hint = f"its segments: {', '.join(kpi.segments)}; a new segment needs --new-segment"
+        error(f"segment: {kpi.id} has no segment {quote(segment)}", hint)
     return False
 
 
