@@ -174,10 +174,19 @@ def test_values_within_the_factor_of_a_steady_history_pass(value: float) -> None
 @settings(max_examples=50)
 @given(
     st.floats(1000 * FACTOR, 1e12, exclude_min=True)
-    | st.floats(-1e12, 1000 / FACTOR, exclude_max=True)
+    | st.floats(0, 1000 / FACTOR, exclude_min=True, exclude_max=True)
+    | st.floats(-1e12, 1000 - FACTOR * 1000, exclude_max=True)
 )
 def test_values_beyond_the_factor_are_questioned(value: float) -> None:
+    """Above 5 times, below a fifth, or (zero and below) further below the lowest value than
+    5 times the history's size (here 1000)."""
     assert far_from_history(KPI, None, MONTH, value, None) is not None
+
+
+@given(st.floats(1000 - FACTOR * 1000, 0))
+def test_zero_or_a_loss_near_a_positive_history_is_not_questioned(value: float) -> None:
+    """A paused channel (0) or a margin's loss month (-3.5) is not a typing mistake."""
+    assert far_from_history(KPI, None, MONTH, value, None) is None
 
 
 def test_a_history_around_zero_is_judged_by_its_spread() -> None:

@@ -2,9 +2,10 @@
 a recorded value changed, said the way people read it.
 
 A value is far outside the history when, against the values of the 12 months either side, it
-is more than FACTOR times the highest or less than 1/FACTOR of the lowest (a history above
-zero: a digit too many or too few is a factor of 10), or, for a history that reaches zero or
-below, further than FACTOR times the history's spread beyond it. A fraction typed into a percent
+is more than FACTOR times the highest or less than 1/FACTOR of the lowest (a value and a
+history above zero: a digit too many or too few is a factor of 10), or else (zero, a change
+of sign, a history that reaches zero) further beyond the history's range than FACTOR times
+its size. A fraction typed into a percent
 KPI (``0.4`` where the history is near 40) is named as such. Too little history (fewer than
 MIN_HISTORY values around the month) is never judged.
 """
@@ -67,12 +68,13 @@ def _outside(
 ) -> str | None:
     """Why ``value`` is far from the values ``around`` it (shown with ``show``), or None."""
     low, high = min(around), max(around)
-    if low > 0:
+    if low > 0 and value > 0:  # a digit too many or too few is a factor of 10
         if value > high * FACTOR:
             return f"is more than {FACTOR} times the highest value around it ({show(high)})"
         if value < low / FACTOR:
             return f"is less than 1/{FACTOR} of the lowest value around it ({show(low)})"
         return None
+    # Zero or a change of sign (a loss month of a margin) is judged by the history's size.
     spread = max(high - low, abs(statistics.median(around)))
     if spread and not low - FACTOR * spread <= value <= high + FACTOR * spread:
         return f"is far outside the values around it ({show(low)} to {show(high)})"
