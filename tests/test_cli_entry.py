@@ -79,6 +79,14 @@ def test_kpi_set_says_what_changed(repo: Path, args: list[str], said: str) -> No
     assert err.startswith("updated kpis/sales/")
 
 
+def test_a_note_is_said_without_its_control_characters(repo: Path) -> None:
+    code, out, _ = run(repo, "set", "orders", "2026-03", "118", "--note", "a\x1b[31mred\u202eb")
+    assert (code, out) == (
+        0,
+        "orders Mar 2026: 118 (unchanged); note added: “a\\x1b[31mred\\u202eb”\n",
+    )
+
+
 def test_kpi_import_says_what_changed_row_by_row(repo: Path) -> None:
     rows = repo / "rows.csv"
     rows.write_text("kpi,month,value\norders,2026-04,121\nspend,2026-05,5050\n")

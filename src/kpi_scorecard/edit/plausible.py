@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from kpi_scorecard.errors import one_line
 from kpi_scorecard.model import Kpi, Month, month_str, number_literal
 from kpi_scorecard.render.numbers import value_text
 from kpi_scorecard.render.wording import excerpt, month_label
@@ -124,4 +125,5 @@ class Recorded:
         old = self.kpi.notes.get(self.month)
         if old == self.note:
             return ""
-        return f"; note {'added' if old is None else 'changed'}: “{excerpt(self.note)}”"
+        # one_line: a note from a CSV file may hold terminal escapes and bidi controls
+        return f"; note {'added' if old is None else 'changed'}: “{one_line(excerpt(self.note))}”"
