@@ -292,7 +292,7 @@ def compare_figures(kpi_id: str, engine: Figures, expected: Card, kind: str = ""
         assert got == want, (kpi_id, name, got, expected[name])
         COUNTS[kind + "figures"] += 1
     if expected["value"] is not None:
-        displayed = number(engine.value, 2).replace("\u202f", "")
+        displayed = number(engine.value, 2).replace(",", "")
         assert displayed == shown(expected["value"]), (kpi_id, engine.value)
         COUNTS[kind + "displayed values"] += 1
 

@@ -22,9 +22,9 @@ def say(
 @pytest.mark.parametrize(
     ("kind", "old", "new", "expected"),
     [
-        ("added", None, 15463, "Oct 2026 reported: €15\u202f463"),
-        ("restated", 15463, 15600, "Oct 2026 restated from €15\u202f463 to €15\u202f600"),
-        ("removed", 15463, None, "Oct 2026 value removed (was €15\u202f463)"),
+        ("added", None, 15463, "Oct 2026 reported: €15,463"),
+        ("restated", 15463, 15600, "Oct 2026 restated from €15,463 to €15,600"),
+        ("removed", 15463, None, "Oct 2026 value removed (was €15,463)"),
     ],
 )
 def test_values_are_said_in_the_kpis_unit(

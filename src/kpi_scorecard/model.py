@@ -93,6 +93,8 @@ class Settings:
     """Default amber band, a fraction of the target."""
     currency: str | None = None
     """Default currency code for ``unit: currency``."""
+    locale: str = "en"
+    """How numbers, currencies and months are written on pages (a Babel locale: en, de, fr-CH)."""
     categories: Mapping[str, str] | None = None
     """Category key -> title, in file order; None when the file does not restrict categories."""
     presenters: tuple[str, ...] | None = None

@@ -42,6 +42,7 @@ from kpi_scorecard.read.retrospectives import FOLDER
 from kpi_scorecard.read.site_config import check_site_urls
 from kpi_scorecard.render.audience import AUDIENCE_VARIABLE, for_audience
 from kpi_scorecard.render.blocks import Block, Skeleton, for_reader, for_search, skeleton
+from kpi_scorecard.render.numbers import number_locale
 from kpi_scorecard.render.pages import (
     SiteData,
     remember_pages,
@@ -186,14 +187,17 @@ def rendered(state: BuildState, config: MkDocsConfig) -> BuildState:
     data = dataclasses.replace(
         state.data, directory_urls=bool(config.use_directory_urls), repo_url=config.repo_url
     )
-    pages: dict[str, str | bytes] = dict(
-        render_pages(data, with_retrospectives_index=not state.user_retrospectives_index)
-    )
+    with number_locale(data.scorecard.settings.locale):
+        pages: dict[str, str | bytes] = dict(
+            render_pages(data, with_retrospectives_index=not state.user_retrospectives_index)
+        )
+        results = {
+            retro.slug: retrospective_results(data, retro.slug) for retro in data.retrospectives
+        }
     for name in ASSETS:
         pages[f"{ASSET_DIR}/{name}"] = (
             resources.files("kpi_scorecard").joinpath("assets", name).read_bytes()
         )
-    results = {retro.slug: retrospective_results(data, retro.slug) for retro in data.retrospectives}
     return dataclasses.replace(
         state,
         data=data,

@@ -148,6 +148,7 @@ def scorecard_schema() -> dict[str, Any]:
         "fiscal_year_start": {"type": "integer", "minimum": 1, "maximum": 12},
         "tolerance": {"type": "number", "minimum": 0},
         "currency": {"type": "string"},
+        "locale": {"type": "string", "pattern": "^[A-Za-z]{2,3}([_-][A-Za-z0-9]+)*$"},
         "categories": {"type": "object", "additionalProperties": {"type": "string"}},
         "review": {
             "type": "object",

@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
+from babel import Locale, UnknownLocaleError
+
 from kpi_scorecard.errors import Problems, quote
 from kpi_scorecard.model import Person, Settings
 from kpi_scorecard.read.fields import FieldReader, is_null, person_hint
@@ -18,6 +20,7 @@ SETTINGS_KEYS = (
     "fiscal_year_start",
     "tolerance",
     "currency",
+    "locale",
     "categories",
     "review",
 )
@@ -67,6 +70,7 @@ def read_settings(root: Path, people: Mapping[str, Person], problems: Problems) 
         fiscal_year_start=fiscal or defaults.fiscal_year_start,
         tolerance=defaults.tolerance if tolerance is None else tolerance,
         currency=_text(get("currency"), "currency", reader),
+        locale=_locale(get("locale"), reader) or defaults.locale,
         categories=_categories(get("categories"), reader),
         presenters=_presenters(get("review"), people, reader),
     )
@@ -173,6 +177,23 @@ def _person(person_id: str, line: int, node: YNode, reader: FieldReader) -> Pers
         github=texts["github"],
         line=line,
     )
+
+
+def _locale(node: YNode | None, reader: FieldReader) -> str | None:
+    """A locale Babel knows (``en``, ``de``, ``fr-CH``): pages write numbers and months in it."""
+    text = _text(node, "locale", reader)
+    if text is None or node is None:
+        return None
+    try:
+        Locale.parse(text.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        reader.error(
+            node.line,
+            f"locale: unknown locale {quote(text)}",
+            "expected a language code such as en, de, fr or fr-CH",
+        )
+        return None
+    return text
 
 
 def _text(node: YNode | None, name: str, reader: FieldReader) -> str | None:

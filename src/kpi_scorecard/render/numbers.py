@@ -2,15 +2,100 @@
 
 Rounding is half up on the decimal, as people and spreadsheets do (2.675 at two decimals is
 2.68, 2.5 at none is 3), never on the binary float, and a number that rounds to zero has no sign.
+
+Separators, currency symbols and where they go come from Babel's data for the scorecard's
+``locale`` (scorecard.yaml, default ``en``): ``€5,000.00`` in en, ``5.000,00 €`` in de. A site
+shows hundreds of thousands of numbers, so Babel is asked once per locale and currency for the
+symbols and patterns, and each number is formatted by Python's own digit grouping.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
+from functools import cache
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import (
+    get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
+    get_minus_sign_symbol,
+)
 
 from kpi_scorecard.model import Kpi, Status, Trend, written_decimal
 
-CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
+DEFAULT_LOCALE = "en"
+_locale: ContextVar[str] = ContextVar("kpi_scorecard_locale", default=DEFAULT_LOCALE)
+_NUMBER_PART = re.compile(r"[#0,.]+")
+
+
+@contextmanager
+def number_locale(locale: str) -> Iterator[None]:
+    """Numbers and months written while this block runs follow ``locale``."""
+    token = _locale.set(locale)
+    try:
+        yield
+    finally:
+        _locale.reset(token)
+
+
+def current_locale() -> str:
+    return _locale.get()
+
+
+def is_known_locale(locale: str) -> bool:
+    try:
+        Locale.parse(locale.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class _Style:
+    decimal: str
+    group: str
+    minus: str
+    percent: tuple[str, str]
+    """What stands before and after a percentage's digits: ("", "%") in en, ("", "\xa0%") in de."""
+
+
+@cache
+def _style(locale: str) -> _Style:
+    parsed = Locale.parse(locale.replace("-", "_"))
+    percent_pattern = parsed.percent_formats[None].pattern.split(";")[0]
+    before, after = _affixes(percent_pattern)
+    sign = parsed.number_symbols.get("latn", {}).get("percentSign", "%")
+    return _Style(
+        get_decimal_symbol(parsed),
+        get_group_symbol(parsed),
+        get_minus_sign_symbol(parsed),
+        (before.replace("%", sign), after.replace("%", sign)),
+    )
+
+
+@cache
+def _currency_affixes(locale: str, code: str) -> tuple[str, str]:
+    """What stands before and after an amount in ``code``: ("€", "") in en, ("", "\xa0€") in de."""
+    parsed = Locale.parse(locale.replace("-", "_"))
+    pattern = parsed.currency_formats["standard"].pattern.split(";")[0]
+    symbol = get_currency_symbol(code, parsed)
+    before, after = _affixes(pattern)
+    return before.replace("¤", symbol), after.replace("¤", symbol)
+
+
+def _affixes(pattern: str) -> tuple[str, str]:
+    match = _NUMBER_PART.search(pattern)
+    if match is None:
+        return "", ""
+    return pattern[: match.start()].replace("\u200f", ""), pattern[match.end() :]
+
+
 STATUS_LABELS: dict[Status, tuple[str, str]] = {
     "green": ("✔", "on target"),
     "amber": ("▲", "near target"),
@@ -43,8 +128,12 @@ def rounded(value: float | Decimal, decimals: int) -> Decimal:
 
 
 def number(value: float | Decimal, decimals: int) -> str:
-    # A thin space groups thousands: readable in every locale, never mistaken for a decimal.
-    return f"{rounded(value, decimals):,f}".replace(",", "\u202f")
+    """The number rounded half up, with the locale's grouping and decimal symbols."""
+    style = _style(_locale.get())
+    text = f"{rounded(value, decimals):,f}"
+    if style.group != "," or style.decimal != ".":
+        text = text.translate({ord(","): "\0", ord("."): style.decimal}).replace("\0", style.group)
+    return style.minus + text[1:] if text.startswith("-") else text
 
 
 def _sign(value: float | Decimal, decimals: int) -> str:
@@ -56,16 +145,23 @@ def value_text(kpi: Kpi, value: float | None, currency: str | None = None) -> st
     """A KPI value with its unit: ``3.2 %``, ``€45.00``, ``12 400``."""
     if value is None:
         return EMPTY
-    text = number(value, decimals_for(kpi, value))
+    decimals = decimals_for(kpi, value)
     if kpi.unit == "percent":
-        return f"{text} %"
-    if kpi.unit == "currency":
-        code = kpi.currency or currency
-        symbol = CURRENCY_SYMBOLS.get(code or "")
-        if symbol:
-            return f"-{symbol}{text[1:]}" if text.startswith("-") else f"{symbol}{text}"
-        return f"{text} {code}" if code else text
-    return text
+        return _with_affixes(value, decimals, _style(_locale.get()).percent)
+    code = kpi.currency or currency
+    if kpi.unit == "currency" and code:
+        return _with_affixes(value, decimals, _currency_affixes(_locale.get(), code))
+    return number(value, decimals)
+
+
+def _with_affixes(value: float | Decimal, decimals: int, affixes: tuple[str, str]) -> str:
+    """``-€5.00`` rather than ``€-5.00``: the sign goes before the currency or percent sign."""
+    before, after = affixes
+    text = number(value, decimals)
+    minus = _style(_locale.get()).minus
+    if text.startswith(minus):
+        return f"{minus}{before}{text[len(minus) :]}{after}"
+    return f"{before}{text}{after}"
 
 
 def change_text(kpi: Kpi, change: float | None, pct: float | None) -> str:
@@ -95,7 +191,7 @@ def percent_text(fraction: float | None) -> str:
     if fraction is None:
         return EMPTY
     percent = written_decimal(fraction).scaleb(2)
-    return f"{_sign(percent, 1)}{number(percent, 1)} %"
+    return _sign(percent, 1) + _with_affixes(percent, 1, _style(_locale.get()).percent)
 
 
 def trend_arrow(trend: Trend, better: str) -> str:

@@ -18,7 +18,7 @@ from babel.dates import format_date
 
 from kpi_scorecard.audit.changes import Change
 from kpi_scorecard.model import Kpi, Scorecard, Status, number_literal, parse_month
-from kpi_scorecard.render.numbers import STATUS_LABELS, value_text
+from kpi_scorecard.render.numbers import STATUS_LABELS, current_locale, value_text
 
 EXCERPT = 60
 """Characters of a note or description quoted in a sentence."""
@@ -53,15 +53,20 @@ MULTI_LINE_FIELDS = ("description",)
 """Fields too long to quote whole: the sentence says that they changed."""
 
 
+def month_label(month: str | None) -> str:
+    """``2026-10`` -> ``Oct 2026`` (``Okt. 2026`` in de): the one way months are written on
+    pages, in the scorecard's locale."""
+    return _month_label(month, current_locale())
+
+
 @functools.lru_cache(maxsize=4096)
-def month_label(month: str | None, locale: str = "en") -> str:
-    """``2026-10`` -> ``Oct 2026``: the one way months are written on pages (cached: Babel
-    takes longer than the rest of a history's sentence, and a site has a few hundred months)."""
+def _month_label(month: str | None, locale: str) -> str:
+    # Cached: Babel takes longer than the rest of a history's sentence.
     ordinal = parse_month(month or "")
     if ordinal is None:
         return month or ""
     year, index = divmod(ordinal, 12)
-    return format_date(date(year, index + 1, 1), "MMM y", locale=locale)
+    return format_date(date(year, index + 1, 1), "MMM y", locale=locale.replace("-", "_"))
 
 
 _STATUS_WORDS: dict[str, str] = {status: words for status, (_, words) in STATUS_LABELS.items()}
