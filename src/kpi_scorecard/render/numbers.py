@@ -85,8 +85,13 @@ def _currency_affixes(locale: str, code: str) -> tuple[str, str]:
     parsed = Locale.parse(locale.replace("-", "_"))
     pattern = parsed.currency_formats["standard"].pattern.split(";")[0]
     symbol = get_currency_symbol(code, parsed)
-    before, after = _affixes(pattern)
-    return before.replace("¤", symbol), after.replace("¤", symbol)
+    before, after = (part.replace("¤", symbol) for part in _affixes(pattern))
+    # CLDR's currency spacing: a symbol made of letters (CHF) is kept apart from the digits.
+    if before[-1:].isalpha():
+        before += "\xa0"
+    if after[:1].isalpha():
+        after = "\xa0" + after
+    return before, after
 
 
 def _affixes(pattern: str) -> tuple[str, str]:
