@@ -67,7 +67,9 @@ def test_the_skeleton_keeps_front_matter_and_headings_and_no_html(
     fixture_pages: dict[str, str],
 ) -> None:
     page = skeleton(fixture_pages["kpis/orders.md"])
-    assert page.markdown.startswith('---\ntitle: "Orders"\n---\n\n# Orders\n')
+    assert page.markdown.startswith(
+        '---\ntitle: "Orders"\nhide:\n  - navigation\n  - toc\n---\n\n# Orders\n'
+    )
     assert "## Monthly values" in page.markdown
     assert "<" not in page.markdown.split("---\n", 2)[2]
     assert len(page.blocks) == page.markdown.count("KPISCORECARDBLOCK")

@@ -107,7 +107,7 @@ def test_text_with_markdown_or_markup_is_not_taken_for_plain(text: str) -> None:
 
 
 def test_titles_cannot_carry_markup_into_the_theme() -> None:
-    expected = '---\ntitle: "R\uff06D \u2039/title\u203a"\n---\n\n'
+    expected = '---\ntitle: "R\uff06D \u2039/title\u203a"\nhide:\n  - navigation\n  - toc\n---\n\n'
     assert front_matter_title("R&D </title>") == expected
 
 

@@ -98,8 +98,58 @@
     });
   }
 
+  // The overview's filters (owner, tag, status) and sortable columns; without scripts every
+  // row shows in name order.
+  function setUpOverview() {
+    var form = document.querySelector("form.kpi-filters");
+    if (!form || form.dataset.ready) return;
+    form.dataset.ready = "1";
+    form.hidden = false;
+    var rows = function () { return document.querySelectorAll("table.kpi-overview tbody tr"); };
+    form.addEventListener("change", function () {
+      var value = function (name) {
+        var select = form.querySelector("[data-kpi-filter=" + name + "]");
+        return select ? select.value : "";
+      };
+      var owner = value("owner"), tag = value("tag"), status = value("status");
+      rows().forEach(function (row) {
+        var tags = " " + (row.dataset.tags || "") + " ";
+        row.hidden = !((!owner || row.dataset.owner === owner) &&
+          (!tag || tags.indexOf(" " + tag + " ") >= 0) &&
+          (!status || row.dataset.status === status));
+      });
+    });
+    var keys = [[0, function (row) { return row.cells[0].textContent.toLowerCase(); }],
+      [1, function (row) { return Number(row.dataset.rank); }],
+      [4, function (row) { return row.dataset.change === "" ? -Infinity : Number(row.dataset.change); }]];
+    document.querySelectorAll("table.kpi-overview").forEach(function (table) {
+      var headers = table.querySelectorAll("thead th");
+      keys.forEach(function (pair) {
+        var th = headers[pair[0]], key = pair[1];
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "kpi-sort";
+        button.textContent = th.textContent;
+        th.textContent = "";
+        th.appendChild(button);
+        th.setAttribute("aria-sort", "none");
+        button.addEventListener("click", function () {
+          var ascending = th.getAttribute("aria-sort") !== "ascending";
+          headers.forEach(function (other) { if (other.hasAttribute("aria-sort")) other.setAttribute("aria-sort", "none"); });
+          th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+          var body = table.tBodies[0];
+          Array.prototype.slice.call(body.rows).sort(function (a, b) {
+            var x = key(a), y = key(b);
+            return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1);
+          }).forEach(function (row) { body.appendChild(row); });
+        });
+      });
+    });
+  }
+
   function onPage() {
     nameSearchDialog();
+    setUpOverview();
     drawAll();
   }
 

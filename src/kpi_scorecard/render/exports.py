@@ -11,6 +11,7 @@ from typing import Any
 
 from kpi_scorecard.model import (
     FIGURE_FIELDS,
+    Kpi,
     Results,
     Scorecard,
     Series,
@@ -53,6 +54,17 @@ def values_csv(scorecard: Scorecard, results: Results) -> str:
             (kpi_id, *row)
             for kpi_id in scorecard.kpis
             for row in series_rows(results.series[kpi_id])
+        ),
+    )
+
+
+def kpi_csv(kpi: Kpi, series: Series) -> str:
+    """``/data/kpis/<id>.csv``: ``month,value,target,status,note`` of one KPI, for a spreadsheet."""
+    return csv_text(
+        ("month", "value", "target", "status", "note"),
+        (
+            (*row, kpi.notes.get(month, ""))
+            for month, row in zip(series.months, series_rows(series), strict=True)
         ),
     )
 

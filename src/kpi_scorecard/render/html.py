@@ -72,14 +72,23 @@ def link(href: str, text: str) -> str:
 
 
 def table(
-    headers: Sequence[str], rows: Sequence[Sequence[str]], css_class: str, caption: str = ""
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    css_class: str,
+    caption: str = "",
+    row_attributes: Sequence[str] | None = None,
 ) -> str:
-    """A table in its own scrolling box; cells are HTML already escaped by the caller."""
+    """A table in its own scrolling box; cells are HTML already escaped by the caller, and so
+    are ``row_attributes`` (one string of attributes per row, for scripts that sort or filter)."""
     for row in rows:
         if len(row) != len(headers):  # a programming error: a column without its heading
             raise ValueError(f"a {css_class} row has {len(row)} cells for {len(headers)} headings")
     head = "".join(f'<th scope="col">{h}</th>' for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    attributes = row_attributes or [""] * len(rows)
+    body = "".join(
+        f"<tr{extra}>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>"
+        for row, extra in zip(rows, attributes, strict=True)
+    )
     caption_html = f"<caption>{caption}</caption>" if caption else ""
     return (
         f'<div class="kpi-table-wrap"><table class="kpi-table {css_class}">{caption_html}'

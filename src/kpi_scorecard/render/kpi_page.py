@@ -28,9 +28,10 @@ from kpi_scorecard.render.numbers import (
     trend_arrow,
     value_text,
 )
+from kpi_scorecard.render.overview import note_or_owner
 from kpi_scorecard.render.segments import segments_section
 from kpi_scorecard.render.text import escape, front_matter_title, inline, rich
-from kpi_scorecard.render.wording import Wording
+from kpi_scorecard.render.wording import Wording, month_label
 
 MONTHLY_HEADERS = ("Month", "Value", "Target", "Status", "Note")
 
@@ -62,11 +63,7 @@ def kpi_page(
     series = results.series[kpi.id]
     currency = scorecard.settings.currency
     as_of = month_str(results.as_of)
-    summary = (
-        f'<p class="kpi-summary">{status_badge(figures.status)} '
-        f"<strong>{escape(value_text(kpi, figures.value, currency))}</strong> in {as_of}, "
-        f"target {escape(value_text(kpi, figures.target, currency))}</p>"
-    )
+    summary = headline(kpi, scorecard, results, links, history.repo_url)
     figure_json = json_attribute(chart_json(chart(kpi, series, currency, restated)))
     chart_html = (
         f'<div class="kpi-chart" data-chart=\'{figure_json}\' role="img" '
@@ -118,6 +115,42 @@ def kpi_page(
         "",
     ]
     return "\n".join(parts)
+
+
+def headline(
+    kpi: Kpi, scorecard: Scorecard, results: Results, links: Links, repo_url: str | None
+) -> str:
+    """What the page opens with: value, status, target and gap at the reporting month, the
+    month's note (or who has not explained it yet), and where to edit or download the KPI."""
+    figures = results.figures[kpi.id]
+    currency = scorecard.settings.currency
+    month = month_label(month_str(results.as_of))
+    note = kpi.notes.get(results.as_of)
+    if note:
+        note_html = f'<div class="kpi-headline-note">{rich(note)}</div>'
+    elif figures.status in ("red", "amber"):
+        note_html = f'<div class="kpi-headline-note">{note_or_owner(kpi, scorecard, results)}</div>'
+    else:
+        note_html = ""
+    gap = (
+        f"<span>gap {escape(_gap(kpi, figures, currency))}</span>"
+        if figures.gap is not None
+        else ""
+    )
+    page_links = [link(links.asset(f"data/kpis/{kpi.id}.csv"), "Data as CSV")]
+    if repo_url:
+        edit = f"{repo_url.rstrip('/')}/edit/HEAD/{kpi.path}"
+        page_links.insert(0, link(edit, "Edit on GitHub"))
+    return (
+        f'<section class="kpi-headline kpi-headline--{figures.status}">'
+        f'<div class="kpi-headline-figures">{status_badge(figures.status)}'
+        f'<span class="kpi-headline-value">{escape(value_text(kpi, figures.value, currency))}</span>'
+        f"<span>in {escape(month)}</span>"
+        f"<span>target {escape(value_text(kpi, figures.target, currency))}</span>{gap}</div>"
+        f"{note_html}"
+        f'<p class="kpi-page-links">{"".join(f"<span>{a}</span>" for a in page_links)}</p>'
+        "</section>"
+    )
 
 
 def _notes_for_search(kpi: Kpi, series: Series) -> list[str]:

@@ -12,7 +12,8 @@ from kpi_scorecard.figures.rotation import assign_presenters, roster
 from kpi_scorecard.model import Kpi, Month, Results, Scorecard, month_str
 from kpi_scorecard.read.retrospectives import Retrospective
 from kpi_scorecard.read.schema import schema_texts
-from kpi_scorecard.render.exports import scorecard_json, values_csv
+from kpi_scorecard.render.data_page import data_page
+from kpi_scorecard.render.exports import kpi_csv, scorecard_json, values_csv
 from kpi_scorecard.render.health import health_page
 from kpi_scorecard.render.history import changes_page, history_json
 from kpi_scorecard.render.html import Links
@@ -142,6 +143,8 @@ def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict
                 kpi, scorecard, results, nested, page_history
             ),
         )
+        pages[f"data/kpis/{kpi_id}.csv"] = kpi_csv(kpi, results.series[kpi_id])
+    pages["data/index.md"] = data_page(scorecard, folder_index)
     for person in scorecard.people.values():
         pages[f"people/{person.id}.md"] = person_page(
             person, scorecard, results, presenters, nested

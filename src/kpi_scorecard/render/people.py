@@ -19,11 +19,12 @@ def person_page(
     links: Links,
 ) -> str:
     kpis = list(scorecard.kpis.values())
-    details = [
-        escape(text)
-        for text in (person.team, person.email, f"@{person.github}" if person.github else None)
-        if text
-    ]
+    details = [escape(person.team)] if person.team else []
+    if person.email:
+        details.append(link(f"mailto:{person.email}", person.email))
+    if person.github:  # validated against GitHub's rules for user names
+        handle = person.github.removeprefix("@")
+        details.append(link(f"https://github.com/{handle}", f"@{handle}"))
     roles = [
         ("Owns", [k for k in kpis if k.owner == person.id]),
         ("Approves", [k for k in kpis if k.daci.approver == person.id]),

@@ -46,7 +46,10 @@ def front_matter_title(text: str, searchable: bool = True) -> str:
     ``searchable=False`` keeps the page out of the search index (mkdocs-material's search)."""
     safe = title_text(text)
     search = "" if searchable else "search:\n  exclude: true\n"
-    return f"---\ntitle: {json.dumps(safe, ensure_ascii=False)}\n{search}---\n\n"
+    # Generated pages are not in the navigation: its sidebar and the table of contents would
+    # only take the width the tables need.
+    hide = "hide:\n  - navigation\n  - toc\n"
+    return f"---\ntitle: {json.dumps(safe, ensure_ascii=False)}\n{hide}{search}---\n\n"
 
 
 def title_text(text: str) -> str:
