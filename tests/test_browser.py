@@ -364,13 +364,144 @@ def test_wide_tables_scroll_inside_their_box_on_a_phone(browser: Browser, site_u
     context = browser.new_context(viewport=PHONE, color_scheme="light")
     try:
         page = context.new_page()
-        open_page(page, site_url, OVERVIEW)
-        wrap = page.locator(".kpi-table-wrap").first
+        open_page(page, site_url, "kpis/paid_spend/")  # its segments' table is wide
+        wrap = page.locator(".kpi-table-wrap:has(table.kpi-segments)").first
         assert wrap.evaluate("(box) => box.scrollWidth > box.clientWidth"), "the table fits"
         assert wrap.evaluate("(box) => getComputedStyle(box).overflowX") == "auto"
         scrolled = wrap.evaluate("(box) => { box.scrollLeft = 100; return box.scrollLeft; }")
         assert scrolled > 0
         assert page.evaluate("window.scrollX") == 0
+    finally:
+        context.close()
+
+
+# -- 3b. insight first: widths, words, notes -----------------------------------------------
+
+WIDTHS = {"wide": {"width": 1400, "height": 900}, "phone": PHONE}
+READ_PAGES = {
+    "overview": OVERVIEW,
+    "kpi": KPI_PAGE,
+    "review": "reviews/2026-10/",
+    "changes": "changes/",
+}
+"""The pages people read in the review meeting and in two minutes between meetings."""
+
+SPLIT_WORDS = """() => {
+    const split = [];
+    for (const cell of document.querySelectorAll("table.kpi-table td, table.kpi-table th")) {
+        if (!cell.offsetParent) continue;  // hidden (a filtered row)
+        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            // A word may end a line at its own hyphen (mid-market), as in print.
+            for (const match of node.data.matchAll(/[^\\s-]+/g)) {
+                const range = document.createRange();
+                range.setStart(node, match.index);
+                range.setEnd(node, match.index + match[0].length);
+                const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+                if (tops.size > 1) split.push(match[0]);
+            }
+        }
+    }
+    return split;
+}"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", READ_PAGES)
+def test_no_sideways_scroll_and_no_word_split_across_lines(
+    browser: Browser, site_url: str, name: str, width: str
+) -> None:
+    context = browser.new_context(viewport=WIDTHS[width], color_scheme="light")
+    try:
+        page = context.new_page()
+        open_page(page, site_url, READ_PAGES[name])
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert page.evaluate(SPLIT_WORDS) == []
+    finally:
+        context.close()
+
+
+def noted_off_target(scorecard: Scorecard, results: Results) -> list[Kpi]:
+    kpis = [
+        kpi
+        for kpi in scorecard.kpis.values()
+        if results.figures[kpi.id].status in ("red", "amber") and results.as_of in kpi.notes
+    ]
+    assert kpis, "the example has red or amber KPIs with a note"
+    return kpis
+
+
+def first_words(note: str) -> str:
+    return " ".join(note.split()[:6])
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_red_and_amber_note_is_visible_on_the_overview(
+    browser: Browser, site_url: str, scorecard: Scorecard, results: Results, width: str
+) -> None:
+    context = browser.new_context(viewport=WIDTHS[width], color_scheme="light")
+    try:
+        page = context.new_page()
+        open_page(page, site_url, OVERVIEW)
+        for kpi in noted_off_target(scorecard, results):
+            item = page.locator(
+                ".kpi-attention-list li", has=page.locator(f"a[href$='/kpis/{kpi.id}/']")
+            )
+            note = item.locator(".kpi-attention-note")
+            expect(note).to_be_visible()
+            expect(note).to_contain_text(first_words(kpi.notes[results.as_of]))
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_kpi_pages_note_is_above_its_chart(
+    browser: Browser, site_url: str, scorecard: Scorecard, results: Results, width: str
+) -> None:
+    context = browser.new_context(viewport=WIDTHS[width], color_scheme="light")
+    try:
+        page = context.new_page()
+        for kpi in noted_off_target(scorecard, results)[:3]:
+            open_page(page, site_url, f"kpis/{kpi.id}/")
+            note = page.locator(".kpi-headline-note")
+            expect(note).to_be_visible()
+            expect(note).to_contain_text(first_words(kpi.notes[results.as_of]))
+            note_box, chart_box = (
+                note.bounding_box(),
+                page.locator(".kpi-chart").first.bounding_box(),
+            )
+            assert note_box and chart_box and note_box["y"] < chart_box["y"]
+    finally:
+        context.close()
+
+
+def test_the_overview_filters_by_status(page: Page, site_url: str, results: Results) -> None:
+    open_page(page, site_url, OVERVIEW)
+    rows = page.locator("table.kpi-overview tbody tr")
+    total = rows.count()
+    page.select_option("select[data-kpi-filter=status]", "red")
+    reds = sum(1 for f in results.figures.values() if f.status == "red")
+    expect(page.locator("table.kpi-overview tbody tr:not([hidden])")).to_have_count(reds)
+    page.select_option("select[data-kpi-filter=status]", "")
+    expect(page.locator("table.kpi-overview tbody tr:not([hidden])")).to_have_count(total)
+
+
+@pytest.mark.parametrize("palette", SCHEMES)
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", READ_PAGES)
+def test_screenshots_of_the_pages_people_read(
+    browser: Browser, site_url: str, name: str, width: str, palette: str
+) -> None:
+    context = browser.new_context(viewport=WIDTHS[width], color_scheme="light")
+    try:
+        page = context.new_page()
+        open_page(page, site_url, READ_PAGES[name])
+        use_palette(page, palette)
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}-{width}-{palette}.png"
+        path.unlink(missing_ok=True)
+        page.screenshot(path=path, full_page=True)
+        assert path.read_bytes().startswith(b"\x89PNG")
     finally:
         context.close()
 
