@@ -6,9 +6,11 @@ Months are plain ints (``year * 12 + month - 1``) so that month arithmetic is in
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
@@ -99,6 +101,20 @@ class Settings:
     """Category key -> title, in file order; None when the file does not restrict categories."""
     presenters: tuple[str, ...] | None = None
     """``review.presenters``: person ids; None means everyone in people.yaml."""
+    review_day: int = 10
+    """``review.day``: the review of month M is held on this day of month M+1 (contract 5.1);
+    a day past the end of a short month means its last day."""
+    review_held: Mapping[Month, date] = field(default_factory=dict)
+    """``review.held``: month -> the date its review was actually held."""
+
+    def review_date(self, month: Month) -> date:
+        """The day the review of ``month`` is (or was) held."""
+        held = self.review_held.get(month)
+        if held is not None:
+            return held
+        year, index = divmod(month + 1, 12)
+        last = calendar.monthrange(year, index + 1)[1]
+        return date(year, index + 1, min(self.review_day, last))
 
 
 @dataclass(frozen=True)
@@ -197,6 +213,24 @@ class Scorecard:
     people: Mapping[str, Person]
     kpis: Mapping[str, Kpi]
     """Id -> KPI, sorted by id."""
+    events: tuple[Event, ...] = ()
+    """``kpis/events.yaml`` in date order (contract 5.2)."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened to the business, marked on the charts (``kpis/events.yaml``)."""
+
+    date: date
+    title: str
+    kpis: tuple[str, ...] | None = None
+    """The KPIs it concerns; None means every KPI."""
+    segments: tuple[str, ...] | None = None
+    """The segments it concerns; None means all of them."""
+    line: int = 1
+
+    def concerns(self, kpi_id: str) -> bool:
+        return self.kpis is None or kpi_id in self.kpis
 
 
 # Computed figures: filled by compute.py, read by render/ and the exports.

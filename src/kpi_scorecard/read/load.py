@@ -28,7 +28,7 @@ except ImportError:  # pragma: no cover - libyaml is part of the PyYAML wheels
 MAX_DEPTH = 20
 """No scorecard file nests deeper; a deeper one is refused rather than recursed into."""
 
-RESERVED_FILES = ("scorecard.yaml", "people.yaml")
+RESERVED_FILES = ("scorecard.yaml", "people.yaml", "events.yaml")
 """Files at the top of kpis/ that are not KPIs."""
 
 STR_TAG = "tag:yaml.org,2002:str"

@@ -13,12 +13,14 @@ import json
 from typing import Any
 
 from kpi_scorecard.model import AGGREGATE_CHOICES, AUDIENCE_CHOICES, BETTER_CHOICES, UNIT_CHOICES
+from kpi_scorecard.read.events import EVENT_KEYS, REQUIRED_EVENT_KEYS
 from kpi_scorecard.read.settings import PERSON_KEYS, REVIEW_KEYS, SETTINGS_KEYS
 from kpi_scorecard.read.validate import KPI_KEYS, REQUIRED_KPI_KEYS
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 MONTH = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"}
 ID = {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$"}
+DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 PERSON_ID = {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"}
 
 KPI_HELP = {
@@ -142,6 +144,11 @@ def people_schema() -> dict[str, Any]:
 
 
 def scorecard_schema() -> dict[str, Any]:
+    review = {
+        "presenters": _list_or_one(PERSON_ID),
+        "day": {"type": "integer", "minimum": 1, "maximum": 31},
+        "held": _month_map(DATE),
+    }
     properties: dict[str, Any] = {
         "title": {"type": "string", "minLength": 1},
         "as_of": MONTH,
@@ -153,7 +160,7 @@ def scorecard_schema() -> dict[str, Any]:
         "review": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {key: _list_or_one(PERSON_ID) for key in REVIEW_KEYS},
+            "properties": {key: review[key] for key in REVIEW_KEYS},
         },
     }
     return {
@@ -166,12 +173,35 @@ def scorecard_schema() -> dict[str, Any]:
     }
 
 
+def events_schema() -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "date": DATE,
+        "title": {"type": "string", "minLength": 1},
+        "kpis": {"type": "array", "items": ID},
+        "segments": {"type": "array", "items": {"type": "string"}},
+    }
+    event = {
+        "type": "object",
+        "required": list(REQUIRED_EVENT_KEYS),
+        "additionalProperties": False,
+        "properties": {key: properties[key] for key in EVENT_KEYS},
+    }
+    return {
+        "$schema": DRAFT,
+        "$id": "events.schema.json",
+        "title": "kpis/events.yaml of kpi-scorecard: what happened to the business",
+        "type": "array",
+        "items": event,
+    }
+
+
 def schema_texts() -> dict[str, str]:
     """File name -> JSON text of every schema, stable for diffs."""
     schemas = {
         "kpi.schema.json": kpi_schema(),
         "people.schema.json": people_schema(),
         "scorecard.schema.json": scorecard_schema(),
+        "events.schema.json": events_schema(),
     }
     return {name: json.dumps(schema, indent=2) + "\n" for name, schema in schemas.items()}
 

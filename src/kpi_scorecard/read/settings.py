@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import TypedDict, TypeVar
 
 from babel import Locale, UnknownLocaleError
 
 from kpi_scorecard.errors import Problems, quote
-from kpi_scorecard.model import Person, Settings
-from kpi_scorecard.read.fields import FieldReader, is_null, person_hint
+from kpi_scorecard.model import Month, Person, Settings
+from kpi_scorecard.read.fields import FieldReader, is_null, kind_of, person_hint
 from kpi_scorecard.read.load import Scalar, YMap, YNode, load_file
 
 SETTINGS_KEYS = (
@@ -24,9 +25,18 @@ SETTINGS_KEYS = (
     "categories",
     "review",
 )
-REVIEW_KEYS = ("presenters",)
+REVIEW_KEYS = ("presenters", "day", "held")
 PERSON_KEYS = ("name", "team", "email", "github")
 T = TypeVar("T")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
+
+
+class ReviewFields(TypedDict, total=False):
+    presenters: tuple[str, ...]
+    review_day: int
+    review_held: dict[Month, date]
+
+
 PERSON_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 """Person ids appear in URLs (/people/<id>/): letters, digits, _ . and -."""
 GITHUB_HANDLE = re.compile(r"^@?[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}\Z")
@@ -72,7 +82,7 @@ def read_settings(root: Path, people: Mapping[str, Person], problems: Problems) 
         currency=_text(get("currency"), "currency", reader),
         locale=_locale(get("locale"), reader) or defaults.locale,
         categories=_categories(get("categories"), reader),
-        presenters=_presenters(get("review"), people, reader),
+        **_review(get("review"), people, reader),
     )
 
 
@@ -103,19 +113,32 @@ def _categories(node: YNode | None, reader: FieldReader) -> dict[str, str] | Non
     return categories
 
 
-def _presenters(
-    node: YNode | None, people: Mapping[str, Person], reader: FieldReader
-) -> tuple[str, ...] | None:
+def _review(node: YNode | None, people: Mapping[str, Person], reader: FieldReader) -> ReviewFields:
+    """``review:``: the presenters, the day and the dates reviews were held (3.4, 5.1)."""
     if node is None:
-        return None
-    review = reader.mapping(node, "review", "expected presenters: [person ids]")
+        return {}
+    review = reader.mapping(node, "review", "expected presenters, day, held keys")
     if review is None:
-        return None
+        return {}
     reader.check_keys(review, REVIEW_KEYS, where="review: ")
-    entry = review.entries.get("presenters")
-    if entry is None:
-        return None
-    items = reader.items(entry[1], "review presenters", "expected a list of person ids")
+    get = _getter(review)
+    fields: ReviewFields = {}
+    presenters = _read(get("presenters"), lambda n: _presenters(n, people, reader))
+    if presenters is not None:
+        fields["presenters"] = presenters
+    day = _read(get("day"), lambda n: reader.integer(n, "review day", 1, 31))
+    if day is not None:
+        fields["review_day"] = day
+    held = _read(get("held"), lambda n: _held(n, reader))
+    if held is not None:
+        fields["review_held"] = held
+    return fields
+
+
+def _presenters(
+    node: YNode, people: Mapping[str, Person], reader: FieldReader
+) -> tuple[str, ...] | None:
+    items = reader.items(node, "review presenters", "expected a list of person ids")
     presenters = []
     for item in items or []:
         name = reader.text(item, "review presenters")
@@ -125,6 +148,30 @@ def _presenters(
         elif name is not None:
             presenters.append(name)
     return tuple(presenters)
+
+
+def _held(node: YNode, reader: FieldReader) -> dict[Month, date] | None:
+    mapping = reader.mapping(node, "review held", "expected YYYY-MM: YYYY-MM-DD entries")
+    if mapping is None:
+        return None
+    held = {}
+    for month, _, value in reader.months(mapping, "review held"):
+        day = read_date(value, "review held", reader)
+        if day is not None:
+            held[month] = day
+    return dict(sorted(held.items()))
+
+
+def read_date(node: YNode, name: str, reader: FieldReader) -> date | None:
+    """A day written ``YYYY-MM-DD``, quoted or not (YAML reads it as a timestamp)."""
+    text = node.text.strip() if isinstance(node, Scalar) else ""
+    try:
+        if DATE.match(text):
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    reader.error(node.line, f"{name}: bad date {kind_of(node)}", "expected YYYY-MM-DD")
+    return None
 
 
 def read_people(root: Path, problems: Problems) -> dict[str, Person]:

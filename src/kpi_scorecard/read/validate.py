@@ -29,6 +29,7 @@ from kpi_scorecard.model import (
     written_decimal,
 )
 from kpi_scorecard.read.crosscheck import check_formulas, check_ids, check_references
+from kpi_scorecard.read.events import read_events
 from kpi_scorecard.read.fields import FieldReader, did_you_mean, is_null
 from kpi_scorecard.read.load import (
     Document,
@@ -95,7 +96,8 @@ def load_scorecard(root: Path) -> tuple[Scorecard, list[Problem]]:
             unreadable.add(kpi_id(path.name))
         else:
             kpis.append(kpi)
-    scorecard = Scorecard(settings, people, {k.id: k for k in sorted(kpis, key=lambda k: k.id)})
+    by_id = {k.id: k for k in sorted(kpis, key=lambda k: k.id)}
+    scorecard = Scorecard(settings, people, by_id, read_events(root, by_id, problems))
     # A file that could not be read is reported once; KPIs that name it are not blamed too.
     known = set(scorecard.kpis) | unreadable
     check_ids(kpis, problems)
