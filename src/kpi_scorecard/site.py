@@ -36,11 +36,12 @@ from typing import TYPE_CHECKING, Any
 import click
 from mkdocs.exceptions import PluginError
 
+from kpi_scorecard.audit.asreported import reviews
 from kpi_scorecard.audit.history import History, commit_timestamp, read_history
 from kpi_scorecard.errors import Problem, ValidationFailed
 from kpi_scorecard.read.retrospectives import FOLDER
 from kpi_scorecard.read.site_config import check_site_urls
-from kpi_scorecard.render.audience import AUDIENCE_VARIABLE, for_audience
+from kpi_scorecard.render.audience import AUDIENCE_VARIABLE, for_audience, reviews_for_audience
 from kpi_scorecard.render.blocks import Block, Skeleton, for_reader, for_search, skeleton
 from kpi_scorecard.render.numbers import number_locale
 from kpi_scorecard.render.pages import (
@@ -50,6 +51,7 @@ from kpi_scorecard.render.pages import (
     retrospective_results,
 )
 from kpi_scorecard.render.problems_page import nav_pages, problems_page
+from kpi_scorecard.render.reviews import review_months
 from kpi_scorecard.render.text import title_text
 from kpi_scorecard.repository import load_repository
 from kpi_scorecard.swap import staged, swap_in
@@ -118,6 +120,7 @@ def prepare(
     history = History({})
     if with_history:
         history = read_history(root, {kpi.path: kpi.id for kpi in scorecard.kpis.values()})
+    shown = reviews(scorecard.settings, history, review_months(repository.results))
     scorecard, results, history = for_audience(audience, scorecard, repository.results, history)
     kept = {kpi.path for kpi in scorecard.kpis.values()}
     data = SiteData(
@@ -126,6 +129,7 @@ def prepare(
         history,
         tuple(repository.retrospectives),
         tuple(p for p in repository.quality if p.path in kept),
+        reviews=reviews_for_audience(audience, shown, scorecard),
     )
     user_index = (root / FOLDER / "index.md").is_file()
     return BuildState(root, data, user_index), repository.warnings

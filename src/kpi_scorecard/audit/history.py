@@ -45,12 +45,27 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Revision:
+    """One first-parent commit and what it did to the files under ``kpis/`` (paths relative to
+    the scorecard), so that the state at any commit is known without asking git again."""
+
+    sha: str
+    committed: str
+    """Committer date, ISO 8601."""
+    files: tuple[tuple[str | None, str | None, str | None, str | None], ...]
+    """(old path, new path, old blob, new blob), as in the log."""
+
+
+@dataclass(frozen=True)
 class History:
     """Every KPI's entries, newest first, and why the history may be incomplete."""
 
     entries: Mapping[str, tuple[Entry, ...]]
     incomplete: str | None = None
     """None when complete; else the reason and the fix, for the build log and the site."""
+    revisions: tuple[Revision, ...] = ()
+    """Every first-parent commit, newest first; empty outside git and in a shallow clone,
+    where the state at an old commit is not known (contract 5.1: no record)."""
 
     def of(self, kpi_id: str) -> tuple[Entry, ...]:
         return self.entries.get(kpi_id, ())
@@ -67,14 +82,15 @@ def pull_request(subject: str) -> int | None:
 # -- reading git ------------------------------------------------------------------------------
 
 
+_Committed = tuple[dict[str, list[Entry]], str | None, tuple[Revision, ...]]
+
+
 @dataclass
 class _Cache:
     """Survives between builds of one ``mkdocs serve`` session."""
 
     blobs: dict[str, Blob] = field(default_factory=dict)
-    committed: dict[tuple[str, str], tuple[dict[str, list[Entry]], str | None]] = field(
-        default_factory=dict
-    )
+    committed: dict[tuple[str, str], _Committed] = field(default_factory=dict)
 
 
 _cache = _Cache()
@@ -110,15 +126,16 @@ def _read(repo: git.Repo, root: Path, current_files: Mapping[str, str]) -> Histo
     head = _head(repo)
     incomplete = None
     entries: dict[str, list[Entry]] = {}
+    revisions: tuple[Revision, ...] = ()
     if head is not None:
         key = (head, json.dumps(sorted(in_repo.items())))
         if key not in _cache.committed:
             _cache.committed[key] = _committed(repo, prefix, in_repo)
-        committed, incomplete = _cache.committed[key]
+        committed, incomplete, revisions = _cache.committed[key]
         entries = {k: list(v) for k, v in committed.items()}
     for kpi_id, entry in _uncommitted(repo, top, prefix, in_repo, head is not None):
         entries.setdefault(kpi_id, []).insert(0, entry)
-    return History({k: tuple(v) for k, v in sorted(entries.items())}, incomplete)
+    return History({k: tuple(v) for k, v in sorted(entries.items())}, incomplete, revisions)
 
 
 def _head(repo: git.Repo) -> str | None:
@@ -128,9 +145,7 @@ def _head(repo: git.Repo) -> str | None:
         return None
 
 
-def _committed(
-    repo: git.Repo, prefix: str, in_repo: Mapping[str, str]
-) -> tuple[dict[str, list[Entry]], str | None]:
+def _committed(repo: git.Repo, prefix: str, in_repo: Mapping[str, str]) -> _Committed:
     shallow = repo.git.rev_parse("--is-shallow-repository") == "true"
     commits = list(_log(repo, prefix))
     if shallow:
@@ -156,8 +171,24 @@ def _committed(
                 entries.setdefault(kpi_id, []).append(entry)
     for blob in blobs.values():
         blob.release()  # the entries are kept; the parsed text is not needed any more
-    incomplete = f"this is a shallow clone, so the history is incomplete: {SHALLOW_FIX}"
-    return entries, incomplete if shallow else None
+    if shallow:
+        incomplete = f"this is a shallow clone, so the history is incomplete: {SHALLOW_FIX}"
+        return entries, incomplete, ()
+    return entries, None, tuple(_revision(commit, prefix) for commit in commits)
+
+
+def _revision(commit: _Commit, prefix: str) -> Revision:
+    def inside(path: str | None) -> str | None:
+        return None if path is None else path[len(prefix) :]
+
+    files = tuple((inside(o), inside(n), old, new) for o, n, old, new in commit.files)
+    return Revision(commit.sha, commit.committed, files)
+
+
+def blob_data(sha: str) -> bytes | None:
+    """A blob the history step read (every version of every file under ``kpis/``)."""
+    blob = _cache.blobs.get(sha)
+    return None if blob is None else blob.data
 
 
 def _shallow_commits(repo: git.Repo) -> list[str]:
@@ -173,6 +204,8 @@ class _Commit:
     subject: str
     files: list[tuple[str | None, str | None, str | None, str | None]]
     """(old path, new path, old blob, new blob); None for a side that does not exist."""
+    committed: str = ""
+    """The committer date (ISO 8601): what decides which commit a review showed (5.1)."""
 
     def blob_shas(self) -> Iterator[str]:
         for _, _, old, new in self.files:
@@ -185,12 +218,13 @@ NULL_SHA = "0" * 40
 def _log(repo: git.Repo, prefix: str) -> Iterator[_Commit]:
     output = repo.git.log(
         "--first-parent",
+        "--sparse",  # every first-parent commit, also those that leave kpis/ alone (5.1)
         "--diff-merges=first-parent",
         "--raw",
         "-M",
         "--no-abbrev",
         "-z",
-        "--format=%H%x00%aI%x00%an%x00%s",
+        "--format=%H%x00%aI%x00%cI%x00%an%x00%s",
         "--",
         f"{prefix}kpis",
     )
@@ -198,9 +232,9 @@ def _log(repo: git.Repo, prefix: str) -> Iterator[_Commit]:
 
 
 def parse_log(output: str) -> Iterator[_Commit]:
-    """``git log -z --raw --format=%H%x00%aI%x00%an%x00%s``: every field ends with NUL, the
-    one byte git never puts in a subject or a name, so the output is read field by field, the
-    four fields of a commit by position (a subject may look like anything else)."""
+    """``git log -z --raw --format=%H%x00%aI%x00%cI%x00%an%x00%s``: every field ends with NUL,
+    the one byte git never puts in a subject or a name, so the output is read field by field,
+    the five fields of a commit by position (a subject may look like anything else)."""
     fields = iter(output.split("\x00"))
     commit: _Commit | None = None
     for field_text in fields:
@@ -212,8 +246,8 @@ def parse_log(output: str) -> Iterator[_Commit]:
         elif token:
             if commit is not None:
                 yield commit
-            date, author, subject = (next(fields, "") for _ in range(3))
-            commit = _Commit(token, date, author, subject, [])
+            date, committed, author, subject = (next(fields, "") for _ in range(4))
+            commit = _Commit(token, date, author, subject, [], committed)
     if commit is not None:
         yield commit
 

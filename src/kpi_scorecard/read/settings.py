@@ -13,7 +13,7 @@ from babel import Locale, UnknownLocaleError
 from kpi_scorecard.errors import Problems, quote
 from kpi_scorecard.model import Month, Person, Settings
 from kpi_scorecard.read.fields import FieldReader, is_null, kind_of, person_hint
-from kpi_scorecard.read.load import Scalar, YMap, YNode, load_file
+from kpi_scorecard.read.load import Document, Scalar, YMap, YNode, load_file
 
 SETTINGS_KEYS = (
     "title",
@@ -51,7 +51,11 @@ def read_settings(root: Path, people: Mapping[str, Person], problems: Problems) 
     path = root / "kpis" / "scorecard.yaml"
     if not path.is_file() and not path.is_symlink():
         return Settings()
-    document = load_file(root, path, problems)
+    return settings_from(load_file(root, path, problems), people, problems)
+
+
+def settings_from(document: Document, people: Mapping[str, Person], problems: Problems) -> Settings:
+    """The settings of a parsed ``scorecard.yaml`` (also an old version of it, from git)."""
     reader = FieldReader(document.path, problems)
     if document.root is None:
         return Settings()
@@ -179,7 +183,11 @@ def read_people(root: Path, problems: Problems) -> dict[str, Person]:
     path = root / "kpis" / "people.yaml"
     if not path.is_file() and not path.is_symlink():
         return {}
-    document = load_file(root, path, problems)
+    return people_from(load_file(root, path, problems), problems)
+
+
+def people_from(document: Document, problems: Problems) -> dict[str, Person]:
+    """The people of a parsed ``people.yaml``."""
     reader = FieldReader(document.path, problems)
     if document.root is None:
         return {}

@@ -29,9 +29,10 @@ from kpi_scorecard.model import (
     written_decimal,
 )
 from kpi_scorecard.read.crosscheck import check_formulas, check_ids, check_references
-from kpi_scorecard.read.events import read_events
+from kpi_scorecard.read.events import events_from, read_events
 from kpi_scorecard.read.fields import FieldReader, did_you_mean, is_null
 from kpi_scorecard.read.load import (
+    RESERVED_FILES,
     Document,
     Scalar,
     YMap,
@@ -40,7 +41,7 @@ from kpi_scorecard.read.load import (
     load_bytes,
     read_inside,
 )
-from kpi_scorecard.read.settings import read_people, read_settings
+from kpi_scorecard.read.settings import people_from, read_people, read_settings, settings_from
 
 KPI_KEYS = (
     "name",
@@ -107,20 +108,64 @@ def load_scorecard(root: Path) -> tuple[Scorecard, list[Problem]]:
     return scorecard, problems.sorted()
 
 
-_read_cache: dict[str, tuple[bytes, Kpi | None, tuple[Problem, ...]]] = {}
-"""Path -> (content digest, what reading it gave): ``mkdocs serve`` rebuilds after an edit
-re-read only the files that changed, and the cache holds one version of each file."""
+ReadCache = dict[str, tuple[bytes, Kpi | None, tuple[Problem, ...]]]
+"""Path -> (content digest, what reading it gave), one version of each file."""
+_read_cache: ReadCache = {}
+"""``mkdocs serve`` rebuilds after an edit re-read only the files that changed."""
 
 
-def read_kpi_file(relative: str, data: bytes, problems: Problems) -> Kpi | None:
+def read_kpi_file(
+    relative: str, data: bytes, problems: Problems, cache: ReadCache | None = None
+) -> Kpi | None:
+    """One KPI file's content; ``cache`` (default: the current files') skips unchanged files."""
+    cache = _read_cache if cache is None else cache
     digest = hashlib.sha1(data).digest()
-    cached = _read_cache.get(relative)
+    cached = cache.get(relative)
     if cached is None or cached[0] != digest:
         found = Problems()
         kpi = read_kpi(load_bytes(relative, data, found), found)
-        cached = _read_cache[relative] = (digest, kpi, tuple(found.items))
+        cached = cache[relative] = (digest, kpi, tuple(found.items))
     problems.extend(cached[2])
     return cached[1]
+
+
+def scorecard_from_files(files: Mapping[str, bytes], cache: ReadCache) -> Scorecard:
+    """The scorecard of a set of files (path under ``kpis/`` -> content), such as the state of
+    a repository at an old commit; raises ValidationFailed like ``load_scorecard``."""
+    problems = Problems()
+
+    def document(name: str) -> Document:
+        data = files.get(name)
+        return load_bytes(name, data, problems) if data is not None else Document(name, None)
+
+    people = people_from(document("kpis/people.yaml"), problems)
+    settings = settings_from(document("kpis/scorecard.yaml"), people, problems)
+    kpis = []
+    for path in sorted(files):
+        if is_kpi_path(path):
+            kpi = read_kpi_file(path, files[path], problems, cache)
+            if kpi is not None:
+                kpis.append(kpi)
+    by_id = {k.id: k for k in sorted(kpis, key=lambda k: k.id)}
+    events = events_from(document("kpis/events.yaml"), by_id, problems)
+    scorecard = Scorecard(settings, people, by_id, events)
+    check_ids(kpis, problems)
+    check_references(scorecard, set(by_id), problems)
+    check_formulas(scorecard, set(by_id), problems)
+    problems.raise_if_errors()
+    return scorecard
+
+
+def is_kpi_path(path: str) -> bool:
+    """A KPI file: a YAML file under ``kpis/`` other than the reserved ones at its top."""
+    parts = path.split("/")
+    return (
+        len(parts) > 1
+        and parts[0] == "kpis"
+        and path.endswith((".yaml", ".yml"))
+        and not (len(parts) == 2 and parts[1] in RESERVED_FILES)
+        and not any(part.startswith(".") for part in parts)
+    )
 
 
 def kpi_id(path: str) -> str:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from kpi_scorecard.audit.asreported import Review
 from kpi_scorecard.audit.history import Entry, History
-from kpi_scorecard.model import Kpi, Results, Scorecard
+from kpi_scorecard.model import Kpi, Month, Results, Scorecard
 
 AUDIENCE_VARIABLE = "KPI_AUDIENCE"
 """The environment variable that selects the audience (overrides mkdocs.yml extra.kpi_audience)."""
@@ -44,7 +45,38 @@ def for_audience(
     entries = {
         k: tuple(_masked_entry(e, mask) for e in v) for k, v in history.entries.items() if k in kept
     }
-    return filtered, kept_results, History(entries, history.incomplete)
+    return filtered, kept_results, History(entries, history.incomplete, history.revisions)
+
+
+def reviews_for_audience(
+    audience: str | None, reviews: Mapping[Month, Review], kept: Scorecard
+) -> dict[Month, Review]:
+    """The reviews with the KPIs of one audience: those shown then whose ``audience`` included
+    it, and the changes since to the KPIs kept now (formulas masked as in the history)."""
+    if not audience:
+        return dict(reviews)
+    hidden = {kpi_id for review in reviews.values() for kpi_id in review.kpis} - set(kept.kpis)
+
+    def mask(text: str) -> str:
+        return _IDENTIFIER.sub(lambda m: MASK if m.group(0) in hidden else m.group(0), text)
+
+    filtered = {}
+    for month, review in reviews.items():
+        shown = {k: v for k, v in review.kpis.items() if audience in v.kpi.audience}
+        since = tuple(
+            dataclasses.replace(
+                item,
+                change=dataclasses.replace(
+                    item.change,
+                    old=_mask_value(item.change.old, mask),
+                    new=_mask_value(item.change.new, mask),
+                ),
+            )
+            for item in review.since
+            if item.kpi in kept.kpis
+        )
+        filtered[month] = dataclasses.replace(review, kpis=shown, since=since)
+    return filtered
 
 
 def _masked_kpi(kpi: Kpi, hidden: set[str], mask: Callable[[str], str]) -> Kpi:

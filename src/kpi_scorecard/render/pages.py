@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from kpi_scorecard.audit.asreported import Review
 from kpi_scorecard.audit.history import History
 from kpi_scorecard.errors import Problem
 from kpi_scorecard.figures.rotation import assign_presenters, roster
 from kpi_scorecard.model import Kpi, Month, Results, Scorecard, month_str
 from kpi_scorecard.read.retrospectives import Retrospective
 from kpi_scorecard.read.schema import schema_texts
+from kpi_scorecard.render.as_reported import review_json
 from kpi_scorecard.render.data_page import data_page
 from kpi_scorecard.render.exports import kpi_csv, scorecard_json, values_csv
 from kpi_scorecard.render.health import health_page
@@ -44,6 +46,8 @@ class SiteData:
     quality: tuple[Problem, ...] = ()
     directory_urls: bool = True
     repo_url: str | None = None
+    reviews: Mapping[Month, Review] = field(default_factory=dict)
+    """What each review showed (contract 5.1), by month."""
 
 
 _memo: dict[str, tuple[object, str]] = {}
@@ -125,6 +129,7 @@ def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict
         "channels.md": channels_page(scorecard, results, top),
     }
     pages.update({f"schema/{name}": text for name, text in schema_texts().items()})
+    pages.update(_review_exports(data.reviews))
     for kpi_id, kpi in scorecard.kpis.items():
         page_history = PageHistory(history.of(kpi_id), history.incomplete, data.repo_url)
         inputs = (
@@ -209,3 +214,8 @@ def retrospective_results(data: SiteData, slug: str) -> str | None:
             links = Links(1, data.directory_urls)
             return results_section(retro, data.scorecard, data.results, links)
     return None
+
+
+def _review_exports(reviews: Mapping[Month, Review]) -> dict[str, str]:
+    """``data/reviews/<YYYY-MM>.json`` for every review month."""
+    return {f"data/reviews/{month_str(m)}.json": review_json(r) for m, r in reviews.items()}

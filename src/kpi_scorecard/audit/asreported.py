@@ -1,0 +1,209 @@
+"""What each monthly review showed, and what changed since (contract 5.1).
+
+The review of month M is held on ``review.held[M]``, else on day ``review.day`` of M+1. It showed
+the scorecard at the last first-parent commit committed on or before that day, with ``as_of`` =
+M. The history step already listed every first-parent commit with the files it changed and read
+every version of every file under ``kpis/``, so the state at a review's commit is replayed from
+those blobs without asking git again, and computed by ``compute`` like today's figures. What a
+review showed never changes once its commit is known: it is cached by commit (``mkdocs serve``
+pays nothing for old reviews); only the ``since`` list, which grows with new commits, is
+worked out at each build.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Literal
+
+from kpi_scorecard.audit.changes import Change
+from kpi_scorecard.audit.history import History, Revision, blob_data
+from kpi_scorecard.errors import ValidationFailed
+from kpi_scorecard.figures.compute import compute
+from kpi_scorecard.figures.rotation import assign_presenters
+from kpi_scorecard.model import Figures, Kpi, Month, Settings, month_str
+from kpi_scorecard.read.validate import ReadCache, scorecard_from_files
+
+VALUE_KINDS = ("added", "restated", "removed")
+NO_RECORD_BEFORE = "the history holds no commit from before the review"
+INVALID = "the scorecard had errors at the review's commit, so it showed no figures"
+
+State = Literal["reported", "draft", "no_record"]
+
+
+@dataclass(frozen=True)
+class Reported:
+    """One KPI as a review showed it; the KPI keeps only what its figures are written with
+    (unit, decimals, currency, name, category), not its months."""
+
+    kpi: Kpi
+    figures: Figures
+    presenter: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Since:
+    """A change committed after the review's commit that touches what the review showed."""
+
+    kpi: str
+    change: Change
+    commit: str
+    date: str | None
+    author: str | None
+    subject: str
+
+
+@dataclass(frozen=True)
+class Review:
+    """The review of one month: when it is held, and what it showed."""
+
+    month: Month
+    held: date
+    state: State
+    commit: str | None = None
+    reason: str | None = None
+    """Why there is no record (or no figures), in words for the pack."""
+    kpis: Mapping[str, Reported] = dataclasses.field(default_factory=dict)
+    """KPI id -> as reported, sorted by id: the KPIs the scorecard had then."""
+    since: tuple[Since, ...] = ()
+    """Newest first."""
+
+    def changed(self, kpi_id: str, month: Month) -> list[Since]:
+        """The changes since the review to a KPI's value of ``month``, newest first."""
+        text = month_str(month)
+        return [
+            s
+            for s in self.since
+            if s.kpi == kpi_id and s.change.kind in VALUE_KINDS and s.change.month == text
+        ]
+
+
+_shown: dict[tuple[str, Month], dict[str, Reported] | None] = {}
+"""(commit, month) -> what the review showed (None: the scorecard did not validate then)."""
+
+
+def today() -> date:
+    """The build's day: SOURCE_DATE_EPOCH (the commit's time, for reproducible builds) or now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    now = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+    return now.date()
+
+
+def reviews(settings: Settings, history: History, months: Iterable[Month]) -> dict[Month, Review]:
+    """Every review of ``months``: reported, a draft (still ahead) or without a record."""
+    day = today()
+    found: dict[Month, Review] = {}
+    reported: dict[Month, tuple[date, str]] = {}
+    for month in months:
+        held = settings.review_date(month)
+        if held > day:
+            found[month] = Review(month, held, "draft")
+            continue
+        revision = commit_of(history.revisions, held)
+        if revision is None:
+            reason = history.incomplete or NO_RECORD_BEFORE
+            found[month] = Review(month, held, "no_record", reason=reason)
+        else:
+            reported[month] = (held, revision)
+    shown = _showed(history.revisions, {m: sha for m, (_, sha) in reported.items()})
+    newer = _newer_than(history.revisions)
+    for month, (held, sha) in reported.items():
+        kpis = shown[(sha, month)]
+        since = tuple(_since(history, newer[sha], month))
+        invalid = None if kpis is not None else INVALID
+        found[month] = Review(month, held, "reported", sha, invalid, kpis or {}, since)
+    return found
+
+
+def commit_of(revisions: tuple[Revision, ...], held: date) -> str | None:
+    """The last first-parent commit committed on or before ``held`` (UTC)."""
+    for revision in revisions:  # newest first
+        committed = datetime.fromisoformat(revision.committed).astimezone(UTC).date()
+        if committed <= held:
+            return revision.sha
+    return None
+
+
+def _newer_than(revisions: tuple[Revision, ...]) -> dict[str, frozenset[str]]:
+    """Commit -> the commits after it on the first-parent line."""
+    newer: dict[str, frozenset[str]] = {}
+    seen: set[str] = set()
+    for revision in revisions:
+        newer[revision.sha] = frozenset(seen)
+        seen.add(revision.sha)
+    return newer
+
+
+def _since(history: History, after: frozenset[str], month: Month) -> Iterator[Since]:
+    """Changes committed after the review to values of months up to ``month`` and to
+    definitions; uncommitted edits are not committed, so they are not listed."""
+    text = month_str(month)
+    for kpi_id, entries in history.entries.items():
+        for entry in entries:
+            if entry.commit is None or entry.commit not in after:
+                continue
+            for change in entry.changes:
+                if change.kind == "definition" or (change.month or "") <= text:
+                    yield Since(
+                        kpi_id, change, entry.commit, entry.date, entry.author, entry.subject
+                    )
+
+
+def _showed(
+    revisions: tuple[Revision, ...], wanted: Mapping[Month, str]
+) -> dict[tuple[str, Month], dict[str, Reported] | None]:
+    """What each review showed: the files are replayed from the oldest commit on, and each
+    review's state is read and computed at its commit (the files unchanged since the last
+    review are not read again)."""
+    missing = {m: sha for m, sha in wanted.items() if (sha, m) not in _shown}
+    by_commit: dict[str, list[Month]] = {}
+    for month, sha in missing.items():
+        by_commit.setdefault(sha, []).append(month)
+    files: dict[str, str] = {}  # path -> blob
+    cache: ReadCache = {}
+    for revision in reversed(revisions):
+        if not by_commit:
+            break
+        _apply(files, revision)
+        for month in by_commit.pop(revision.sha, []):
+            _shown[(revision.sha, month)] = _figures_at(files, month, cache)
+    return {(sha, m): _shown[(sha, m)] for m, sha in wanted.items()}
+
+
+def _apply(files: dict[str, str], revision: Revision) -> None:
+    for old_path, new_path, _, new_sha in revision.files:
+        if old_path is not None:
+            files.pop(old_path, None)
+        if new_path is not None and new_sha is not None:
+            files[new_path] = new_sha
+
+
+def _figures_at(
+    files: Mapping[str, str], month: Month, cache: ReadCache
+) -> dict[str, Reported] | None:
+    contents = {path: data for path, sha in files.items() if (data := blob_data(sha)) is not None}
+    try:
+        scorecard = scorecard_from_files(contents, cache)
+    except ValidationFailed:
+        return None
+    settings = dataclasses.replace(scorecard.settings, as_of=month)
+    scorecard = dataclasses.replace(scorecard, settings=settings)
+    results, _ = compute(scorecard)
+    presenters = assign_presenters(scorecard, month)
+    return {
+        kpi_id: Reported(
+            _slim(kpi), results.figures[kpi_id], presenters.get(kpi_id), kpi.notes.get(month)
+        )
+        for kpi_id, kpi in scorecard.kpis.items()
+    }
+
+
+def _slim(kpi: Kpi) -> Kpi:
+    """A KPI without its months: what is kept of it for every review costs little memory."""
+    return dataclasses.replace(
+        kpi, values={}, notes={}, segments={}, segment_targets={}, description="", lines={}
+    )
