@@ -104,16 +104,19 @@ class GitRepo:
         assert old in text, (relative, old)
         path.write_text(text.replace(old, new))
 
-    def commit(self, subject: str, author: str = "Ann Archer") -> str:
-        """Commit everything on the next day (2026-03-01, 02, ...) at noon UTC."""
+    def commit(self, subject: str, author: str = "Ann Archer", on: str | None = None) -> str:
+        """Commit everything on the next day (2026-03-01, 02, ...) at noon UTC, or at ``on``
+        (``YYYY-MM-DD``, noon UTC, or a full ISO 8601 time)."""
         self.day += 1
-        env = self.identity(author)
+        env = self.identity(author, on)
         self.git("add", "-A")
         self.git("commit", "-q", "-m", subject, env=env)
         return self.git("rev-parse", "HEAD")
 
-    def identity(self, author: str) -> dict[str, str]:
+    def identity(self, author: str, on: str | None = None) -> dict[str, str]:
         date = f"2026-03-{self.day:02d}T12:00:00+00:00"
+        if on is not None:
+            date = on if "T" in on else f"{on}T12:00:00+00:00"
         email = author.split()[0].lower() + "@example.com"
         return {
             "GIT_AUTHOR_NAME": author,

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import jsonschema
+import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,8 +18,10 @@ from kpi_scorecard.model import Settings, parse_month
 from kpi_scorecard.read.events import EVENT_KEYS
 from kpi_scorecard.read.schema import events_schema, scorecard_schema
 from kpi_scorecard.read.validate import load_scorecard
+from kpi_scorecard.render.pages import render_pages
+from kpi_scorecard.site import prepare
 
-from .conftest import make_repo
+from .conftest import GitRepo, make_repo
 
 
 def as_language_server_reads(text: str) -> object:
@@ -82,3 +87,106 @@ def test_events_are_read_in_date_order(tmp_path: Path) -> None:
     assert list(schema["items"]["properties"]) == list(EVENT_KEYS)
     assert jsonschema.Draft202012Validator(schema).is_valid(as_language_server_reads(EVENTS))
     assert not jsonschema.Draft202012Validator(schema).is_valid([{"date": "2026-01-05"}])
+
+
+# -- what each review showed ---------------------------------------------------------------
+
+
+def reviewed_repo(tmp_path: Path) -> GitRepo:
+    """The fixture's history around its reviews (held on the 10th; February's on 4 March):
+    set up on 5 Feb, January's orders restated on 20 Feb (after January's review), spend's
+    target raised on 5 Mar (after February's review)."""
+    repo = GitRepo(make_repo(tmp_path / "repo"))
+    repo.edit(
+        "kpis/scorecard.yaml",
+        "review:\n",
+        "review:\n  held: {2026-02: 2026-03-04}\n",
+    )
+    repo.commit("Start the scorecard", on="2026-02-05")
+    repo.edit("kpis/sales/orders.yaml", "2026-01: 90", "2026-01: 95")
+    repo.commit("Orders: duplicates removed", author="Bob Brown", on="2026-02-20")
+    repo.edit("kpis/sales/spend.yaml", "target: 5000", "target: 5500")
+    repo.commit("Spend: new budget", author="Cy Clay", on="2026-03-05")
+    return repo
+
+
+def build_pages(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The site's pages as a build on HEAD's day renders them."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", repo.git("log", "-1", "--format=%ct"))
+    state, _ = prepare(repo.path)
+    return {k: v for k, v in render_pages(state.data).items() if isinstance(v, str)}
+
+
+def review_of(pages: dict[str, str], month: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(pages[f"data/reviews/{month}.json"])
+    return document
+
+
+def test_a_review_shows_the_figures_of_its_day_and_lists_the_restatement_since(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = reviewed_repo(tmp_path)
+    first = repo.git("rev-list", "--max-parents=0", "HEAD")
+    january = review_of(build_pages(repo, monkeypatch), "2026-01")
+    assert (january["month"], january["held"], january["commit"]) == (
+        "2026-01",
+        "2026-02-10",
+        first,
+    )
+    orders = next(k for k in january["kpis"] if k["id"] == "orders")
+    assert (orders["value"], orders["target"], orders["status"]) == (90, 100, "red")
+    assert list(orders)[:2] == ["id", "presenter"] and orders["presenter"] in ("bob", "cy")
+    restated = [s for s in january["since"] if s["kind"] == "restated"]
+    assert restated == [
+        {"kpi": "orders", "field": "values", "month": "2026-01", "old": 90, "new": 95,
+         "kind": "restated", "commit": repo.git("rev-parse", "HEAD~1"),
+         "date": "2026-02-20T12:00:00+00:00", "author": "Bob Brown",
+         "subject": "Orders: duplicates removed"},
+    ]  # fmt: skip
+    assert any(s["kpi"] == "spend" and s["field"] == "target" for s in january["since"])
+
+
+def test_a_held_date_overrides_the_review_day_and_a_target_change_after_it_is_since(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = reviewed_repo(tmp_path)
+    february = review_of(build_pages(repo, monkeypatch), "2026-02")
+    assert february["held"] == "2026-03-04"
+    assert february["commit"] == repo.git("rev-parse", "HEAD~1")
+    spend = next(k for k in february["kpis"] if k["id"] == "spend")
+    assert (spend["value"], spend["target"]) == (5200, 5000)
+    assert [(s["kpi"], s["field"], s["old"], s["new"], s["kind"]) for s in february["since"]] == [
+        ("spend", "target", 5000, 5500, "definition")
+    ]
+
+
+def test_a_review_still_ahead_is_a_draft_and_one_before_the_history_has_no_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = GitRepo(make_repo(tmp_path / "repo"))
+    repo.commit("Start the scorecard", on="2026-02-12")
+    repo.edit("kpis/sales/spend.yaml", "2026-03: 5100", "2026-03: 5150")
+    repo.commit("Spend: March", on="2026-03-20")
+    pages = build_pages(repo, monkeypatch)
+    assert review_of(pages, "2026-01") == {
+        "month": "2026-01", "held": "2026-02-10", "commit": None, "kpis": [], "since": []
+    }  # fmt: skip
+    assert review_of(pages, "2026-02")["commit"] == repo.git("rev-list", "--max-parents=0", "HEAD")
+    assert review_of(pages, "2026-03") == {
+        "month": "2026-03", "held": "2026-04-10", "commit": None, "kpis": [], "since": []
+    }  # fmt: skip
+
+
+def test_a_shallow_clone_has_no_record_of_any_review(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    origin = reviewed_repo(tmp_path)
+    clone = tmp_path / "clone"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", f"file://{origin.path}", str(clone)], check=True
+    )
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", origin.git("log", "-1", "--format=%ct"))
+    state, _ = prepare(clone)
+    january = state.data.reviews[parse_month("2026-01") or 0]
+    assert (january.state, january.commit) == ("no_record", None)
+    assert january.reason is not None and "shallow clone" in january.reason

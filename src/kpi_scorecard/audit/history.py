@@ -90,7 +90,7 @@ class _Cache:
     """Survives between builds of one ``mkdocs serve`` session."""
 
     blobs: dict[str, Blob] = field(default_factory=dict)
-    committed: dict[tuple[str, str], _Committed] = field(default_factory=dict)
+    committed: dict[tuple[str, str, str], _Committed] = field(default_factory=dict)
 
 
 _cache = _Cache()
@@ -128,7 +128,8 @@ def _read(repo: git.Repo, root: Path, current_files: Mapping[str, str]) -> Histo
     entries: dict[str, list[Entry]] = {}
     revisions: tuple[Revision, ...] = ()
     if head is not None:
-        key = (head, json.dumps(sorted(in_repo.items())))
+        # The repository is part of the key: a shallow clone has the same HEAD as its origin.
+        key = (str(repo.git_dir), head, json.dumps(sorted(in_repo.items())))
         if key not in _cache.committed:
             _cache.committed[key] = _committed(repo, prefix, in_repo)
         committed, incomplete, revisions = _cache.committed[key]
