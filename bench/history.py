@@ -20,8 +20,10 @@ import time
 from pathlib import Path
 
 from kpi_scorecard.audit import history
+from kpi_scorecard.audit.asreported import reviews
 from kpi_scorecard.audit.changes import diff_documents, parse_document
 from kpi_scorecard.audit.history import read_history
+from kpi_scorecard.model import Settings, parse_month
 
 
 def kpi_text(number: int, values: dict[str, float]) -> str:
@@ -37,17 +39,26 @@ def kpi_text(number: int, values: dict[str, float]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def make_repository(root: Path, files: int, commits: int, seed: int = 7) -> None:
-    """``files`` KPI files in the first commit, then ``commits`` - 1 single-file edits."""
+FIRST_REVIEW = 1_580_601_600
+"""2020-02-02: the commits are spread from here over the months, so every review has one."""
+
+
+def make_repository(root: Path, files: int, commits: int, seed: int = 7, months: int = 12) -> None:
+    """``files`` KPI files of ``months`` months from 2020-01 in the first commit, then
+    ``commits`` - 1 single-file edits spread evenly over as many months."""
     rng = random.Random(seed)
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
-    state = {n: {f"2020-{m:02d}": rng.uniform(10, 100) for m in range(1, 13)} for n in range(files)}
-    next_month = dict.fromkeys(range(files), 13)
+    state = {
+        n: {f"{2020 + m // 12}-{m % 12 + 1:02d}": rng.uniform(10, 100) for m in range(months)}
+        for n in range(files)
+    }
+    next_month = dict.fromkeys(range(files), months + 1)
+    step = months * 30 * 86400 // commits
     stream: list[bytes] = []
 
     def commit(index: int, changed: list[int]) -> None:
         message = f"Change {index}".encode()
-        stamp = 1_700_000_000 + index * 3600
+        stamp = FIRST_REVIEW + index * step
         stream.append(b"commit refs/heads/main\n")
         stream.append(f"committer Bench <bench@example.com> {stamp} +0000\n".encode())
         stream.append(f"data {len(message)}\n".encode() + message + b"\n")
@@ -57,6 +68,10 @@ def make_repository(root: Path, files: int, commits: int, seed: int = 7) -> None
             stream.append(
                 f"M 100644 inline {path}\ndata {len(content)}\n".encode() + content + b"\n"
             )
+        if index == 0:  # the owner, so that each state validates and its review is computed
+            people = b"ann: {name: Ann}\n"
+            stream.append(f"M 100644 inline kpis/people.yaml\ndata {len(people)}\n".encode())
+            stream.append(people + b"\n")
 
     commit(0, list(range(files)))
     for index in range(1, commits):
@@ -105,12 +120,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=300)
     parser.add_argument("--commits", type=int, default=2000)
+    parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--out", type=Path, default=Path("bench/results/history.json"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "repo"
         print(f"making {args.files} files x {args.commits} commits ...", file=sys.stderr)
-        make_repository(root, args.files, args.commits)
+        make_repository(root, args.files, args.commits, months=args.months)
         paths = sorted(p.relative_to(root).as_posix() for p in (root / "kpis").glob("*.yaml"))
         files = {path: Path(path).stem for path in paths}
         start = time.perf_counter()
@@ -119,6 +135,13 @@ def main() -> None:
         start = time.perf_counter()
         read_history(root, files)
         warm = time.perf_counter() - start
+        months = range(parse_month("2020-01") or 0, (parse_month("2020-01") or 0) + args.months)
+        start = time.perf_counter()
+        shown = reviews(Settings(), result, months)
+        as_reported = time.perf_counter() - start
+        start = time.perf_counter()
+        reviews(Settings(), result, months)
+        as_reported_warm = time.perf_counter() - start
         start = time.perf_counter()
         per_file_entries = per_file(root, paths)
         slow = time.perf_counter() - start
@@ -128,6 +151,9 @@ def main() -> None:
         "commits": args.commits,
         "history_step_s": round(cold, 3),
         "history_step_cached_s": round(warm, 4),
+        "as_reported_s": round(as_reported, 3),
+        "as_reported_cached_s": round(as_reported_warm, 4),
+        "reviews_reported": sum(r.state == "reported" for r in shown.values()),
         "per_file_s": round(slow, 3),
         "speedup": round(slow / cold, 1),
         "entries": entries,

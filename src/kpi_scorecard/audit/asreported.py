@@ -96,61 +96,64 @@ def today() -> date:
 def reviews(settings: Settings, history: History, months: Iterable[Month]) -> dict[Month, Review]:
     """Every review of ``months``: reported, a draft (still ahead) or without a record."""
     day = today()
+    dates = [_utc_day(revision.committed) for revision in history.revisions]  # newest first
     found: dict[Month, Review] = {}
-    reported: dict[Month, tuple[date, str]] = {}
+    reported: dict[Month, tuple[date, int]] = {}
     for month in months:
         held = settings.review_date(month)
+        index = next((i for i, committed in enumerate(dates) if committed <= held), None)
         if held > day:
             found[month] = Review(month, held, "draft")
-            continue
-        revision = commit_of(history.revisions, held)
-        if revision is None:
+        elif index is None:
             reason = history.incomplete or NO_RECORD_BEFORE
             found[month] = Review(month, held, "no_record", reason=reason)
         else:
-            reported[month] = (held, revision)
-    shown = _showed(history.revisions, {m: sha for m, (_, sha) in reported.items()})
-    newer = _newer_than(history.revisions)
-    for month, (held, sha) in reported.items():
-        kpis = shown[(sha, month)]
-        since = tuple(_since(history, newer[sha], month))
+            reported[month] = (held, index)
+    shas = {m: history.revisions[i].sha for m, (_, i) in reported.items()}
+    shown = _showed(history.revisions, shas)
+    committed = _committed_changes(history)
+    for month, (held, index) in reported.items():
+        kpis = shown[(shas[month], month)]
+        since = tuple(_since(committed, index, month))
         invalid = None if kpis is not None else INVALID
-        found[month] = Review(month, held, "reported", sha, invalid, kpis or {}, since)
+        found[month] = Review(month, held, "reported", shas[month], invalid, kpis or {}, since)
     return found
 
 
 def commit_of(revisions: tuple[Revision, ...], held: date) -> str | None:
     """The last first-parent commit committed on or before ``held`` (UTC)."""
-    for revision in revisions:  # newest first
-        committed = datetime.fromisoformat(revision.committed).astimezone(UTC).date()
-        if committed <= held:
-            return revision.sha
-    return None
+    return next((r.sha for r in revisions if _utc_day(r.committed) <= held), None)
 
 
-def _newer_than(revisions: tuple[Revision, ...]) -> dict[str, frozenset[str]]:
-    """Commit -> the commits after it on the first-parent line."""
-    newer: dict[str, frozenset[str]] = {}
-    seen: set[str] = set()
-    for revision in revisions:
-        newer[revision.sha] = frozenset(seen)
-        seen.add(revision.sha)
-    return newer
+def _utc_day(moment: str) -> date:
+    return datetime.fromisoformat(moment).astimezone(UTC).date()
 
 
-def _since(history: History, after: frozenset[str], month: Month) -> Iterator[Since]:
-    """Changes committed after the review to values of months up to ``month`` and to
-    definitions; uncommitted edits are not committed, so they are not listed."""
-    text = month_str(month)
+def _committed_changes(history: History) -> list[tuple[int, Since]]:
+    """Every committed change with its commit's place on the first-parent line (0: newest)."""
+    order = {revision.sha: index for index, revision in enumerate(history.revisions)}
+    changes = []
     for kpi_id, entries in history.entries.items():
         for entry in entries:
-            if entry.commit is None or entry.commit not in after:
+            index = order.get(entry.commit or "")
+            if index is None or entry.commit is None:
                 continue
             for change in entry.changes:
-                if change.kind == "definition" or (change.month or "") <= text:
-                    yield Since(
-                        kpi_id, change, entry.commit, entry.date, entry.author, entry.subject
-                    )
+                item = Since(kpi_id, change, entry.commit, entry.date, entry.author, entry.subject)
+                changes.append((index, item))
+    changes.sort(key=lambda pair: pair[0])
+    return changes
+
+
+def _since(committed: list[tuple[int, Since]], index: int, month: Month) -> Iterator[Since]:
+    """Changes committed after the review's commit (``index``) to values of months up to
+    ``month`` and to definitions, newest first; uncommitted edits are not listed."""
+    text = month_str(month)
+    for place, item in committed:
+        if place >= index:
+            break
+        if item.change.kind == "definition" or (item.change.month or "") <= text:
+            yield item
 
 
 def _showed(
@@ -192,7 +195,7 @@ def _figures_at(
         return None
     settings = dataclasses.replace(scorecard.settings, as_of=month)
     scorecard = dataclasses.replace(scorecard, settings=settings)
-    results, _ = compute(scorecard)
+    results, _ = compute(scorecard, with_series=False)
     presenters = assign_presenters(scorecard, month)
     return {
         kpi_id: Reported(
