@@ -190,3 +190,20 @@ def test_a_shallow_clone_has_no_record_of_any_review(
     january = state.data.reviews[parse_month("2026-01") or 0]
     assert (january.state, january.commit) == ("no_record", None)
     assert january.reason is not None and "shallow clone" in january.reason
+
+
+def test_the_pack_shows_the_figures_as_reported_and_marks_each_change_since(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pages = build_pages(reviewed_repo(tmp_path), monkeypatch)
+    january = pages["reviews/2026-01.md"]
+    assert "As reported at the review of 10 February 2026" in january
+    orders = next(line for line in january.splitlines() if ">Orders<" in line)
+    assert ">90<" in orders
+    assert "value now 95: restated by Bob Brown on 2026-02-20: Orders: duplicates removed" in orders
+    cost = next(line for line in january.splitlines() if ">Cost per order<" in line)
+    assert "recalculated: an input changed" in cost
+    february = pages["reviews/2026-02.md"]
+    spend = next(line for line in february.splitlines() if ">Spend<" in line)
+    assert "target now €5\u202f500: changed by Cy Clay on 2026-03-05: Spend: new budget" in spend
+    assert "Draft: this review is held on 10 April 2026" in pages["reviews/2026-03.md"]

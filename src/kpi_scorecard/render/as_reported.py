@@ -4,11 +4,17 @@ review pack that say what changed since."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
-from kpi_scorecard.audit.asreported import Review
-from kpi_scorecard.model import FIGURE_FIELDS, month_str
+from babel.dates import format_date
+
+from kpi_scorecard.audit.asreported import Reported, Review, Since
+from kpi_scorecard.model import FIGURE_FIELDS, Results, Scorecard, month_str
+from kpi_scorecard.render.html import Links, link, status_badge, table
+from kpi_scorecard.render.numbers import change_text, value_text
+from kpi_scorecard.render.text import escape, front_matter_title, inline
 
 
 def review_json(review: Review) -> str:
@@ -43,3 +49,137 @@ def review_json(review: Review) -> str:
         "since": since,
     }
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+# -- the review pack ---------------------------------------------------------------------------
+
+REPORTED_HEADERS = ("KPI", "Presenter", "Status", "Value", "Target", "Change on month", "Since")
+
+
+def review_notice(review: Review | None, locale: str = "en") -> str:
+    """The line under a pack's title: a draft, no record, or as reported on the day."""
+    if review is None:
+        return ""
+    held = format_date(review.held, "d MMMM y", locale=locale)
+    if review.state == "draft":
+        text = f"Draft: this review is held on {held}; the figures below may still change."
+        return f'<p class="kpi-review-draft">{escape(text)}</p>'
+    if review.state == "no_record":
+        text = (
+            f"No record of this review of {held}: {review.reason}. The figures below are today's."
+        )
+        return f'<p class="kpi-review-no-record">{escape(text)}</p>'
+    text = (
+        f"As reported at the review of {held} (commit {(review.commit or '')[:7]}). "
+        "Figures that changed since are marked, with the value now, who changed it, when and why."
+    )
+    if review.reason:
+        text = f"The review of {held} showed no figures: {review.reason}."
+    return f'<p class="kpi-review-reported">{escape(text)}</p>'
+
+
+def reported_pack(
+    review: Review,
+    now: Scorecard,
+    results: Results,
+    presenters_names: Mapping[str, str],
+    links: Links,
+) -> str:
+    """The tables of a pack as the review showed them, each figure that changed since marked."""
+    parts = []
+    shown = review.kpis
+    titles = dict(now.settings.categories or {})
+    order = list(titles) + sorted({r.kpi.category for r in shown.values()} - set(titles))
+    for category in order:
+        kpis = sorted(
+            (r for r in shown.values() if r.kpi.category == category),
+            key=lambda r: r.kpi.name.casefold(),
+        )
+        if not kpis:
+            continue
+        rows = [_reported_row(r, review, now, results, presenters_names, links) for r in kpis]
+        title = titles.get(category, category)
+        parts += [f"## {inline(title)}", "", table(REPORTED_HEADERS, rows, "kpi-review"), ""]
+    return "\n".join(parts)
+
+
+def _reported_row(
+    shown: Reported,
+    review: Review,
+    now: Scorecard,
+    results: Results,
+    presenters_names: Mapping[str, str],
+    links: Links,
+) -> list[str]:
+    kpi, figures = shown.kpi, shown.figures
+    currency = now.settings.currency
+    name = link(links.kpi(kpi.id), kpi.name) if kpi.id in now.kpis else escape(kpi.name)
+    presenter = presenters_names.get(shown.presenter or "", "—")
+    marks = restatement_marks(shown, review, now, results)
+    return [
+        name,
+        escape(presenter),
+        status_badge(figures.status),
+        escape(value_text(kpi, figures.value, currency)),
+        escape(value_text(kpi, figures.target, currency)),
+        escape(change_text(kpi, figures.mom_change, figures.mom_pct)),
+        "<br>".join(f'<span class="kpi-restated">{escape(m)}</span>' for m in marks),
+    ]
+
+
+def restatement_marks(
+    shown: Reported, review: Review, now: Scorecard, results: Results
+) -> list[str]:
+    """What changed since the review in a KPI's value and target of the month: "now 95:
+    restated by Bob Brown on 2026-02-20: duplicates removed"."""
+    kpi_id, month = shown.kpi.id, review.month
+    current = now.kpis.get(kpi_id)
+    if current is None:
+        return ["removed since the review"]
+    currency = now.settings.currency
+    value, target, _ = results.series[kpi_id].at(month) if kpi_id in results.series else (None,) * 3
+    if kpi_id in results.series and current.target is not None:
+        target = current.target.at(month)
+    marks = []
+    if value != shown.figures.value:
+        who = next(iter(review.changed(kpi_id, month)), None)
+        why = _who_when_why("restated", who) if who else "recalculated: an input changed"
+        marks.append(f"value now {value_text(current, value, currency)}: {why}")
+    if target != shown.figures.target:
+        who = next(
+            (s for s in review.since if s.kpi == kpi_id and s.change.field == "target"), None
+        )
+        why = _who_when_why("changed", who) if who else "changed since"
+        marks.append(f"target now {value_text(current, target, currency)}: {why}")
+    return marks
+
+
+def _who_when_why(verb: str, item: Since) -> str:
+    return f"{verb} by {item.author or 'someone'} on {(item.date or '')[:10]}: {item.subject}"
+
+
+def reported_review_page(
+    review: Review, now: Scorecard, results: Results, links: Links, locale: str = "en"
+) -> str:
+    """A month's full pack as its review showed it."""
+    title = f"Monthly review {month_str(review.month)}"
+    names = {person_id: person.name for person_id, person in now.people.items()}
+    return "\n".join(
+        [
+            front_matter_title(title, searchable=False) + f"# {title}",
+            "",
+            review_notice(review, locale),
+            "",
+            reported_pack(review, now, results, names, links),
+        ]
+    )
+
+
+def with_notice(page: str, review: Review | None, locale: str = "en") -> str:
+    """A pack (or summary) with the review's notice under its first heading."""
+    notice = review_notice(review, locale)
+    head, found, rest = page.partition("\n# ")
+    if not notice or not found:
+        return page
+    heading, _, body = rest.partition("\n")
+    return f"{head}\n# {heading}\n\n{notice}\n{body}"

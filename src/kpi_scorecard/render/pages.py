@@ -13,7 +13,7 @@ from kpi_scorecard.figures.rotation import assign_presenters, roster
 from kpi_scorecard.model import Kpi, Month, Results, Scorecard, month_str
 from kpi_scorecard.read.retrospectives import Retrospective
 from kpi_scorecard.read.schema import schema_texts
-from kpi_scorecard.render.as_reported import review_json
+from kpi_scorecard.render.as_reported import reported_review_page, review_json, with_notice
 from kpi_scorecard.render.data_page import data_page
 from kpi_scorecard.render.exports import kpi_csv, scorecard_json, values_csv
 from kpi_scorecard.render.health import health_page
@@ -193,17 +193,24 @@ def _review_page(
         )
 
     path = f"reviews/{month_str(month)}.md"
+    review = data.reviews.get(month)
     if not is_full_pack(month, results.as_of):
         return _memoized(
             path,
-            lambda: ("summary", context, month, shown()),
-            lambda: review_summary(scorecard, results, month, links),
+            lambda: ("summary", context, month, shown(), review),
+            lambda: with_notice(review_summary(scorecard, results, month, links), review),
+        )
+    if review is not None and review.state == "reported" and not review.reason:
+        return _memoized(
+            path,
+            lambda: ("reported", context, month, shown(), review),
+            lambda: reported_review_page(review, scorecard, results, links),
         )
     presenters = _presenters(scorecard, month, rotation)
     return _memoized(
         path,
-        lambda: (context, month, presenters, shown()),
-        lambda: review_pack(scorecard, results, month, presenters, links),
+        lambda: (context, month, presenters, shown(), review),
+        lambda: with_notice(review_pack(scorecard, results, month, presenters, links), review),
     )
 
 
