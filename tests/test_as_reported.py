@@ -18,7 +18,10 @@ from kpi_scorecard.model import Settings, parse_month
 from kpi_scorecard.read.events import EVENT_KEYS
 from kpi_scorecard.read.schema import events_schema, scorecard_schema
 from kpi_scorecard.read.validate import load_scorecard
+from kpi_scorecard.render.chart import chart
+from kpi_scorecard.render.markers import chart_markers, within
 from kpi_scorecard.render.pages import render_pages
+from kpi_scorecard.render.wording import Wording
 from kpi_scorecard.site import prepare
 
 from .conftest import GitRepo, make_repo
@@ -207,3 +210,55 @@ def test_the_pack_shows_the_figures_as_reported_and_marks_each_change_since(
     spend = next(line for line in february.splitlines() if ">Spend<" in line)
     assert "target now €5\u202f500: changed by Cy Clay on 2026-03-05: Spend: new budget" in spend
     assert "Draft: this review is held on 10 April 2026" in pages["reviews/2026-03.md"]
+
+
+# -- events and definition changes (5.2), /changes/ -------------------------------------------
+
+
+def test_charts_mark_the_events_and_definition_changes_of_their_kpi(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = reviewed_repo(tmp_path)
+    repo.write("kpis/events.yaml", EVENTS)
+    repo.commit("Events", on="2026-03-06")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", repo.git("log", "-1", "--format=%ct"))
+    data = prepare(repo.path)[0].data
+    spend = data.scorecard.kpis["spend"]
+    series = data.results.series["spend"]
+    wording = Wording.of(data.scorecard, "spend")
+    markers = within(
+        chart_markers("spend", data.scorecard.events, data.history.of("spend"), wording),
+        series.months,
+    )
+    figure = chart(spend, series, "EUR", None, markers)
+    traces = {trace["name"]: trace for trace in figure["data"]}
+    assert traces["Events"]["x"] == ["2026-01-05", "2026-03-14"]
+    assert traces["Events"]["text"] == ["2026-01-05: Price change", "2026-03-14: Site migration"]
+    assert traces["Definition changes"]["x"] == ["2026-03-05"]
+    assert "Cy Clay on 2026-03-05: Spend: new budget" in traces["Definition changes"]["text"][0]
+    assert [shape["x0"] for shape in figure["layout"]["shapes"]] == [
+        "2026-01-05", "2026-03-05", "2026-03-14"
+    ]  # fmt: skip
+    orders = chart_markers("orders", data.scorecard.events, data.history.of("orders"), wording)
+    cost = chart_markers("cost_per_order", data.scorecard.events, (), wording)
+    assert [m.kind for m in orders] == ["event", "event"]  # a restatement is no definition
+    assert [m.text for m in cost] == ["2026-01-05: Price change"]  # the event names no KPIs
+
+
+def test_changes_lists_the_restatements_made_after_a_review_and_the_events(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = reviewed_repo(tmp_path)
+    repo.write("kpis/events.yaml", EVENTS)
+    repo.edit("kpis/sales/spend.yaml", "2026-03: 5100", "2026-03: 5150")  # before its review
+    repo.commit("Events", on="2026-03-06")
+    pages = build_pages(repo, monkeypatch)
+    changes = pages["changes.md"]
+    restated = changes.split("## Restated after review")[1].split("## Events")[0]
+    assert restated.count("<tr>") == 2  # the heading row and the one restatement
+    assert "Orders: duplicates removed" in restated and "5150" not in restated
+    assert 'href="#restated-after-review"' in changes
+    assert "Site migration" in changes.split("## Events")[1]
+    assert "Site migration" in pages["reviews/2026-03.md"]
+    assert "Price change" in pages["reviews/2026-01.md"]
+    assert "Site migration" not in pages["reviews/2026-01.md"]

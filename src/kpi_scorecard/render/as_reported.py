@@ -4,17 +4,18 @@ review pack that say what changed since."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
 from babel.dates import format_date
 
 from kpi_scorecard.audit.asreported import Reported, Review, Since
-from kpi_scorecard.model import FIGURE_FIELDS, Results, Scorecard, month_str
+from kpi_scorecard.model import FIGURE_FIELDS, Event, Month, Results, Scorecard, month_str
 from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.numbers import change_text, value_text
 from kpi_scorecard.render.text import escape, front_matter_title, inline
+from kpi_scorecard.render.wording import Wording
 
 
 def review_json(review: Review) -> str:
@@ -159,7 +160,12 @@ def _who_when_why(verb: str, item: Since) -> str:
 
 
 def reported_review_page(
-    review: Review, now: Scorecard, results: Results, links: Links, locale: str = "en"
+    review: Review,
+    now: Scorecard,
+    results: Results,
+    links: Links,
+    events: str = "",
+    locale: str = "en",
 ) -> str:
     """A month's full pack as its review showed it."""
     title = f"Monthly review {month_str(review.month)}"
@@ -171,15 +177,105 @@ def reported_review_page(
             review_notice(review, locale),
             "",
             reported_pack(review, now, results, names, links),
+            events,
         ]
     )
 
 
-def with_notice(page: str, review: Review | None, locale: str = "en") -> str:
-    """A pack (or summary) with the review's notice under its first heading."""
+def with_notice(page: str, review: Review | None, events: str = "", locale: str = "en") -> str:
+    """A pack (or summary) with the review's notice under its first heading, and the events
+    of its month at the end."""
+    page = f"{page.rstrip()}\n\n{events}" if events else page
     notice = review_notice(review, locale)
     head, found, rest = page.partition("\n# ")
     if not notice or not found:
         return page
     heading, _, body = rest.partition("\n")
     return f"{head}\n# {heading}\n\n{notice}\n{body}"
+
+
+# -- events and restatements on /changes/ and in the packs -------------------------------------
+
+
+def events_section(events: Sequence[Event], now: Scorecard, links: Links, heading: str) -> str:
+    """A table of events (date, what happened, the KPIs it concerns); empty without events."""
+    if not events:
+        return ""
+    rows = [
+        [escape(e.date.isoformat()), escape(e.title), _event_kpis(e, now, links)] for e in events
+    ]
+    return "\n".join(
+        [f"## {heading}", "", table(("Date", "Event", "KPIs"), rows, "kpi-events"), ""]
+    )
+
+
+def _event_kpis(event: Event, now: Scorecard, links: Links) -> str:
+    if event.kpis is None:
+        return "all"
+    named = [link(links.kpi(k), now.kpis[k].name) for k in event.kpis if k in now.kpis]
+    return ", ".join(named)
+
+
+def events_of_month(events: Sequence[Event], month: Month) -> list[Event]:
+    text = month_str(month)
+    return [e for e in events if e.date.isoformat()[:7] == text]
+
+
+def restated_after_review(reviews: Mapping[Month, Review]) -> list[tuple[Review, Since]]:
+    """The restatements that changed a number a review had already shown: a month's value
+    changed after the review of that month, newest first, each change once."""
+    found: dict[tuple[str, str, str | None], tuple[Review, Since]] = {}
+    for review in reviews.values():
+        if review.state != "reported":
+            continue
+        for kpi_id in review.kpis:
+            for item in review.changed(kpi_id, review.month):
+                if item.change.kind in ("restated", "removed"):
+                    found.setdefault((item.commit, item.kpi, item.change.month), (review, item))
+    return sorted(found.values(), key=lambda pair: (pair[1].date or "", pair[1].kpi), reverse=True)
+
+
+RESTATED_ANCHOR = "restated-after-review"
+"""The id the toc extension gives the heading "Restated after review"."""
+
+
+def restated_section(reviews: Mapping[Month, Review], now: Scorecard, links: Links) -> str:
+    """/changes/: only the restatements made after a review had shown the number."""
+    rows = []
+    for review, item in restated_after_review(reviews):
+        kpi = now.kpis.get(item.kpi)
+        if kpi is None:
+            continue
+        wording = Wording.of(now, item.kpi)
+        rows.append(
+            [
+                escape((item.date or "")[:10]),
+                link(links.kpi(item.kpi), kpi.name),
+                escape(item.author or ""),
+                escape(item.subject),
+                escape("; ".join(wording.sentences(item.change))),
+                link(links.page(f"reviews/{month_str(review.month)}"), month_str(review.month)),
+            ]
+        )
+    headers = ("Date", "KPI", "Who", "Commit", "Change", "Review")
+    body = (
+        table(headers, rows, "kpi-history kpi-restated-after-review")
+        if rows
+        else "<p>No number has been restated after a review showed it.</p>"
+    )
+    intro = (
+        "<p>Only the restatements that changed a number a review had already shown: "
+        "what leadership saw differs from what the scorecard says now.</p>"
+    )
+    return "\n".join(["## Restated after review", "", intro, "", body, ""])
+
+
+def changes_additions(reviews: Mapping[Month, Review], now: Scorecard, links: Links) -> str:
+    """What /changes/ gains: a link to the restated-after-review filter, that list, the events."""
+    jump = (
+        f'<p class="kpi-filter">Show only: <a href="#{RESTATED_ANCHOR}">restated after review</a>'
+        + (' · <a href="#events">events</a>' if now.events else "")
+        + "</p>"
+    )
+    events = events_section(list(reversed(now.events)), now, links, "Events")
+    return "\n".join([jump, "", restated_section(reviews, now, links), events])

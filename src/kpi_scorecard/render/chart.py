@@ -8,10 +8,11 @@ the light/dark palette.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kpi_scorecard.model import Kpi, Month, Series, month_str
+from kpi_scorecard.render.markers import Marker
 from kpi_scorecard.render.numbers import STATUS_LABELS, value_text
 from kpi_scorecard.render.text import escape
 
@@ -24,9 +25,11 @@ def chart(
     series: Series,
     currency: str | None = None,
     restated: Mapping[Month, str] | None = None,
+    markers: Sequence[Marker] = (),
 ) -> Figure:
     """The figure of one KPI; the hover of a month gives value, target, status and note.
-    ``restated`` (month -> what happened) adds a marker on each restated month."""
+    ``restated`` (month -> what happened) adds a marker on each restated month; ``markers``
+    (events, definition changes) stand along the foot of the chart with a line up."""
     months = [month_str(m) for m in series.months]
     hover = [
         [
@@ -66,7 +69,49 @@ def chart(
         "hovermode": "closest",
         "yaxis": {"title": {"text": _axis_title(kpi, currency)}, "rangemode": "tozero"},
     }
+    if markers:
+        traces += _event_markers(series, markers)
+        layout["shapes"] = [_marker_line(marker) for marker in markers]
     return {"data": traces, "layout": layout}
+
+
+MARKER_STYLE = {"event": ("Events", "triangle-up"), "definition": ("Definition changes", "square")}
+
+
+def _event_markers(series: Series, markers: Sequence[Marker]) -> list[Figure]:
+    """One trace per kind, at the foot of the axis (the lowest of zero and the values)."""
+    foot = min([0.0, *(v for v in series.values if v is not None)])
+    traces = []
+    for kind, (name, symbol) in MARKER_STYLE.items():
+        chosen = [m for m in markers if m.kind == kind]
+        if chosen:
+            traces.append(
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "name": name,
+                    "x": [m.day for m in chosen],
+                    "y": [foot] * len(chosen),
+                    "text": [escape(m.text) for m in chosen],
+                    "marker": {"symbol": symbol, "size": 10},
+                    "hovertemplate": "%{text}<extra></extra>",
+                }
+            )
+    return traces
+
+
+def _marker_line(marker: Marker) -> Figure:
+    return {
+        "type": "line",
+        "xref": "x",
+        "yref": "paper",
+        "x0": marker.day,
+        "x1": marker.day,
+        "y0": 0,
+        "y1": 1,
+        "line": {"width": 1, "dash": "dot"},
+        "opacity": 0.4,
+    }
 
 
 def base_layout(height: int) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from kpi_scorecard.render.html import (
     status_badge,
     table,
 )
+from kpi_scorecard.render.markers import chart_markers, within
 from kpi_scorecard.render.numbers import (
     TREND_LABELS,
     change_text,
@@ -64,7 +65,10 @@ def kpi_page(
     currency = scorecard.settings.currency
     as_of = month_str(results.as_of)
     summary = headline(kpi, scorecard, results, links, history.repo_url)
-    figure_json = json_attribute(chart_json(chart(kpi, series, currency, restated)))
+    markers = within(
+        chart_markers(kpi.id, scorecard.events, history.entries, wording), series.months
+    )
+    figure_json = json_attribute(chart_json(chart(kpi, series, currency, restated, markers)))
     chart_html = (
         f'<div class="kpi-chart" data-chart=\'{figure_json}\' role="img" '
         f'aria-label="{escape(kpi.name)} by month: the monthly table below has the same data">'

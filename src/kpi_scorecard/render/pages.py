@@ -13,7 +13,14 @@ from kpi_scorecard.figures.rotation import assign_presenters, roster
 from kpi_scorecard.model import Kpi, Month, Results, Scorecard, month_str
 from kpi_scorecard.read.retrospectives import Retrospective
 from kpi_scorecard.read.schema import schema_texts
-from kpi_scorecard.render.as_reported import reported_review_page, review_json, with_notice
+from kpi_scorecard.render.as_reported import (
+    changes_additions,
+    events_of_month,
+    events_section,
+    reported_review_page,
+    review_json,
+    with_notice,
+)
 from kpi_scorecard.render.data_page import data_page
 from kpi_scorecard.render.exports import kpi_csv, scorecard_json, values_csv
 from kpi_scorecard.render.health import health_page
@@ -114,10 +121,13 @@ def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict
         tuple((k.id, k.name, k.supports, k.category) for k in scorecard.kpis.values()),
         data.directory_urls,
         results.as_of,
+        scorecard.events,
     )
     pages = {
         "index.md": overview_page(scorecard, results, home),
-        "changes.md": changes_page(scorecard, history, top, data.repo_url),
+        "changes.md": changes_page(scorecard, history, top, data.repo_url).rstrip()
+        + "\n\n"
+        + changes_additions(data.reviews, scorecard, top),
         "tree.md": tree_page(scorecard, results, top),
         "health.md": health_page(scorecard, list(data.quality), top),
         "people/index.md": people_index(scorecard, folder_index),
@@ -194,23 +204,28 @@ def _review_page(
 
     path = f"reviews/{month_str(month)}.md"
     review = data.reviews.get(month)
+    events = events_section(
+        events_of_month(scorecard.events, month), scorecard, links, "Events this month"
+    )
     if not is_full_pack(month, results.as_of):
         return _memoized(
             path,
             lambda: ("summary", context, month, shown(), review),
-            lambda: with_notice(review_summary(scorecard, results, month, links), review),
+            lambda: with_notice(review_summary(scorecard, results, month, links), review, events),
         )
     if review is not None and review.state == "reported" and not review.reason:
         return _memoized(
             path,
             lambda: ("reported", context, month, shown(), review),
-            lambda: reported_review_page(review, scorecard, results, links),
+            lambda: reported_review_page(review, scorecard, results, links, events),
         )
     presenters = _presenters(scorecard, month, rotation)
     return _memoized(
         path,
         lambda: (context, month, presenters, shown(), review),
-        lambda: with_notice(review_pack(scorecard, results, month, presenters, links), review),
+        lambda: with_notice(
+            review_pack(scorecard, results, month, presenters, links), review, events
+        ),
     )
 
 
