@@ -120,7 +120,9 @@ def prepare(
     history = History({})
     if with_history:
         history = read_history(root, {kpi.path: kpi.id for kpi in scorecard.kpis.values()})
-    shown = reviews(scorecard.settings, history, review_months(repository.results))
+    shown = {}
+    if with_history:  # without it, nothing is known of what the reviews showed
+        shown = reviews(scorecard.settings, history, review_months(repository.results))
     scorecard, results, history = for_audience(audience, scorecard, repository.results, history)
     kept = {kpi.path for kpi in scorecard.kpis.values()}
     data = SiteData(

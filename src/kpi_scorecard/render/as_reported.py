@@ -10,7 +10,7 @@ from typing import Any
 
 from babel.dates import format_date
 
-from kpi_scorecard.audit.asreported import Reported, Review, Since
+from kpi_scorecard.audit.asreported import VALUE_KINDS, Reported, Review, Since
 from kpi_scorecard.model import FIGURE_FIELDS, Event, Month, Results, Scorecard, month_str
 from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.numbers import change_text, value_text
@@ -57,11 +57,22 @@ def review_json(review: Review) -> str:
 REPORTED_HEADERS = ("KPI", "Presenter", "Status", "Value", "Target", "Change on month", "Since")
 
 
-def review_notice(review: Review | None, locale: str = "en") -> str:
-    """The line under a pack's title: a draft, no record, or as reported on the day."""
+def review_notice(review: Review | None, locale: str = "en", summary: bool = False) -> str:
+    """The line under a pack's title: a draft, no record, or as reported on the day (a
+    summary shows today's figures and says where the reported ones are)."""
     if review is None:
         return ""
     held = format_date(review.held, "d MMMM y", locale=locale)
+    if review.state == "reported" and summary:
+        month = month_str(review.month)
+        restated = sum(
+            1 for s in review.since if s.change.month == month and s.change.kind in VALUE_KINDS
+        )
+        text = (
+            f"This summary shows today's figures. What the review of {held} showed is in "
+            f"data/reviews/{month}.json; {restated} value(s) of {month} changed since."
+        )
+        return f'<p class="kpi-review-reported">{escape(text)}</p>'
     if review.state == "draft":
         text = f"Draft: this review is held on {held}; the figures below may still change."
         return f'<p class="kpi-review-draft">{escape(text)}</p>'
@@ -182,11 +193,13 @@ def reported_review_page(
     )
 
 
-def with_notice(page: str, review: Review | None, events: str = "", locale: str = "en") -> str:
+def with_notice(
+    page: str, review: Review | None, events: str = "", summary: bool = False, locale: str = "en"
+) -> str:
     """A pack (or summary) with the review's notice under its first heading, and the events
     of its month at the end."""
     page = f"{page.rstrip()}\n\n{events}" if events else page
-    notice = review_notice(review, locale)
+    notice = review_notice(review, locale, summary)
     head, found, rest = page.partition("\n# ")
     if not notice or not found:
         return page

@@ -211,7 +211,9 @@ def _review_page(
         return _memoized(
             path,
             lambda: ("summary", context, month, shown(), review),
-            lambda: with_notice(review_summary(scorecard, results, month, links), review, events),
+            lambda: with_notice(
+                review_summary(scorecard, results, month, links), review, events, summary=True
+            ),
         )
     if review is not None and review.state == "reported" and not review.reason:
         return _memoized(
