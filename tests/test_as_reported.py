@@ -262,3 +262,18 @@ def test_changes_lists_the_restatements_made_after_a_review_and_the_events(
     assert "Site migration" in pages["reviews/2026-03.md"]
     assert "Price change" in pages["reviews/2026-01.md"]
     assert "Site migration" not in pages["reviews/2026-01.md"]
+
+
+def test_a_business_build_leaves_internal_kpis_out_of_what_reviews_showed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = GitRepo(make_repo(tmp_path / "repo"))
+    repo.edit("kpis/sales/spend.yaml", "target: 5000", "target: 5000\naudience: [internal]")
+    repo.commit("Start the scorecard", on="2026-02-05")
+    repo.edit("kpis/sales/spend.yaml", "2026-01: 4800", "2026-01: 4700")
+    repo.edit("kpis/sales/orders.yaml", "2026-01: 90", "2026-01: 95")
+    repo.commit("January restated", on="2026-02-20")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", repo.git("log", "-1", "--format=%ct"))
+    january = prepare(repo.path, audience="business")[0].data.reviews[parse_month("2026-01") or 0]
+    assert "spend" not in january.kpis and "orders" in january.kpis
+    assert {item.kpi for item in january.since} == {"orders"}
