@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from typing import Literal
 
 from kpi_scorecard.audit.changes import Change
-from kpi_scorecard.audit.history import History, Revision, blob_data
+from kpi_scorecard.audit.history import Entry, History, Revision, blob_data
 from kpi_scorecard.errors import ValidationFailed
 from kpi_scorecard.figures.compute import compute
 from kpi_scorecard.figures.rotation import assign_presenters
@@ -129,31 +129,33 @@ def _utc_day(moment: str) -> date:
     return datetime.fromisoformat(moment).astimezone(UTC).date()
 
 
-def _committed_changes(history: History) -> list[tuple[int, Since]]:
-    """Every committed change with its commit's place on the first-parent line (0: newest)."""
+def _committed_changes(history: History) -> list[tuple[int, str, Entry]]:
+    """Every committed entry with its commit's place on the first-parent line (0: newest);
+    changes become Since items only for the entries after some review (the first commit
+    alone can hold every value of every KPI)."""
     order = {revision.sha: index for index, revision in enumerate(history.revisions)}
-    changes = []
-    for kpi_id, entries in history.entries.items():
-        for entry in entries:
-            index = order.get(entry.commit or "")
-            if index is None or entry.commit is None:
-                continue
-            for change in entry.changes:
-                item = Since(kpi_id, change, entry.commit, entry.date, entry.author, entry.subject)
-                changes.append((index, item))
-    changes.sort(key=lambda pair: pair[0])
-    return changes
+    entries = [
+        (order[entry.commit], kpi_id, entry)
+        for kpi_id, kpi_entries in history.entries.items()
+        for entry in kpi_entries
+        if entry.commit in order
+    ]
+    entries.sort(key=lambda item: item[0])
+    return entries
 
 
-def _since(committed: list[tuple[int, Since]], index: int, month: Month) -> Iterator[Since]:
+def _since(committed: list[tuple[int, str, Entry]], index: int, month: Month) -> Iterator[Since]:
     """Changes committed after the review's commit (``index``) to values of months up to
     ``month`` and to definitions, newest first; uncommitted edits are not listed."""
     text = month_str(month)
-    for place, item in committed:
+    for place, kpi_id, entry in committed:
         if place >= index:
             break
-        if item.change.kind == "definition" or (item.change.month or "") <= text:
-            yield item
+        for change in entry.changes:
+            if change.kind == "definition" or (change.month or "") <= text:
+                yield Since(
+                    kpi_id, change, entry.commit or "", entry.date, entry.author, entry.subject
+                )
 
 
 def _showed(
