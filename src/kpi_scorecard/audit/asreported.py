@@ -207,8 +207,17 @@ def _figures_at(
     }
 
 
+_slims: dict[str, Kpi] = {}
+"""KPI id -> its last slim version: the reviews that showed the same definition share one."""
+
+
 def _slim(kpi: Kpi) -> Kpi:
     """A KPI without its months: what is kept of it for every review costs little memory."""
-    return dataclasses.replace(
+    slim = dataclasses.replace(
         kpi, values={}, notes={}, segments={}, segment_targets={}, description="", lines={}
     )
+    known = _slims.get(kpi.id)
+    if known == slim:
+        return known
+    _slims[kpi.id] = slim
+    return slim
