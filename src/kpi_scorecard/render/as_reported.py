@@ -14,7 +14,7 @@ from kpi_scorecard.audit.asreported import VALUE_KINDS, Reported, Review, Since
 from kpi_scorecard.model import FIGURE_FIELDS, Event, Month, Results, Scorecard, month_str
 from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.numbers import change_text, value_text
-from kpi_scorecard.render.text import escape, front_matter_title, inline
+from kpi_scorecard.render.text import escape, front_matter_title, inline, rich
 from kpi_scorecard.render.wording import Wording
 
 
@@ -54,7 +54,16 @@ def review_json(review: Review) -> str:
 
 # -- the review pack ---------------------------------------------------------------------------
 
-REPORTED_HEADERS = ("KPI", "Presenter", "Status", "Value", "Target", "Change on month", "Since")
+REPORTED_HEADERS = (
+    "KPI",
+    "Presenter",
+    "Status",
+    "Value",
+    "Target",
+    "Change on month",
+    "Note",
+    "Changed since",
+)
 
 
 def review_notice(review: Review | None, locale: str = "en", summary: bool = False) -> str:
@@ -135,6 +144,7 @@ def _reported_row(
         escape(value_text(kpi, figures.value, currency)),
         escape(value_text(kpi, figures.target, currency)),
         escape(change_text(kpi, figures.mom_change, figures.mom_pct)),
+        rich(shown.note) if shown.note else "",
         "<br>".join(f'<span class="kpi-restated">{escape(m)}</span>' for m in marks),
     ]
 
