@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
@@ -299,3 +300,18 @@ def test_the_pack_shows_the_note_as_written_on_the_day_sanitised(
     orders = next(line for line in january.splitlines() if ">Orders<" in line)
     assert "Slow start" in orders and "Rewritten" not in orders
     assert "<script" not in orders
+
+
+def test_a_kpi_page_s_chart_carries_its_markers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = reviewed_repo(tmp_path)
+    repo.write("kpis/events.yaml", EVENTS)
+    repo.commit("Events", on="2026-03-06")
+    page = build_pages(repo, monkeypatch)["kpis/spend.md"]
+    found = re.search(r"data-chart='([^']*)'", page)
+    assert found is not None
+    figure = json.loads(html.unescape(found.group(1)))
+    names = [trace["name"] for trace in figure["data"]]
+    assert "Events" in names and "Definition changes" in names
+    assert len(figure["layout"]["shapes"]) == 3
