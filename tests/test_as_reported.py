@@ -315,3 +315,14 @@ def test_a_kpi_page_s_chart_carries_its_markers(
     names = [trace["name"] for trace in figure["data"]]
     assert "Events" in names and "Definition changes" in names
     assert len(figure["layout"]["shapes"]) == 3
+
+
+def test_an_uncommitted_restatement_is_marked_as_not_committed_yet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = reviewed_repo(tmp_path)
+    repo.edit("kpis/sales/orders.yaml", "2026-02: 104", "2026-02: 101")
+    february = build_pages(repo, monkeypatch)["reviews/2026-02.md"]
+    orders = next(line for line in february.splitlines() if ">Orders<" in line)
+    assert "value now 101: changed in the working tree, not committed yet" in orders
+    assert ">104<" in orders

@@ -11,7 +11,7 @@ from typing import Any
 from babel.dates import format_date
 
 from kpi_scorecard.audit.asreported import VALUE_KINDS, Reported, Review, Since
-from kpi_scorecard.model import FIGURE_FIELDS, Event, Month, Results, Scorecard, month_str
+from kpi_scorecard.model import FIGURE_FIELDS, Event, Kpi, Month, Results, Scorecard, month_str
 from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.numbers import change_text, value_text
 from kpi_scorecard.render.text import escape, front_matter_title, inline, rich
@@ -165,7 +165,7 @@ def restatement_marks(
     marks = []
     if value != shown.figures.value:
         who = next(iter(review.changed(kpi_id, month)), None)
-        why = _who_when_why("restated", who) if who else "recalculated: an input changed"
+        why = _who_when_why("restated", who) if who else _unattributed(current)
         marks.append(f"value now {value_text(current, value, currency)}: {why}")
     if target != shown.figures.target:
         who = next(
@@ -302,3 +302,10 @@ def changes_additions(reviews: Mapping[Month, Review], now: Scorecard, links: Li
     )
     events = events_section(list(reversed(now.events)), now, links, "Events")
     return "\n".join([jump, "", restated_section(reviews, now, links), events])
+
+
+def _unattributed(kpi: Kpi) -> str:
+    """Why a value moved without a committed change of its own."""
+    if kpi.formula is not None:
+        return "recalculated: an input changed"
+    return "changed in the working tree, not committed yet"
