@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install site serve test lint typecheck check bench clean browser-deps browser-js publish
+.PHONY: help install site serve test lint typecheck check bench clean browser-deps browser-js publish fuzz
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -39,6 +39,11 @@ typecheck: $(STAMP)  ## mypy --strict on the engine
 test: browser-deps $(STAMP)  ## the whole suite: lint, types, unit, build and browser tests
 	$(MAKE) lint typecheck
 	$(BIN)/pytest -q
+
+FUZZ_MINUTES ?= 30
+FUZZ_EXAMPLES ?= 1000
+fuzz: $(STAMP)  ## hostile input for FUZZ_MINUTES (30): the properties of tests/fuzz, long
+	$(BIN)/python tests/fuzz/run.py --minutes $(FUZZ_MINUTES) --examples $(FUZZ_EXAMPLES)
 
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 

@@ -12,6 +12,8 @@ import pytest
 
 from kpi_scorecard.model import Kpi
 
+from .fuzz import register_profiles
+
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = Path(__file__).parent.parent
 
@@ -140,3 +142,6 @@ def kpi_repo(tmp_path: Path) -> GitRepo:
     add_site_config(repo.path)
     repo.commit("Start the scorecard")
     return repo
+
+
+register_profiles()  # before pytest reads --hypothesis-profile

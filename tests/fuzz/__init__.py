@@ -1,0 +1,41 @@
+"""Property-based and corpus tests: damaged and hostile input through the real commands.
+
+``make test`` runs each property with a short, fixed budget (the same examples every run);
+``make fuzz`` runs them under the ``fuzz`` profile for as long as asked (see tests/fuzz/run.py).
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, Phase, settings
+
+FUZZ_PROFILE = "fuzz"
+
+
+def register_profiles() -> None:
+    """The long profile, for ``pytest --hypothesis-profile=fuzz`` (``make fuzz``): many examples
+    per property and round (KPI_FUZZ_EXAMPLES), each round with new random seeds."""
+    settings.register_profile(
+        FUZZ_PROFILE,
+        max_examples=int(os.environ.get("KPI_FUZZ_EXAMPLES", "2000")),
+        deadline=None,
+        print_blob=True,
+        suppress_health_check=list(HealthCheck),
+    )
+
+
+def budget(short: int) -> settings:
+    """``short`` examples, derandomized and not shrunk, in ``make test``; the fuzz profile's
+    (random, shrunk, with the example database) under ``make fuzz``.
+    No deadline: the machine is shared, and speed is measured by bench/, never by a test."""
+    quiet = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
+    if settings.get_current_profile_name() == FUZZ_PROFILE:
+        return settings(deadline=None, suppress_health_check=quiet)
+    return settings(
+        max_examples=short,
+        derandomize=True,
+        deadline=None,
+        suppress_health_check=quiet,
+        phases=[Phase.explicit, Phase.generate],  # no shrinking: a failure is shown as found
+    )
