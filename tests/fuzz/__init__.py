@@ -25,13 +25,14 @@ def register_profiles() -> None:
     )
 
 
-def budget(short: int) -> settings:
+def budget(short: int, long: int | None = None) -> settings:
     """``short`` examples, derandomized and not shrunk, in ``make test``; the fuzz profile's
-    (random, shrunk, with the example database) under ``make fuzz``.
+    (random, shrunk, with the example database) under ``make fuzz``, at most ``long``.
     No deadline: the machine is shared, and speed is measured by bench/, never by a test."""
     quiet = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
     if settings.get_current_profile_name() == FUZZ_PROFILE:
-        return settings(deadline=None, suppress_health_check=quiet)
+        examples = min(settings.default.max_examples, long or settings.default.max_examples)
+        return settings(max_examples=examples, deadline=None, suppress_health_check=quiet)
     return settings(
         max_examples=short,
         derandomize=True,

@@ -22,7 +22,7 @@ EXAMPLE = BASES["example"]
 CPC = "kpis/efficiency/cpc.yaml"
 
 
-@budget(short=3)
+@budget(short=3, long=40)  # a process takes about 0.5 s
 @given(
     damaged=mutated(EXAMPLE[CPC], tuple(FAMILIES)),
     note=WEIRD_TEXTS.filter(lambda text: "\x00" not in text),
