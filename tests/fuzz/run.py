@@ -41,6 +41,9 @@ def main() -> int:
     while totals.rounds == 0 or time.monotonic() - start < options.minutes * 60:
         output = run_round(options.examples, with_corpus=totals.rounds == 0)
         totals.add(output)
+        log = options.summary.with_name(f"fuzz-round-{totals.rounds}.txt")
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(output)  # the falsifying examples, when there are any
         minutes = (time.monotonic() - start) / 60
         print(f"round {totals.rounds}: {minutes:.1f} min, {totals.line()}", flush=True)
     totals.minutes = (time.monotonic() - start) / 60

@@ -123,7 +123,8 @@ def read_back_findings(root: Path, before: dict[str, bytes], requests: list[Valu
             findings.append(f"{request}: the note reads back as {kpi.notes.get(month)!r}")
     after = snapshot(root)
     for name in changed_files(before, after):
-        months = {month_str(m) for m in (parse_month(r.month.strip()) for r in requests) if m}
+        parsed = (parse_month(r.month.strip()) for r in requests)
+        months = {month_str(m) for m in parsed if m is not None}
         findings += edit_findings(name, before.get(name, b""), after.get(name, b""), months)
     return findings
 
