@@ -210,6 +210,8 @@ def settle(findings: list[str], run: Run, inputs: str, label: str = "") -> list[
     recognise a message that echoes them."""
     if run.crash:
         findings = [f"traceback: {run.crash_summary}" if f == "traceback" else f for f in findings]
+    if run.crash:  # a process printed its traceback: the traceback finding stands for its lines
+        findings = [f for f in findings if not _a_line_of(run.crash, f)]
     known = [r for r, p in KNOWN_PATTERNS.items() if any(p.search(f) for f in findings)]
     new = [f for f in findings if not any(p.search(f) for p in KNOWN_PATTERNS.values())]
     if run.crash and "/ruamel/yaml/" in run.crash:
@@ -250,6 +252,11 @@ def moved_by_a_line_separator(findings: list[str], inputs: str) -> bool:
     return bool(LINE_SEPARATORS.search(inputs)) and all(wrong_edit.search(f) for f in findings)
 
 
+def _a_line_of(crash: str, finding: str) -> bool:
+    prefix = "stderr line not a summary line: "
+    return finding.startswith(prefix) and ast.literal_eval(finding[len(prefix) :]) in crash
+
+
 def echoes_a_line_break(findings: list[str], inputs: str) -> bool:
     """Every finding is a line of a message that went on after a line break of the input (or a
     fake problem line that came with it): issue 12's "messages echo newlines"."""
@@ -258,7 +265,7 @@ def echoes_a_line_break(findings: list[str], inputs: str) -> bool:
     for finding in findings:
         if finding.startswith(("stdout line not a problem line: ", "stderr line not a summary")):
             line = ast.literal_eval(finding.split(": ", 1)[1])
-            if re.split(r"['\s]", line, maxsplit=1)[0] not in inputs:
+            if re.split(r"[^\w.-]", line, maxsplit=1)[0] not in inputs:
                 return False
         elif not (finding.startswith("stderr counts") and FAKE_PROBLEM_TEXT in inputs):
             return False
