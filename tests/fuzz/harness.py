@@ -185,94 +185,36 @@ def _stderr_findings(run: Run, counted: dict[str, int]) -> list[str]:
     return findings
 
 
-KNOWN = {
-    "issue 12 (safe-build): a control character is reported on line 1 in a two-line message": (
-        r"^stdout line not a problem line: '  in \"<unicode string>\", position \d+'$"
-    ),
-    "issue 12 (safe-edit): a note with U+2028, U+2029 or U+0085 does not read back": (
-        r"note='[^']*(\\x85|\\u2028|\\u2029).*the note reads back as"
-    ),
-    "new (edit/record.py, reported): a CSV row with fewer cells than its header": (
-        r"^traceback: KeyError: '(kpi|month|value)'$"
-    ),
-}
-"""Findings already known, counted as hypothesis events (``make fuzz`` lists them) instead of
-failing: the points of issue 12 being fixed on the branches named, and new findings reported to
-the lead. Each has its own xfail test; remove its entry when the fix is merged."""
-KNOWN_PATTERNS = {reason: re.compile(pattern) for reason, pattern in KNOWN.items()}
-ECHO = "issue 12 (safe-edit, safe-build): a message echoes a line break of the input"
-LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+CR_ONLY = "new (edit/): kpi set adds a LF-ended line to a file with CR line ends"
+LONE_CR = re.compile("\r(?!\n)")
 
 
 def settle(findings: list[str], run: Run, inputs: str, label: str = "") -> list[str]:
     """Fail on every new finding; count the known ones as hypothesis events (inside a property)
-    and return them. ``inputs``: everything the user gave (file texts, arguments), to
-    recognise a message that echoes them."""
-    if run.crash:
-        findings = [f"traceback: {run.crash_summary}" if f == "traceback" else f for f in findings]
+    and return them: ``make fuzz`` lists them. ``inputs``: everything the user gave (file
+    texts, arguments). Each known finding has an xfail test in test_fuzz_known.py; remove its
+    rule here when it is fixed. (The points of issue 12 were known here until their fixes
+    reached main.)"""
     if run.crash:  # a process printed its traceback: the traceback finding stands for its lines
+        findings = [f"traceback: {run.crash_summary}" if f == "traceback" else f for f in findings]
         findings = [f for f in findings if not _a_line_of(run.crash, f)]
-    known = [r for r, p in KNOWN_PATTERNS.items() if any(p.search(f) for f in findings)]
-    new = [f for f in findings if not any(p.search(f) for p in KNOWN_PATTERNS.values())]
-    if run.crash and "/ruamel/yaml/" in run.crash:
-        known.append(RUAMEL)
-        new = [f for f in new if not f.startswith("traceback: ")]
-    if known and run.crash:
-        new = [f for f in new if f != "exit 1 without an error"]  # the crash's own exit code
-    if new and LONE_CR.search(inputs) and all(f.endswith(": stray change '+'") for f in new):
+    known = []
+    if (
+        findings
+        and LONE_CR.search(inputs)
+        and all(f.endswith(": stray change '+'") for f in findings)
+    ):
         known.append(CR_ONLY)
-        new = []
-    if new and moved_by_a_line_separator(new, inputs):
-        known.append(MOVED)
-        new = []
-    if new and echoes_a_line_break(new, inputs):
-        known.append(ECHO)
-        new = []
+        findings = []
     for reason in known if currently_in_test_context() else ():
         event(f"known: {reason}")
-    assert not new, "\n".join([label, *new, run.describe()])
+    assert not findings, "\n".join([label, *findings, run.describe()])
     return known
-
-
-RUAMEL = (
-    "issue 12 (safe-edit): edit/lines.py re-reads the file with ruamel.yaml, which refuses or"
-    " constructs what the validator accepted: tabs, extra BOMs, line separators, control"
-    " characters in notes it wrote, 5,000-digit numbers, tags such as !!int 1.5"
-)
-CR_ONLY = "new (edit/, also on safe-edit): kpi set adds a LF-ended line to a file with CR line ends"
-LONE_CR = re.compile("\r(?!\n)")
-MOVED = "issue 12 (safe-edit): a line separator (U+2028, U+2029, U+0085) in the file moves an edit"
-LINE_SEPARATORS = re.compile("[\x85\u2028\u2029]")
-
-
-def moved_by_a_line_separator(findings: list[str], inputs: str) -> bool:
-    """Every finding is a wrong value or line after success, in a file with a character that
-    YAML counts as a line break and the editing code does not."""
-    wrong_edit = re.compile(r"reads back as|: stray change ")
-    return bool(LINE_SEPARATORS.search(inputs)) and all(wrong_edit.search(f) for f in findings)
 
 
 def _a_line_of(crash: str, finding: str) -> bool:
     prefix = "stderr line not a summary line: "
     return finding.startswith(prefix) and ast.literal_eval(finding[len(prefix) :]) in crash
-
-
-def echoes_a_line_break(findings: list[str], inputs: str) -> bool:
-    """Every finding is a line of a message that went on after a line break of the input (or a
-    fake problem line that came with it): issue 12's "messages echo newlines"."""
-    if not findings or not LINE_BREAKS.search(inputs):
-        return False
-    for finding in findings:
-        if finding.startswith(("stdout line not a problem line: ", "stderr line not a summary")):
-            line = ast.literal_eval(finding.split(": ", 1)[1])
-            if re.split(r"[^\w.-]", line, maxsplit=1)[0] not in inputs:
-                return False
-        elif not (finding.startswith("stderr counts") and FAKE_PROBLEM_TEXT in inputs):
-            return False
-    return True
-
-
-FAKE_PROBLEM_TEXT = "error: injected"
 
 
 def changed_files(before: dict[str, bytes], after: dict[str, bytes]) -> list[str]:

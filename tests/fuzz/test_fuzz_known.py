@@ -1,5 +1,5 @@
-"""The known findings, one test each, so that they show as xfail until their fix is merged
-(then they pass, and harness.KNOWN loses their entry)."""
+"""The findings of the fuzz suite, one test each: issue 12's points and what ``make fuzz``
+found on main before the fixes of issue 12 were merged. A finding still open is an xfail."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ EXAMPLE = BASES["example"]
 CPC = "kpis/efficiency/cpc.yaml"
 
 
-@pytest.mark.xfail(strict=False, reason="issue 12: U+2028 in notes, being fixed on safe-edit")
 @budget(short=20)
 @given(
     note=st.lists(st.one_of(st.sampled_from(LINE_SEPARATORS), st.text(max_size=3)), min_size=1)
@@ -33,7 +32,6 @@ def test_a_note_with_a_line_separator_reads_back(note: str) -> None:
         assert load_scorecard(root)[0].kpis["cpc"].notes[month] == note
 
 
-@pytest.mark.xfail(strict=False, reason="issue 12: tabs before comments, fixed on safe-edit")
 def test_kpi_set_in_a_file_with_a_tab_before_a_comment() -> None:
     files = dict(EXAMPLE)
     files[CPC] = files[CPC].replace(b"target: 1.20\n", b"target: 1.20\t# per click\n")
@@ -43,7 +41,6 @@ def test_kpi_set_in_a_file_with_a_tab_before_a_comment() -> None:
         assert b"  2026-11: 1.5\n" in (root / CPC).read_bytes()
 
 
-@pytest.mark.xfail(strict=False, reason="issue 12: messages echo newlines, fixed on safe-edit")
 @pytest.mark.parametrize(
     "arguments",
     [
@@ -60,7 +57,6 @@ def test_kpi_set_prints_one_line_per_problem_whatever_the_arguments(arguments: l
         assert snapshot(root) == EXAMPLE
 
 
-@pytest.mark.xfail(strict=False, reason="issue 12: messages echo newlines, fixed on safe-build")
 def test_kpi_validate_prints_one_line_per_problem_whatever_the_file_says() -> None:
     files = dict(EXAMPLE)
     files[CPC] = files[CPC].replace(b"owner: maria", b'owner: "x\\nkpis/x.yaml:1: error: injected"')
@@ -70,7 +66,6 @@ def test_kpi_validate_prints_one_line_per_problem_whatever_the_file_says() -> No
     assert output_findings(run) == [], run.describe()
 
 
-@pytest.mark.xfail(strict=False, reason="new: a short CSV row under a header; edit/record.py")
 def test_kpi_import_reports_a_row_with_fewer_cells_than_its_header() -> None:
     with scorecard(EXAMPLE) as root:
         (root / "values.csv").write_text("month,kpi,note,value\n2026-11,cpc,x\n")
@@ -83,7 +78,6 @@ def test_kpi_import_reports_a_row_with_fewer_cells_than_its_header() -> None:
 AOV = "kpis/revenue/average_order_value.yaml"
 
 
-@pytest.mark.xfail(strict=False, reason="found by make fuzz on main; fixed on safe-edit")
 @pytest.mark.parametrize(
     ("old", "new"),
     [
@@ -93,7 +87,7 @@ AOV = "kpis/revenue/average_order_value.yaml"
         pytest.param(
             b"\n",
             b"\r",
-            marks=pytest.mark.xfail(strict=False, reason="new: still adds a LF on safe-edit"),
+            marks=pytest.mark.xfail(strict=False, reason="open: the new line ends with a LF"),
         ),  # CR line ends: the new line ends with a LF
     ],
     ids=["int-tag", "4301-digits", "tab-in-flow", "cr-line-ends"],
@@ -111,7 +105,6 @@ def test_kpi_set_in_a_file_the_validator_accepts(old: bytes, new: bytes) -> None
     )
 
 
-@pytest.mark.xfail(strict=False, reason="found by make fuzz on main; fixed on safe-edit")
 def test_kpi_import_writes_control_characters_of_notes_escaped() -> None:
     with scorecard(EXAMPLE) as root:
         rows = "average_order_value,2023-01,0,\x7f\x9b,\naverage_order_value,2023-02,0,,\n"

@@ -51,7 +51,6 @@ def test_validate_reports_a_damaged_file_cleanly(family: str, data: st.DataObjec
     settle(findings, run, b"".join(files.values()).decode("utf-8", "replace"))
 
 
-@pytest.mark.xfail(strict=False, reason="issue 12: control chars on line 1, fixed on safe-build")
 @budget(short=10)
 @given(data=st.data())
 def test_a_control_character_is_reported_on_its_own_line(data: st.DataObject) -> None:
