@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 
 from kpi_scorecard.read.formula import (
     MAX_NESTING,
+    MAX_NUMBER_LENGTH,
     BinOp,
     FormulaSyntaxError,
     Neg,
@@ -72,3 +75,11 @@ def test_deep_nesting_is_an_error_not_a_crash() -> None:
         parse("(" * depth + "a" + ")" * depth)
     with pytest.raises(FormulaSyntaxError, match="nested signs"):
         parse("-" * 10_000 + "a")
+
+
+def test_a_number_too_long_for_python_is_an_error_not_a_crash() -> None:
+    assert parse("9" * MAX_NUMBER_LENGTH + " * a") == BinOp(
+        "*", Number(Fraction("9" * MAX_NUMBER_LENGTH)), Ref("a")
+    )
+    with pytest.raises(FormulaSyntaxError, match="a number of 5000 characters"):
+        parse("a + " + "9" * 5000)

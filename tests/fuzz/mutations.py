@@ -18,8 +18,9 @@ Mutation = Callable[[st.DrawFn, bytes], bytes]
 
 LINE_SEPARATORS = ("\u2028", "\u2029", "\x85")
 CONTROL_CHARS = [chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] + [
-    chr(c) for c in range(0x80, 0xA0)
+    chr(c) for c in range(0x80, 0xA0) if c != 0x85
 ]
+"""What YAML refuses anywhere in a file (U+0085 is a line break to YAML: LINE_SEPARATORS)."""
 BOM = "\ufeff".encode()
 FAKE_PROBLEM = "kpis/x.yaml:1: error: injected"
 """A line that looks like a problem: it must never appear as one of the command's own lines."""

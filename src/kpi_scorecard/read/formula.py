@@ -21,6 +21,8 @@ from typing import Literal
 from kpi_scorecard.errors import quote
 
 MAX_NESTING = 50
+MAX_NUMBER_LENGTH = 400
+"""No formula needs a longer number; Python refuses to convert one of over 4,300 digits."""
 Operator = Literal["+", "-", "*", "/"]
 
 
@@ -130,6 +132,11 @@ class _Parser:
     def atom(self) -> Expr:
         token = self.take()
         if token.kind == "number":
+            if len(token.text) > MAX_NUMBER_LENGTH:
+                raise FormulaSyntaxError(
+                    f"a number of {len(token.text)} characters (at most {MAX_NUMBER_LENGTH})",
+                    token.column,
+                )
             return Number(Fraction(token.text))
         if token.kind == "name":
             return Ref(token.text)
