@@ -112,7 +112,9 @@ def _put(wanted: Wanted, keys: list[str], scalar: str) -> None:
 def _newline_of(text: str) -> str:
     """The line ending new lines get: the one most lines of the file use."""
     crlf = text.count("\r\n")
-    return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
+    lf, cr = text.count("\n") - crlf, text.count("\r") - crlf
+    counts = {"\r\n": crlf, "\n": lf, "\r": cr}
+    return max(counts, key=lambda ending: (counts[ending], ending == "\n"))
 
 
 @dataclass(slots=True)

@@ -66,6 +66,8 @@ def _month_label(month: str | None, locale: str) -> str:
     if ordinal is None:
         return month or ""
     year, index = divmod(ordinal, 12)
+    if year < 1:  # YAML accepts 0000-01; a calendar has no year 0
+        return month or ""
     return format_date(date(year, index + 1, 1), "MMM y", locale=locale.replace("-", "_"))
 
 
