@@ -106,6 +106,8 @@ class Settings:
     a day past the end of a short month means its last day."""
     review_held: Mapping[Month, date] = field(default_factory=dict)
     """``review.held``: month -> the date its review was actually held."""
+    databases: Mapping[str, Database] = field(default_factory=dict)
+    """``databases``: name -> where ``kpi pull`` reads values (contract 8)."""
 
     def review_date(self, month: Month) -> date:
         """The day the review of ``month`` is (or was) held."""
@@ -115,6 +117,29 @@ class Settings:
         year, index = divmod(month + 1, 12)
         last = calendar.monthrange(year, index + 1)[1]
         return date(year, index + 1, min(self.review_day, last))
+
+
+@dataclass(frozen=True)
+class Database:
+    """A named database of ``scorecard.yaml``; its URL as written, ``${VAR}`` unexpanded."""
+
+    name: str
+    url: str
+    """An SQLAlchemy URL; ``${VAR}`` is read from the environment when the query runs."""
+    line: int = 1
+    """Line of ``url`` in scorecard.yaml."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A KPI's ``source``: the query ``kpi pull`` runs for its values (contract 8)."""
+
+    database: str
+    """A name of ``databases`` in scorecard.yaml."""
+    query: str
+    """SQL returning ``month``, ``value`` and optionally ``segment`` columns."""
+    line: int = 1
+    """Line of ``query`` in the KPI file: where a failed query is reported."""
 
 
 @dataclass(frozen=True)
@@ -198,6 +223,8 @@ class Kpi:
     """Segment (a channel, a region) -> month -> value, in file order; empty when not split."""
     segment_targets: Mapping[str, Target] = field(default_factory=dict)
     """Segment -> its own target, for the segments that have one."""
+    source: Source | None = None
+    """Where ``kpi pull`` reads the values; None when they are typed or imported."""
     lines: Mapping[str, int] = field(default_factory=dict)
     """Line of each top-level key in the file, for messages found after validation."""
 

@@ -15,6 +15,7 @@ from typing import Any
 from kpi_scorecard.model import AGGREGATE_CHOICES, AUDIENCE_CHOICES, BETTER_CHOICES, UNIT_CHOICES
 from kpi_scorecard.read.events import EVENT_KEYS, REQUIRED_EVENT_KEYS
 from kpi_scorecard.read.settings import PERSON_KEYS, REVIEW_KEYS, SETTINGS_KEYS
+from kpi_scorecard.read.sources import DATABASE_KEYS, DATABASE_NAME, SOURCE_KEYS
 from kpi_scorecard.read.validate import KPI_KEYS, REQUIRED_KPI_KEYS
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -41,6 +42,8 @@ KPI_HELP = {
     "daci": "Decision roles besides the owner: {approver: id, contributors: [ids], informed: [ids]}.",
     "tags": "Free labels.",
     "formula": "A calculated KPI: KPI ids, numbers, + - * / and parentheses; then no values.",
+    "source": "Where kpi pull reads the values: {database: a name of databases in "
+    "scorecard.yaml, query: SQL returning month, value and optionally segment}.",
     "values": "One line per month, YYYY-MM: number, or null for not reported.",
     "notes": "One line per month, YYYY-MM: the story behind the number (Markdown).",
     "segments": "The KPI by segment (a channel, a region): {segment: {YYYY-MM: number}}.",
@@ -94,6 +97,12 @@ def kpi_schema() -> dict[str, Any]:
         },
         "tags": _list_or_one({"type": "string"}),
         "formula": {"type": "string", "minLength": 1},
+        "source": {
+            "type": "object",
+            "required": list(SOURCE_KEYS),
+            "additionalProperties": False,
+            "properties": {key: {"type": "string", "minLength": 1} for key in SOURCE_KEYS},
+        },
         "values": {"oneOf": [{"type": "null"}, _month_map({"type": ["number", "null"]})]},
         "notes": {"oneOf": [{"type": "null"}, _month_map({"type": "string"})]},
         "segments": {
@@ -118,6 +127,7 @@ def kpi_schema() -> dict[str, Any]:
         "allOf": [
             {"not": {"required": ["formula", "values"]}},
             {"not": {"required": ["formula", "segments"]}},
+            {"not": {"required": ["formula", "source"]}},
             {
                 "if": {"required": ["currency"]},
                 "then": {"required": ["unit"], "properties": {"unit": {"const": "currency"}}},
@@ -161,6 +171,18 @@ def scorecard_schema() -> dict[str, Any]:
             "type": "object",
             "additionalProperties": False,
             "properties": {key: review[key] for key in REVIEW_KEYS},
+        },
+        "databases": {
+            "description": "Where kpi pull reads values: {name: {url: an SQLAlchemy URL}}; "
+            "write secrets as ${VAR}, read from the environment.",
+            "type": "object",
+            "propertyNames": {"pattern": DATABASE_NAME.pattern.replace("\\Z", "$")},
+            "additionalProperties": {
+                "type": "object",
+                "required": list(DATABASE_KEYS),
+                "additionalProperties": False,
+                "properties": {"url": {"type": "string", "minLength": 1}},
+            },
         },
     }
     return {

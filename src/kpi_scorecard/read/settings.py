@@ -14,6 +14,7 @@ from kpi_scorecard.errors import Problems, quote
 from kpi_scorecard.model import Month, Person, Settings
 from kpi_scorecard.read.fields import FieldReader, is_null, kind_of, person_hint
 from kpi_scorecard.read.load import Document, Scalar, YMap, YNode, load_file
+from kpi_scorecard.read.sources import read_databases
 
 SETTINGS_KEYS = (
     "title",
@@ -24,6 +25,7 @@ SETTINGS_KEYS = (
     "locale",
     "categories",
     "review",
+    "databases",
 )
 REVIEW_KEYS = ("presenters", "day", "held")
 PERSON_KEYS = ("name", "team", "email", "github")
@@ -87,6 +89,7 @@ def settings_from(document: Document, people: Mapping[str, Person], problems: Pr
         locale=_locale(get("locale"), reader) or defaults.locale,
         categories=_categories(get("categories"), reader),
         **_review(get("review"), people, reader),
+        databases=_read(get("databases"), lambda n: read_databases(n, reader)) or {},
     )
 
 

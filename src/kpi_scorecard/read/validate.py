@@ -23,6 +23,7 @@ from kpi_scorecard.model import (
     Daci,
     Kpi,
     Scorecard,
+    Source,
     Target,
     month_str,
     number_literal,
@@ -42,6 +43,7 @@ from kpi_scorecard.read.load import (
     read_inside,
 )
 from kpi_scorecard.read.settings import people_from, read_people, read_settings, settings_from
+from kpi_scorecard.read.sources import check_sources, read_source
 
 KPI_KEYS = (
     "name",
@@ -61,6 +63,7 @@ KPI_KEYS = (
     "daci",
     "tags",
     "formula",
+    "source",
     "values",
     "notes",
     "segments",
@@ -104,6 +107,7 @@ def load_scorecard(root: Path) -> tuple[Scorecard, list[Problem]]:
     check_ids(kpis, problems)
     check_references(scorecard, known, problems)
     check_formulas(scorecard, known, problems)
+    check_sources(scorecard.kpis, settings.databases, problems)
     problems.raise_if_errors()
     return scorecard, problems.sorted()
 
@@ -152,6 +156,7 @@ def scorecard_from_files(files: Mapping[str, bytes], cache: ReadCache) -> Scorec
     check_ids(kpis, problems)
     check_references(scorecard, set(by_id), problems)
     check_formulas(scorecard, set(by_id), problems)
+    check_sources(scorecard.kpis, settings.databases, problems)
     problems.raise_if_errors()
     return scorecard
 
@@ -204,6 +209,7 @@ def read_kpi(document: Document, problems: Problems) -> Kpi | None:
         daci=fields.daci(),
         tags=fields.text_list("tags"),
         formula=fields.text("formula"),
+        source=fields.source(),
         values=fields.values(),
         notes=fields.notes(),
         segments=(segments := fields.segments()),
@@ -241,6 +247,10 @@ class _KpiFields:
     def choice(self, key: str, choices: tuple[str, ...]) -> str | None:
         node = self.get(key)
         return None if node is None else self.reader.choice(node, key, choices)
+
+    def source(self) -> Source | None:
+        node = self.get("source")
+        return None if node is None else read_source(node, self.reader)
 
     def decimals(self) -> int | None:
         node = self.get("decimals")
