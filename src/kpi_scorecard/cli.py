@@ -317,6 +317,46 @@ def import_csv(csv_file: Path, confirm: bool, new_segments: bool, directory: Pat
     click.echo(f"{_count(len(result.files), 'file')} updated", err=True)
 
 
+def _month_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:
+    from kpi_scorecard.model import parse_month
+
+    if value is None:
+        return None
+    month = parse_month(value.strip())
+    if month is None:
+        raise click.BadParameter(f"{quote(value)} is not a month (expected YYYY-MM, e.g. 2026-03)")
+    return month
+
+
+@main.command()
+@click.argument("kpi_ids", metavar="[KPI]...", nargs=-1)
+@click.option(
+    "--month",
+    metavar="YYYY-MM",
+    callback=_month_option,
+    help="Record only this month of what the queries return.",
+)
+@click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+@repo_option
+def pull(kpi_ids: tuple[str, ...], month: int | None, dry_run: bool, directory: Path) -> None:
+    """Record the values the KPIs' databases hold (their source: query), all of them or none,
+    and print what changed as kpi diff does (Markdown; restatements flagged). The databases'
+    URLs come from scorecard.yaml, their ${VARIABLES} from the environment.
+
+    \b
+    Example:
+        kpi pull --dry-run              # every KPI with a source, nothing written
+        kpi pull traffic --month 2026-11
+    """
+    from kpi_scorecard.sources.pull import pull as pull_values
+
+    root = require_scorecard(directory)
+    pulled = pull_values(root, kpi_ids, month, dry_run)
+    click.echo(pulled.summary, nl=False)
+    verb = "would change" if dry_run else "updated"
+    click.echo(f"{_count(len(pulled.changed), 'file')} {verb}", err=True)
+
+
 @main.command()
 @click.argument("base", required=False)
 @click.argument("head", required=False)

@@ -77,6 +77,19 @@ def record(
 ) -> Result:
     """Apply ``requests``. Raises ValidationFailed (nothing written) with ``earlier`` problems
     (from reading the requests) and every bad request."""
+    new_texts, recorded = prepare(root, requests, earlier, checks)
+    write_all(new_texts, root)
+    return Result(sorted(new_texts), recorded)
+
+
+def prepare(
+    root: Path,
+    requests: list[Request],
+    earlier: Iterable[Problem] = (),
+    checks: Checks = Checks(),
+) -> tuple[dict[Path, str], list[Recorded]]:
+    """The new text of every file ``requests`` change and what each value was and is, checked
+    as ``record`` checks them; nothing is written (``kpi pull --dry-run`` shows them)."""
     scorecard, _ = load_scorecard(root)
     problems = Problems()
     problems.extend(earlier)
@@ -87,8 +100,7 @@ def record(
     for path, file_edits in edits.items():
         new_texts[root / path] = _edited(root / path, path, file_edits)
     check_result(root, new_texts)
-    write_all(new_texts, root)
-    return Result(sorted(new_texts), recorded)
+    return new_texts, recorded
 
 
 def check_requests(

@@ -1,0 +1,1 @@
+"""Where values come from besides typing them: databases (kpi pull) and workbooks."""

@@ -1,0 +1,83 @@
+"""``kpi pull``: the values the databases hold, recorded as ``kpi set`` records them and said as
+``kpi diff`` says changes.
+
+This is a command's module: it joins the queries (database.py) to the all-or-nothing writer
+(edit/record.py) and to the diff (audit/, render/), so it sits downstream of all three.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from kpi_scorecard.audit.diff import Snapshot, snapshot_of_tree
+from kpi_scorecard.edit.files import read_text, write_all
+from kpi_scorecard.edit.record import Checks, prepare
+from kpi_scorecard.model import Month
+from kpi_scorecard.read.validate import load_scorecard
+from kpi_scorecard.render.diff import diff_markdown
+from kpi_scorecard.sources.database import SourceError, chosen_kpis, pull_requests
+
+PULLED_LABEL = "`kpi pull`"
+
+
+@dataclass(frozen=True)
+class Pulled:
+    """What a pull changed (or, with a dry run, would change)."""
+
+    changed: list[Path]
+    """The KPI files whose text changes."""
+    summary: str
+    """Markdown, as ``kpi diff`` writes it; empty when no value changed."""
+
+
+def pull(
+    root: Path,
+    ids: Sequence[str] = (),
+    month: Month | None = None,
+    dry_run: bool = False,
+    environ: Mapping[str, str] = os.environ,
+) -> Pulled:
+    """Run the queries of the KPIs named (default: every KPI with a source) and record what
+    they return; raises ValidationFailed (nothing written) with every problem."""
+    scorecard, _ = load_scorecard(root)
+    kpis = chosen_kpis(scorecard, ids)
+    if not kpis:
+        raise SourceError(
+            "no KPI has a source (add source: {database: ..., query: ...} to a KPI file)"
+        )
+    requests, problems = pull_requests(root, scorecard, kpis, month, environ)
+    problems.raise_if_errors()
+    # the pull request is where the owners judge the values: a new channel or an unusual
+    # value from the warehouse is recorded, not refused as a typing mistake would be
+    new_texts, _ = prepare(root, requests, checks=Checks(confirm=True, new_segments=True))
+    changed = {
+        path: text
+        for path, text in new_texts.items()
+        if text != read_text(path, path.relative_to(root).as_posix())
+    }
+    summary = ""
+    if changed:
+        summary = diff_markdown(
+            snapshot_of_tree(root, "the working tree"), _snapshot_with(root, changed)
+        )
+    if not dry_run:
+        write_all(changed, root)
+    return Pulled(sorted(changed), summary)
+
+
+def _snapshot_with(root: Path, new_texts: Mapping[Path, str]) -> Snapshot:
+    """The scorecard as it is after the pull, read from a temporary copy."""
+    with tempfile.TemporaryDirectory(prefix="kpi-pull-") as folder:
+        copy = Path(folder)
+        shutil.copytree(root / "kpis", copy / "kpis", ignore_dangling_symlinks=True)
+        for path, text in new_texts.items():
+            target = copy / path.relative_to(root)
+            target.parent.chmod(0o700)  # the copy keeps the modes of read-only folders
+            target.unlink(missing_ok=True)  # a link in the copy must not lead back
+            target.write_bytes(text.encode("utf-8"))
+        return snapshot_of_tree(copy, PULLED_LABEL)
