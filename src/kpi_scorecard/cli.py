@@ -295,7 +295,9 @@ def set_value(
 
 @main.command(name="import")
 @click.argument(
-    "csv_file", metavar="FILE.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+    "csv_file",
+    metavar="FILE.csv|FILE.xlsx",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
 )
 @confirm_option
 @new_segment_option
@@ -304,15 +306,24 @@ def import_csv(csv_file: Path, confirm: bool, new_segments: bool, directory: Pat
     """Record many values from kpi,month,value[,note[,segment]] rows: all of them, or none when
     any row is wrong (every bad row is reported as FILE.csv:line: ...). A header row may name
     the columns in any order. Prints what changed; --confirm and --new-segment as for kpi set.
+    From a workbook (.xlsx), the first sheet is read: months in date cells or as YYYY-MM text,
+    values in number cells; errors name FILE.xlsx:ROW.
 
     \b
     Example:
         kpi import november.csv
+        kpi import november.xlsx
     """
     from kpi_scorecard.edit.record import Checks, record_csv
 
     root = require_scorecard(directory)
-    result = record_csv(root, csv_file, str(csv_file), Checks(confirm, new_segments))
+    checks = Checks(confirm, new_segments)
+    if csv_file.suffix.lower() in (".xlsx", ".xlsm"):
+        from kpi_scorecard.sources.workbook import record_workbook
+
+        result = record_workbook(root, csv_file, str(csv_file), checks)
+    else:
+        result = record_csv(root, csv_file, str(csv_file), checks)
     print_recorded(result.recorded)
     click.echo(f"{_count(len(result.files), 'file')} updated", err=True)
 
