@@ -16,8 +16,8 @@ from pathlib import Path
 
 from kpi_scorecard.audit.diff import Snapshot, snapshot_of_tree
 from kpi_scorecard.edit.files import read_text, write_all
-from kpi_scorecard.edit.record import Checks, prepare
-from kpi_scorecard.model import Month
+from kpi_scorecard.edit.record import Checks, Request, prepare
+from kpi_scorecard.model import Month, Scorecard, parse_month
 from kpi_scorecard.read.validate import load_scorecard
 from kpi_scorecard.render.diff import diff_markdown
 from kpi_scorecard.sources.database import SourceError, chosen_kpis, pull_requests
@@ -54,7 +54,11 @@ def pull(
     problems.raise_if_errors()
     # the pull request is where the owners judge the values: a new channel or an unusual
     # value from the warehouse is recorded, not refused as a typing mistake would be
-    new_texts, _ = prepare(root, requests, checks=Checks(confirm=True, new_segments=True))
+    new_texts, _ = prepare(
+        root,
+        [r for r in requests if not _already_there(scorecard, r)],
+        checks=Checks(confirm=True, new_segments=True),
+    )
     changed = {
         path: text
         for path, text in new_texts.items()
@@ -68,6 +72,18 @@ def pull(
     if not dry_run:
         write_all(changed, root)
     return Pulled(sorted(changed), summary)
+
+
+def _already_there(scorecard: Scorecard, request: Request) -> bool:
+    """Whether the file holds this value already: it is left as written (``70869.90`` stays,
+    rather than turning into ``70869.9``)."""
+    kpi = scorecard.kpis[request.kpi_id]
+    month = parse_month(request.month)
+    series = kpi.values if request.segment is None else kpi.segments.get(request.segment, {})
+    if month is None or month not in series:
+        return False
+    value = None if request.value == "null" else float(request.value)
+    return series[month] == value
 
 
 def _snapshot_with(root: Path, new_texts: Mapping[Path, str]) -> Snapshot:
