@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install site serve test lint typecheck check bench clean browser-deps browser-js publish fuzz
+.PHONY: help install site serve test lint typecheck check bench clean browser-deps browser-js publish fuzz \
+	postgres-deps
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -36,7 +37,7 @@ lint: $(STAMP)  ## ruff
 typecheck: $(STAMP)  ## mypy --strict on the engine
 	$(BIN)/mypy
 
-test: browser-deps $(STAMP)  ## the whole suite: lint, types, unit, build and browser tests
+test: browser-deps postgres-deps $(STAMP)  ## the whole suite: lint, types, unit, build, PostgreSQL and browser tests
 	$(MAKE) lint typecheck
 	$(BIN)/pytest -q
 
@@ -46,6 +47,9 @@ fuzz: $(STAMP)  ## hostile input for FUZZ_MINUTES (30): the properties of tests/
 	$(BIN)/python tests/fuzz/run.py --minutes $(FUZZ_MINUTES) --examples $(FUZZ_EXAMPLES)
 
 AXE := tests/browser/node_modules/axe-core/axe.min.js
+
+postgres-deps:  ## Debian's postgresql for the kpi pull tests (installed when missing)
+	@bash .ci/install-postgresql
 
 browser-deps:  ## Debian's chromium, npm and axe-core for the browser tests (installed when missing)
 	@test -x /usr/bin/chromium && command -v npm >/dev/null 2>&1 || bash .ci/install-chromium
@@ -62,6 +66,7 @@ bench: $(STAMP)  ## benchmarks: build stages at 100 and 1,000 KPIs, history step
 	$(BIN)/python bench/run
 	$(BIN)/python bench/history.py
 	$(BIN)/python bench/edit.py
+	$(BIN)/python bench/pull.py
 
 SCORECARD ?= .
 publish: $(STAMP)  ## build and push the site to the gh-pages branch of REMOTE (git URL or remote)
