@@ -144,6 +144,7 @@ def test_kpi_init_makes_a_repository_that_builds(tmp_path: Path) -> None:
     assert code == 0, output
     for path in ("kpis/people.yaml", "mkdocs.yml", "hooks/scorecard.py", ".pre-commit-config.yaml",
                  ".github/workflows/pull-request.yml", ".github/workflows/publish.yml",
+                 ".github/workflows/pull-values.yml",
                  "schema/kpi.schema.json", "site_src/how-to-edit.md"):  # fmt: skip
         assert (target / path).is_file(), path
     assert run("validate", str(target))[0] == 0
@@ -223,6 +224,25 @@ def test_publishing_uses_the_full_history_and_the_official_pages_actions(tmp_pat
                 "pages": "write",
                 "id-token": "write",
             }
+
+
+def test_scheduled_pulls_open_a_pull_request_with_the_least_permissions(tmp_path: Path) -> None:
+    pulls = [p for p in [*WORKFLOWS, *init_workflows(tmp_path)] if "kpi pull" in p.read_text()]
+    assert [p.name for p in pulls] == ["pull-values.yml", "pull-values.yml"]
+    for path in pulls:
+        workflow = load_workflow(path)
+        assert set(workflow["on"]) == {"schedule", "workflow_dispatch"}
+        assert workflow["permissions"] == {"contents": "read"}
+        job = workflow["jobs"]["pull"]
+        assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
+        steps = job["steps"]
+        runs = [step.get("run", "") for step in steps]
+        pull = next(i for i, run in enumerate(runs) if "kpi pull" in run)
+        opened = next(i for i, run in enumerate(runs) if "gh pr create" in run)
+        assert pull < opened
+        assert steps[opened]["env"]["GH_TOKEN"] == "${{ github.token }}"
+        assert "--body-file" in runs[opened]  # the pull's summary describes the pull request
+        assert not any("${{" in run for run in runs)  # no expression inside a shell line
 
 
 def test_the_pre_commit_hook_runs_kpi_validate() -> None:

@@ -337,3 +337,10 @@ def test_any_number_the_database_holds_is_recorded_exactly(repo: Path, value: fl
     scorecard, _ = load_scorecard(repo)
     assert scorecard.kpis["orders"].values[2026 * 12 + 5] == float(value)
     assert f"  2026-06: {number_literal(float(value))}\n" in (repo / ORDERS).read_text()
+
+
+def test_a_scorecard_without_sources_has_nothing_to_pull(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    before = snapshot(repo)
+    assert kpi_pull(repo) == (0, "", "no KPI has a source: nothing to pull\n")
+    assert snapshot(repo) == before

@@ -363,6 +363,9 @@ def pull(kpi_ids: tuple[str, ...], month: int | None, dry_run: bool, directory: 
 
     root = require_scorecard(directory)
     pulled = pull_values(root, kpi_ids, month, dry_run)
+    if not pulled.queried:
+        click.echo("no KPI has a source: nothing to pull", err=True)
+        return
     click.echo(pulled.summary, nl=False)
     verb = "would change" if dry_run else "updated"
     click.echo(f"{_count(len(pulled.changed), 'file')} {verb}", err=True)

@@ -20,7 +20,7 @@ from kpi_scorecard.edit.record import Checks, Request, prepare
 from kpi_scorecard.model import Month, Scorecard, parse_month
 from kpi_scorecard.read.validate import load_scorecard
 from kpi_scorecard.render.diff import diff_markdown
-from kpi_scorecard.sources.database import SourceError, chosen_kpis, pull_requests
+from kpi_scorecard.sources.database import chosen_kpis, pull_requests
 
 PULLED_LABEL = "`kpi pull`"
 
@@ -33,6 +33,8 @@ class Pulled:
     """The KPI files whose text changes."""
     summary: str
     """Markdown, as ``kpi diff`` writes it; empty when no value changed."""
+    queried: int
+    """How many KPIs' queries ran."""
 
 
 def pull(
@@ -46,10 +48,8 @@ def pull(
     they return; raises ValidationFailed (nothing written) with every problem."""
     scorecard, _ = load_scorecard(root)
     kpis = chosen_kpis(scorecard, ids)
-    if not kpis:
-        raise SourceError(
-            "no KPI has a source (add source: {database: ..., query: ...} to a KPI file)"
-        )
+    if not kpis:  # a scheduled pull in a repository without sources: nothing to do
+        return Pulled([], "", 0)
     requests, problems = pull_requests(root, scorecard, kpis, month, environ)
     problems.raise_if_errors()
     # the pull request is where the owners judge the values: a new channel or an unusual
@@ -71,7 +71,7 @@ def pull(
         )
     if not dry_run:
         write_all(changed, root)
-    return Pulled(sorted(changed), summary)
+    return Pulled(sorted(changed), summary, len(kpis))
 
 
 def _already_there(scorecard: Scorecard, request: Request) -> bool:
