@@ -13,11 +13,12 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from kpi_scorecard.audit.diff import Snapshot, snapshot_of_tree
+from kpi_scorecard.audit.diff import Snapshot
 from kpi_scorecard.edit.files import read_text, write_all
 from kpi_scorecard.edit.record import Checks, Request, prepare
-from kpi_scorecard.model import Month, Scorecard, parse_month
+from kpi_scorecard.model import Month, Scorecard, month_str, parse_month
 from kpi_scorecard.read.validate import load_scorecard
 from kpi_scorecard.render.diff import diff_markdown
 from kpi_scorecard.sources.database import chosen_kpis, pull_requests
@@ -59,19 +60,41 @@ def pull(
         [r for r in requests if not _already_there(scorecard, r)],
         checks=Checks(confirm=True, new_segments=True),
     )
-    changed = {
-        path: text
-        for path, text in new_texts.items()
-        if text != read_text(path, path.relative_to(root).as_posix())
-    }
-    summary = ""
-    if changed:
-        summary = diff_markdown(
-            snapshot_of_tree(root, "the working tree"), _snapshot_with(root, changed)
-        )
+    old_texts = {path: read_text(path, path.relative_to(root).as_posix()) for path in new_texts}
+    changed = {path: text for path, text in new_texts.items() if text != old_texts[path]}
+    summary = _summary(root, scorecard, changed) if changed else ""
     if not dry_run:
         write_all(changed, root)
     return Pulled(sorted(changed), summary, len(kpis))
+
+
+def _summary(root: Path, before: Scorecard, new_texts: Mapping[Path, str]) -> str:
+    """What changed, as ``kpi diff`` says it. A pull changes values and segments only, so the
+    sides are compared on those, taken from the validated files; only the changed KPIs and
+    the calculated ones (whose status follows their inputs) can differ."""
+    after = _scorecard_with(root, new_texts)
+    changed = {path.relative_to(root).as_posix() for path in new_texts}
+    compared = [k.id for k in after.kpis.values() if k.path in changed or k.formula is not None]
+    return diff_markdown(
+        Snapshot("the working tree", _documents(before, compared), before),
+        Snapshot(PULLED_LABEL, _documents(after, compared), after),
+    )
+
+
+def _documents(scorecard: Scorecard, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """KPI id -> (path, the fields a pull changes, as a KPI file holds them)."""
+    documents = {}
+    for kpi_id in ids:
+        kpi = scorecard.kpis[kpi_id]
+        document: dict[str, Any] = {"name": kpi.name, "values": _by_month(kpi.values)}
+        if kpi.segments:
+            document["segments"] = {s: _by_month(v) for s, v in kpi.segments.items()}
+        documents[kpi_id] = (kpi.path, document)
+    return documents
+
+
+def _by_month(values: Mapping[Month, float | None]) -> dict[str, float | None]:
+    return {month_str(month): value for month, value in values.items()}
 
 
 def _already_there(scorecard: Scorecard, request: Request) -> bool:
@@ -86,8 +109,9 @@ def _already_there(scorecard: Scorecard, request: Request) -> bool:
     return series[month] == value
 
 
-def _snapshot_with(root: Path, new_texts: Mapping[Path, str]) -> Snapshot:
-    """The scorecard as it is after the pull, read from a temporary copy."""
+def _scorecard_with(root: Path, new_texts: Mapping[Path, str]) -> Scorecard:
+    """The scorecard after the pull, read from a temporary copy (``prepare`` validated it:
+    the files read the same again, from the reader's cache)."""
     with tempfile.TemporaryDirectory(prefix="kpi-pull-") as folder:
         copy = Path(folder)
         shutil.copytree(root / "kpis", copy / "kpis", ignore_dangling_symlinks=True)
@@ -96,4 +120,4 @@ def _snapshot_with(root: Path, new_texts: Mapping[Path, str]) -> Snapshot:
             target.parent.chmod(0o700)  # the copy keeps the modes of read-only folders
             target.unlink(missing_ok=True)  # a link in the copy must not lead back
             target.write_bytes(text.encode("utf-8"))
-        return snapshot_of_tree(copy, PULLED_LABEL)
+        return load_scorecard(copy)[0]
