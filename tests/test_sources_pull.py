@@ -344,3 +344,8 @@ def test_a_scorecard_without_sources_has_nothing_to_pull(tmp_path: Path) -> None
     before = snapshot(repo)
     assert kpi_pull(repo) == (0, "", "no KPI has a source: nothing to pull\n")
     assert snapshot(repo) == before
+
+
+def test_a_kpi_named_twice_is_pulled_once(repo: Path) -> None:
+    code, out, err = kpi_pull(repo, "orders", "orders", "--dry-run")
+    assert (code, err) == (0, "1 file would change\n"), out

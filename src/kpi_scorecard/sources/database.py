@@ -58,7 +58,7 @@ def chosen_kpis(scorecard: Scorecard, ids: Sequence[str]) -> list[Kpi]:
     if not ids:
         return [kpi for kpi in scorecard.kpis.values() if kpi.source is not None]
     chosen = []
-    for kpi_id in ids:
+    for kpi_id in dict.fromkeys(ids):  # a KPI named twice is pulled once
         kpi = scorecard.kpis.get(kpi_id)
         if kpi is None:
             hint = did_you_mean(kpi_id, scorecard.kpis, "expected the id of a KPI")
