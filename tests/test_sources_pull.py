@@ -253,13 +253,14 @@ def test_a_value_the_kpi_file_refuses_is_reported_at_the_query(repo: Path) -> No
     )
 
 
-def test_a_database_that_cannot_be_opened_is_reported_at_every_query(repo: Path) -> None:
-    text = (repo / SETTINGS).read_text().replace("warehouse.db", "missing/warehouse.db")
-    (repo / SETTINGS).write_text(text)
+def test_a_file_that_is_not_a_database_is_reported_at_every_query(repo: Path) -> None:
+    (repo / "warehouse.db").write_bytes(b"not sqlite" * 100)
+    add_source(repo, SPEND, "SELECT month, value FROM spend")
     assert_refused(
         repo,
-        f"{ORDERS}:{ORDERS_QUERY_LINE}: error: source: cannot connect: "
-        "unable to open database file\n",
+        f"{ORDERS}:{ORDERS_QUERY_LINE}: error: source: the query failed: "
+        "file is not a database\n"
+        f"{SPEND}:8: error: source: the query failed: file is not a database\n",
     )
 
 
@@ -349,3 +350,24 @@ def test_a_scorecard_without_sources_has_nothing_to_pull(tmp_path: Path) -> None
 def test_a_kpi_named_twice_is_pulled_once(repo: Path) -> None:
     code, out, err = kpi_pull(repo, "orders", "orders", "--dry-run")
     assert (code, err) == (0, "1 file would change\n"), out
+
+
+def test_a_missing_sqlite_file_is_not_created(repo: Path) -> None:
+    (repo / "warehouse.db").unlink()
+    assert_refused(
+        repo,
+        f"{ORDERS}:{ORDERS_QUERY_LINE}: error: source: the SQLite file 'warehouse.db' of "
+        "database warehouse (kpis/scorecard.yaml:10) does not exist\n",
+    )
+    assert not (repo / "warehouse.db").exists()
+
+
+def test_the_warehouse_is_opened_read_only(repo: Path) -> None:
+    before = (repo / "warehouse.db").read_bytes()
+    add_source(repo, SPEND, '"DELETE FROM orders RETURNING month, value"')
+    code, out, _ = kpi_pull(repo, "spend")
+    assert (code, out) == (
+        1,
+        f"{SPEND}:8: error: source: the query failed: attempt to write a readonly database\n",
+    )
+    assert (repo / "warehouse.db").read_bytes() == before

@@ -130,6 +130,8 @@ def _engine(
         fail(f"the URL of {where} names an unknown kind of database", "e.g. postgresql+psycopg")
     except ImportError as error:
         fail(*_missing_driver(text, error))
+    except MissingFile as missing:
+        fail(f"the SQLite file {quote(str(missing))} of {where} does not exist")
     return None
 
 
@@ -140,16 +142,31 @@ def _null_pool() -> Any:
 
 
 def _relative_to(root: Path, text: str) -> Any:
-    """The URL, with a relative SQLite file taken relative to the repository (the workflow
-    and a person in a sub-folder read the same file)."""
+    """The URL; a SQLite file is taken relative to the repository (the workflow and a person
+    in a sub-folder read the same file) and opened read-only, so that a pull never creates
+    or changes it."""
     from sqlalchemy.engine import make_url
 
     url = make_url(text)
     name = url.database or ""
-    in_memory = not name or name == ":memory:" or name.startswith("file:")
-    if url.get_backend_name() == "sqlite" and not in_memory and not Path(name).is_absolute():
-        url = url.set(database=str(root / name))
-    return url
+    if url.get_backend_name() != "sqlite" or name in ("", ":memory:") or name.startswith("file:"):
+        return url
+    path = root / name  # an absolute name stays as it is
+    if not path.is_file():
+        raise MissingFile(name)
+    query = {**url.query, "mode": "ro", "uri": "true"}
+    return url.set(database=f"file:{quote_uri(str(path))}", query=query)
+
+
+class MissingFile(Exception):
+    """The SQLite file of a URL does not exist (SQLite would create an empty one)."""
+
+
+def quote_uri(path: str) -> str:
+    """A path inside a ``file:`` URI: ``?`` and ``#`` would start its query or fragment."""
+    from urllib.parse import quote as url_quote
+
+    return url_quote(path, safe="/")
 
 
 def _missing_driver(url: str, error: ImportError) -> tuple[str, str]:
