@@ -36,9 +36,9 @@ CREATE TABLE ad_spend (
 """
 
 
-def by_month(months: dict[object, object]) -> dict[str, float]:
+def by_month(months: dict[str, float | None]) -> dict[str, float]:
     """``{2026-01: 5.0}`` as YAML reads it -> ``{"2026-01": 5.0}``, reported months only."""
-    return {str(month): float(value) for month, value in months.items() if value is not None}  # type: ignore[arg-type]
+    return {str(month): float(value) for month, value in months.items() if value is not None}
 
 
 def daily_sessions(month: str, total: int) -> list[tuple[str, int]]:

@@ -42,8 +42,7 @@ KPI_HELP = {
     "daci": "Decision roles besides the owner: {approver: id, contributors: [ids], informed: [ids]}.",
     "tags": "Free labels.",
     "formula": "A calculated KPI: KPI ids, numbers, + - * / and parentheses; then no values.",
-    "source": "Where kpi pull reads the values: {database: a name of databases in "
-    "scorecard.yaml, query: SQL returning month, value and optionally segment}.",
+    "source": "Where kpi pull reads the values: {database: name, query: SQL of month, value}.",
     "values": "One line per month, YYYY-MM: number, or null for not reported.",
     "notes": "One line per month, YYYY-MM: the story behind the number (Markdown).",
     "segments": "The KPI by segment (a channel, a region): {segment: {YYYY-MM: number}}.",
