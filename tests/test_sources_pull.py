@@ -371,3 +371,35 @@ def test_the_warehouse_is_opened_read_only(repo: Path) -> None:
         f"{SPEND}:8: error: source: the query failed: attempt to write a readonly database\n",
     )
     assert (repo / "warehouse.db").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (
+            "mysql+pymysql://kpi:pw-x9@127.0.0.1/dw",
+            "the driver pymysql is not installed (install the Python package pymysql)",
+        ),
+        (
+            "nosuchdb://kpi:pw-x9@127.0.0.1/dw",
+            "the URL of database warehouse (kpis/scorecard.yaml:10) names an unknown kind of "
+            "database (e.g. postgresql+psycopg)",
+        ),
+        (
+            "not a url pw-x9",
+            "the URL of database warehouse (kpis/scorecard.yaml:10) is not an SQLAlchemy URL "
+            "(e.g. sqlite:///warehouse.db)",
+        ),
+    ],
+    ids=["other-driver", "unknown-dialect", "not-a-url"],
+)
+def test_a_url_that_cannot_be_used_is_named_without_its_password(
+    repo: Path, url: str, message: str
+) -> None:
+    text = (repo / SETTINGS).read_text().replace("sqlite:///warehouse.db", "${KPI_TEST_DW}")
+    (repo / SETTINGS).write_text(text)
+    before = snapshot(repo)
+    code, out, err = kpi_pull(repo, env={"KPI_TEST_DW": url})
+    assert (code, out) == (1, f"{ORDERS}:{ORDERS_QUERY_LINE}: error: source: {message}\n")
+    assert "pw-x9" not in out + err
+    assert snapshot(repo) == before

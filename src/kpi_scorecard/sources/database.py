@@ -124,10 +124,10 @@ def _engine(
     try:
         url = _relative_to(root, text)
         return create_engine(url, poolclass=_null_pool())
+    except NoSuchModuleError:  # an ArgumentError too: first
+        fail(f"the URL of {where} names an unknown kind of database", "e.g. postgresql+psycopg")
     except (ArgumentError, ValueError):
         fail(f"the URL of {where} is not an SQLAlchemy URL", "e.g. sqlite:///warehouse.db")
-    except NoSuchModuleError:
-        fail(f"the URL of {where} names an unknown kind of database", "e.g. postgresql+psycopg")
     except ImportError as error:
         fail(*_missing_driver(text, error))
     except MissingFile as missing:
