@@ -235,6 +235,7 @@ def test_scheduled_pulls_open_a_pull_request_with_the_least_permissions(tmp_path
         assert workflow["permissions"] == {"contents": "read"}
         job = workflow["jobs"]["pull"]
         assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
+        assert job["timeout-minutes"] <= 30
         steps = job["steps"]
         runs = [step.get("run", "") for step in steps]
         pull = next(i for i, run in enumerate(runs) if "kpi pull" in run)

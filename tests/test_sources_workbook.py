@@ -162,3 +162,13 @@ def test_any_number_in_any_date_cell_month_is_recorded_exactly(
     held = sheet["C1"].value  # a workbook keeps 17 significant digits at most
     assert isinstance(held, int | float)
     assert load_scorecard(repo)[0].kpis["orders"].values[month] == float(held)
+
+
+def test_a_header_below_the_data_is_refused(repo: Path, tmp_path: Path) -> None:
+    file = workbook(tmp_path / "h.xlsx", [["orders", "2026-05", 7], ["kpi", "month", "value"]])
+    before = snapshot(repo)
+    assert kpi_import(repo, file)[:2] == (
+        1,
+        f"{file}:2: error: a header row belongs above the data\n",
+    )
+    assert snapshot(repo) == before
