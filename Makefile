@@ -62,7 +62,7 @@ $(AXE): tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund
 	touch $(AXE)
 
-bench: $(STAMP)  ## benchmarks: build stages at 100 and 1,000 KPIs, history step vs per-file, edits
+bench: $(STAMP)  ## benchmarks: build stages at 100 and 1,000 KPIs, history step vs per-file, edits, kpi pull
 	$(BIN)/python bench/run
 	$(BIN)/python bench/history.py
 	$(BIN)/python bench/edit.py
