@@ -403,3 +403,20 @@ def test_a_url_that_cannot_be_used_is_named_without_its_password(
     assert (code, out) == (1, f"{ORDERS}:{ORDERS_QUERY_LINE}: error: source: {message}\n")
     assert "pw-x9" not in out + err
     assert snapshot(repo) == before
+
+
+def test_a_query_with_many_bad_rows_lists_ten(repo: Path) -> None:
+    (repo / "warehouse.db").unlink()
+    make_warehouse(repo / "warehouse.db", [("2026-05", f"n{i}", None) for i in range(500)])
+    before = snapshot(repo)
+    code, out, _ = kpi_pull(repo)
+    lines = out.splitlines()
+    assert code == 1
+    assert len(lines) == 11
+    place = f"{ORDERS}:{ORDERS_QUERY_LINE}: error: source: "
+    assert sorted(lines[:10]) == sorted(
+        f"{place}row {i + 1}: value 'n{i}' is not a number (expected a number or NULL)"
+        for i in range(10)
+    )
+    assert lines[-1] == f"{place}rows: 490 more are wrong (ten are listed)"
+    assert snapshot(repo) == before

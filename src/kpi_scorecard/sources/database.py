@@ -34,6 +34,8 @@ MESSAGE_CHARS = 200
 """The most of a database's own message that is shown."""
 DRIVER_EXTRAS = {"postgresql": "postgres"}
 """Dialect -> the extra of kpi-scorecard that installs its driver."""
+ROWS_LISTED = 10
+"""Bad rows listed for one query: a query that returns 100,000 wrong rows is one mistake."""
 MONTH_TEXT = re.compile(r"^\d{4}-\d{2}\Z")
 
 
@@ -41,16 +43,32 @@ class SourceError(ScorecardError):
     """``kpi pull`` was asked for something that cannot be pulled (an unknown KPI)."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Place:
     """Where a problem with a KPI's source is reported: its file and the line of ``query``."""
 
     kpi: Kpi
     problems: Problems
+    bad_rows: int = 0
+    last_bad_row: int = 0
 
     def error(self, message: str, expected: str | None = None) -> None:
         line = self.kpi.source.line if self.kpi.source else self.kpi.line_of("source")
         self.problems.error(self.kpi.path, line, f"source: {message}", expected)
+
+    def row_error(self, row: int, message: str, expected: str | None = None) -> None:
+        """A bad row; after ROWS_LISTED of them, they are counted (see ``more_rows``)."""
+        if row != self.last_bad_row:
+            self.bad_rows += 1
+            self.last_bad_row = row
+        if self.bad_rows <= ROWS_LISTED:
+            self.error(f"row {row}: {message}", expected)
+
+    def more_rows(self) -> None:
+        if self.bad_rows > ROWS_LISTED:
+            more = self.bad_rows - ROWS_LISTED
+            # "rows: ..." sorts after the "row N: ..." lines it sums up
+            self.error(f"rows: {more} more {'are' if more > 1 else 'is'} wrong", "ten are listed")
 
 
 def chosen_kpis(scorecard: Scorecard, ids: Sequence[str]) -> list[Kpi]:
@@ -250,7 +268,7 @@ def _requests(
         key = (month, segment_name)
         if key in seen:
             what = " ".join(filter(None, (month, segment_name)))
-            place.error(f"row {number}: {what} is returned twice (first in row {seen[key]})")
+            place.row_error(number, f"{what} is returned twice (first in row {seen[key]})")
             continue
         seen[key] = number
         if only is not None and month != month_str(only):
@@ -258,6 +276,7 @@ def _requests(
         kpi = place.kpi
         line = kpi.source.line if kpi.source else 1
         yield Request(kpi.id, month, value, None, kpi.path, line, segment_name)
+    place.more_rows()
 
 
 def _month(cell: object, row: int, place: Place) -> str | None:
@@ -268,8 +287,9 @@ def _month(cell: object, row: int, place: Place) -> str | None:
         text = cell.strip()
         if 1 <= int(text[5:]) <= 12:
             return text
-    place.error(
-        f"row {row}: month {_shown(cell)} is not a month",
+    place.row_error(
+        row,
+        f"month {_shown(cell)} is not a month",
         "expected YYYY-MM text or a date",
     )
     return None
@@ -280,11 +300,11 @@ def _value(cell: object, row: int, place: Place) -> str | None:
     if cell is None:
         return "null"
     if isinstance(cell, bool) or not isinstance(cell, int | float | decimal.Decimal):
-        place.error(f"row {row}: value {_shown(cell)} is not a number", "expected a number or NULL")
+        place.row_error(row, f"value {_shown(cell)} is not a number", "expected a number or NULL")
         return None
     number = float(cell)
     if not math.isfinite(number):
-        place.error(f"row {row}: value {_shown(cell)} is not a finite number")
+        place.row_error(row, f"value {_shown(cell)} is not a finite number")
         return None
     return number_literal(number)
 
@@ -295,7 +315,7 @@ def _segment(cell: object, row: int, place: Place) -> str | bool | None:
         return None
     if isinstance(cell, str) and cell.strip():
         return cell.strip()
-    place.error(f"row {row}: segment {_shown(cell)} is not a segment name", "expected text")
+    place.row_error(row, f"segment {_shown(cell)} is not a segment name", "expected text")
     return False
 
 
