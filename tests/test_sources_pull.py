@@ -420,3 +420,14 @@ def test_a_query_with_many_bad_rows_lists_ten(repo: Path) -> None:
     )
     assert lines[-1] == f"{place}rows: 490 more are wrong (ten are listed)"
     assert snapshot(repo) == before
+
+
+def test_a_query_without_the_month_asked_for_is_a_warning(repo: Path) -> None:
+    before = snapshot(repo)
+    code, out, err = kpi_pull(repo, "--month", "2026-07")
+    assert (code, out) == (0, "")
+    assert err == (
+        f"{ORDERS}:{ORDERS_QUERY_LINE}: warning: source: the query returns no row for 2026-07\n"
+        "0 files updated\n"
+    )
+    assert snapshot(repo) == before

@@ -367,6 +367,8 @@ def pull(kpi_ids: tuple[str, ...], month: int | None, dry_run: bool, directory: 
         click.echo("no KPI has a source: nothing to pull", err=True)
         return
     click.echo(pulled.summary, nl=False)
+    for warning in pulled.warnings:
+        click.echo(str(warning), err=True)
     verb = "would change" if dry_run else "updated"
     click.echo(f"{_count(len(pulled.changed), 'file')} {verb}", err=True)
 

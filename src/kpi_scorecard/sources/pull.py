@@ -11,14 +11,15 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kpi_scorecard.audit.diff import Snapshot
 from kpi_scorecard.edit.files import read_text, write_all
 from kpi_scorecard.edit.record import Checks, Request, prepare
-from kpi_scorecard.model import Month, Scorecard, month_str, parse_month
+from kpi_scorecard.errors import Problem, Problems
+from kpi_scorecard.model import Kpi, Month, Scorecard, month_str, parse_month
 from kpi_scorecard.read.validate import load_scorecard
 from kpi_scorecard.render.diff import diff_markdown
 from kpi_scorecard.sources.database import chosen_kpis, pull_requests
@@ -36,6 +37,8 @@ class Pulled:
     """Markdown, as ``kpi diff`` writes it; empty when no value changed."""
     queried: int
     """How many KPIs' queries ran."""
+    warnings: list[Problem] = field(default_factory=list)
+    """With ``--month``: the KPIs whose query returned no row for that month."""
 
 
 def pull(
@@ -65,7 +68,25 @@ def pull(
     summary = _summary(root, scorecard, changed) if changed else ""
     if not dry_run:
         write_all(changed, root)
-    return Pulled(sorted(changed), summary, len(kpis))
+    return Pulled(sorted(changed), summary, len(kpis), _without_month(kpis, requests, month))
+
+
+def _without_month(
+    kpis: Sequence[Kpi], requests: list[Request], month: Month | None
+) -> list[Problem]:
+    """A warning for each KPI whose query returned nothing for ``month`` (a warehouse that has
+    not loaded the month yet)."""
+    if month is None:
+        return []
+    found = {request.kpi_id for request in requests}
+    problems = Problems()
+    for kpi in kpis:
+        if kpi.id not in found:
+            line = kpi.source.line if kpi.source else kpi.line_of("source")
+            problems.warning(
+                kpi.path, line, f"source: the query returns no row for {month_str(month)}"
+            )
+    return problems.items
 
 
 def _summary(root: Path, before: Scorecard, new_texts: Mapping[Path, str]) -> str:
