@@ -431,3 +431,16 @@ def test_a_query_without_the_month_asked_for_is_a_warning(repo: Path) -> None:
         "0 files updated\n"
     )
     assert snapshot(repo) == before
+
+
+def test_a_value_far_from_the_history_is_recorded_with_a_warning(repo: Path) -> None:
+    (repo / "warehouse.db").unlink()
+    make_warehouse(repo / "warehouse.db", [("2026-04", 12000, None)])  # two digits too many
+    code, out, err = kpi_pull(repo)
+    assert code == 0, out + err
+    assert "  2026-04: 12000\n" in (repo / ORDERS).read_text()
+    warning, count = err.splitlines()
+    assert warning.startswith(f"{ORDERS}:{ORDERS_QUERY_LINE}: warning: source: ")
+    assert warning.endswith("(check the query)")
+    assert "12000" in warning
+    assert count == "1 file updated"

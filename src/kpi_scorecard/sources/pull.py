@@ -17,6 +17,7 @@ from typing import Any
 
 from kpi_scorecard.audit.diff import Snapshot
 from kpi_scorecard.edit.files import read_text, write_all
+from kpi_scorecard.edit.plausible import Recorded, far_from_history
 from kpi_scorecard.edit.record import Checks, Request, prepare
 from kpi_scorecard.errors import Problem, Problems
 from kpi_scorecard.model import Kpi, Month, Scorecard, month_str, parse_month
@@ -38,7 +39,8 @@ class Pulled:
     queried: int
     """How many KPIs' queries ran."""
     warnings: list[Problem] = field(default_factory=list)
-    """With ``--month``: the KPIs whose query returned no row for that month."""
+    """With ``--month``, the KPIs whose query returned no row for that month; values far
+    outside their KPI's history."""
 
 
 def pull(
@@ -58,7 +60,7 @@ def pull(
     problems.raise_if_errors()
     # the pull request is where the owners judge the values: a new channel or an unusual
     # value from the warehouse is recorded, not refused as a typing mistake would be
-    new_texts, _ = prepare(
+    new_texts, recorded = prepare(
         root,
         [r for r in requests if not _already_there(scorecard, r)],
         checks=Checks(confirm=True, new_segments=True),
@@ -68,7 +70,22 @@ def pull(
     summary = _summary(root, scorecard, changed) if changed else ""
     if not dry_run:
         write_all(changed, root)
-    return Pulled(sorted(changed), summary, len(kpis), _without_month(kpis, requests, month))
+    warnings = _without_month(kpis, requests, month) + _far_from_history(recorded)
+    return Pulled(sorted(changed), summary, len(kpis), warnings)
+
+
+def _far_from_history(recorded: list[Recorded]) -> list[Problem]:
+    """A warning for each value recorded far outside its KPI's history (kpi set would ask
+    for --confirm): said at the query, for the pull request's reviewers."""
+    problems = Problems()
+    for change in recorded:
+        reason = far_from_history(
+            change.kpi, change.segment, change.month, change.new, change.currency
+        )
+        if reason is not None:
+            line = change.kpi.source.line if change.kpi.source else 1
+            problems.warning(change.kpi.path, line, f"source: {reason}", "check the query")
+    return problems.items
 
 
 def _without_month(
