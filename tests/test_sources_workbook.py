@@ -165,7 +165,7 @@ def test_any_number_in_any_date_cell_month_is_recorded_exactly(
 
 
 def test_a_header_below_the_data_is_refused(repo: Path, tmp_path: Path) -> None:
-    file = workbook(tmp_path / "h.xlsx", [["orders", "2026-05", 7], ["kpi", "month", "value"]])
+    file = workbook(tmp_path / "h.xlsx", [["orders", "2026-05", 117], ["kpi", "month", "value"]])
     before = snapshot(repo)
     assert kpi_import(repo, file)[:2] == (
         1,
