@@ -44,7 +44,7 @@ def test_pull_on_the_example_adds_the_next_close_and_restates_nothing(tmp_path: 
     dry = CliRunner().invoke(main, ["pull", "--dry-run", "--repo", str(repo)])
     assert dry.exit_code == 0, dry.output
     assert {p: p.read_text() for p in repo.rglob("*.yaml")} == before
-    assert "- **New values:** Nov 2026: 151 872" in dry.stdout
+    assert "- **New values:** Nov 2026: 151,872" in dry.stdout
     assert "Restated" not in dry.stdout
     result = CliRunner().invoke(main, ["pull", "--repo", str(repo)])
     assert (result.exit_code, result.stdout) == (0, dry.stdout)

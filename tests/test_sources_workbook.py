@@ -67,8 +67,8 @@ def test_dates_text_months_numbers_notes_and_segments_are_recorded(
     assert out.splitlines() == [
         "orders May 2026: 130 (added); note added: “Launch week.”",
         "orders Jun 2026: not reported",
-        "spend May 2026: €5\u202f100 (added)",
-        "spend (search) May 2026: €5\u202f100 (added)",
+        "spend May 2026: €5,100 (added)",
+        "spend (search) May 2026: €5,100 (added)",
     ]
     kpis = load_scorecard(repo)[0].kpis
     assert kpis["orders"].values[MAY] == 130
