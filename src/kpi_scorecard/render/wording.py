@@ -43,6 +43,7 @@ FIELD_NAMES = {
     "formula": "Formula",
     "segments": "Segments",
     "segment_targets": "Segment targets",
+    "source": "Source",
 }
 """Field -> how a sentence names it; other fields are named as written."""
 NUMERIC_FIELDS = ("target", "benchmark")
