@@ -169,26 +169,45 @@ def _with_affixes(value: float | Decimal, decimals: int, affixes: tuple[str, str
     return f"{before}{text}{after}"
 
 
-def change_text(kpi: Kpi, change: float | None, pct: float | None) -> str:
-    """A month-on-month or year-on-year change: ``+1.2 pp``, ``+340 (+2.5 %)``."""
+def change_text(
+    kpi: Kpi, change: float | None, pct: float | None, currency: str | None = None
+) -> str:
+    """A month-on-month or year-on-year change with the KPI's unit: ``+€340 (+2.5%)``; a
+    percent KPI's change is in percentage points (``+1.2 pp``), never read as a relative one."""
     if change is None:
         return EMPTY
-    decimals = decimals_for(kpi, change)
-    text = f"{_sign(change, decimals)}{number(change, decimals)}"
     if kpi.unit == "percent":
-        return f"{text} pp"
+        decimals = decimals_for(kpi, change)
+        return f"{_sign(change, decimals)}{number(change, decimals)} pp"
+    text = _sign(change, decimals_for(kpi, change)) + value_text(kpi, change, currency)
     return text if pct is None else f"{text} ({percent_text(pct)})"
 
 
 def gap_text(kpi: Kpi, gap: float | None, pct: float | None, currency: str | None) -> str:
-    """The gap to target with its unit, ``+€40.00 (+5.0 %)``; a percent KPI's gap is in
-    percentage points, like its changes (``-0.8 pp``), so it never reads as a relative gap."""
-    if gap is None:
-        return EMPTY
+    """The gap to target, said as a change: ``+€40.00 (+5.0%)``, ``-0.8 pp``."""
+    return change_text(kpi, gap, pct, currency)
+
+
+def slope_text(kpi: Kpi, slope: float | None, currency: str | None = None) -> str:
+    """A trend's slope at the KPI's decimals and in its unit: ``+€1,200 a month``."""
+    return EMPTY if slope is None else f"{change_text(kpi, slope, None, currency)} a month"
+
+
+def unit_affixes(kpi: Kpi, currency: str | None = None) -> tuple[str, str]:
+    """What stands before and after the KPI's numbers (``("€", "")``, ``("", "%")``), for the
+    axes of charts, whose numbers plotly writes."""
     if kpi.unit == "percent":
-        return change_text(kpi, gap, None)
-    text = _sign(gap, decimals_for(kpi, gap)) + value_text(kpi, gap, currency)
-    return text if pct is None else f"{text} ({percent_text(pct)})"
+        return _style(_locale.get()).percent
+    code = kpi.currency or currency
+    if kpi.unit == "currency" and code:
+        return _currency_affixes(_locale.get(), code)
+    return "", ""
+
+
+def separators() -> str:
+    """The locale's decimal and grouping symbols, in the order plotly's ``separators`` takes."""
+    style = _style(_locale.get())
+    return style.decimal + style.group
 
 
 def percent_text(fraction: float | None) -> str:

@@ -227,7 +227,7 @@ def _row(kpi: Kpi, scorecard: Scorecard, results: Results, links: Links) -> list
         status_badge(figures.status),
         escape(value_text(kpi, figures.value, currency)),
         escape(value_text(kpi, figures.target, currency)),
-        escape(change_text(kpi, figures.mom_change, figures.mom_pct)),
+        escape(change_text(kpi, figures.mom_change, figures.mom_pct, currency)),
         f'<span class="kpi-trend kpi-trend--{figures.trend}">'
         f'<span aria-hidden="true">{trend_arrow(figures.trend, kpi.better)}</span> {trend_words}</span>',
         sparkline(recent, escape(f"{kpi.name}, last {SPARKLINE_MONTHS} months")),
