@@ -29,6 +29,18 @@
     return value || fallback;
   }
 
+  // The segment palette, also plotly's colorway for a trace that names no role: never the
+  // target's red.
+  var SEGMENT_COLOURS = 6;
+
+  function segmentColours() {
+    var colours = [];
+    for (var i = 0; i < SEGMENT_COLOURS; i++) {
+      colours.push(themeColor("--kpi-chart-segment-" + i, "#1f77b4"));
+    }
+    return colours;
+  }
+
   function themedLayout(layout) {
     var fg = themeColor("--kpi-chart-fg", "#333");
     var bg = themeColor("--kpi-chart-bg", "#fff");
@@ -37,12 +49,35 @@
       paper_bgcolor: bg,
       plot_bgcolor: bg,
       font: { color: fg },
-      colorway: [themeColor("--kpi-chart-actual", "#1f77b4"), themeColor("--kpi-chart-target", "#d62728"),
-                 themeColor("--kpi-chart-rolling", "#7f7f7f"), themeColor("--kpi-chart-benchmark", "#2ca02c")]
+      colorway: segmentColours(),
+      // The hover on the page's own colours: readable in both palettes, whatever the trace.
+      hoverlabel: Object.assign({}, layout.hoverlabel, {
+        bgcolor: bg, bordercolor: fg, font: { color: fg }
+      })
     });
     result.xaxis = Object.assign({}, layout.xaxis, { gridcolor: grid, linecolor: grid });
     result.yaxis = Object.assign({}, layout.yaxis, { gridcolor: grid, zerolinecolor: grid });
     return result;
+  }
+
+  // Each trace names its role in meta (render/chart.py); its colour is the palette's
+  // --kpi-chart-<role>, so a colour means the same everywhere, in both palettes.
+  function themedTrace(trace) {
+    if (typeof trace.meta !== "string") return trace;
+    var colour = themeColor("--kpi-chart-" + trace.meta, "");
+    if (!colour) return trace;
+    var result = Object.assign({}, trace);
+    result.line = Object.assign({}, trace.line, { color: colour });
+    result.marker = Object.assign({}, trace.marker, { color: colour });
+    if (trace.marker && trace.marker.line) {
+      result.marker.line = Object.assign({}, trace.marker.line, { color: colour });
+    }
+    if (trace.fill) result.fillcolor = colour;
+    return result;
+  }
+
+  function themedData(data) {
+    return data.map(themedTrace);
   }
 
   function scheme() {
@@ -58,7 +93,8 @@
 
   function paint(element) {
     var drawnIn = scheme();
-    return window.Plotly.relayout(element, themedLayout(element.kpiFigure.layout))
+    var figure = element.kpiFigure;
+    return window.Plotly.react(element, themedData(figure.data), themedLayout(figure.layout))
       .then(function () { return themed(element, drawnIn); });
   }
 
@@ -69,7 +105,7 @@
     // No mode bar: its buttons would be focusable controls inside an element that assistive
     // technology announces as one image (role="img"; the monthly table is the text
     // alternative), and its "Share chart" button uploads the data to Plotly Cloud.
-    return window.Plotly.react(element, figure.data, themedLayout(figure.layout), {
+    return window.Plotly.react(element, themedData(figure.data), themedLayout(figure.layout), {
       responsive: true,
       displaylogo: false,
       displayModeBar: false

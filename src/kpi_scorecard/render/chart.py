@@ -1,22 +1,60 @@
-"""A KPI's chart as a plain plotly figure dict: actual, target, 3-month rolling mean, benchmark.
+"""A KPI's chart as a plain plotly figure dict: actual, target and its tolerance band, 3-month
+rolling mean, benchmark, and the months that have notes.
 
 Plain dicts and ``json.dumps`` instead of ``plotly.graph_objects``: a go.Figure costs about
-12 ms a chart and embeds a 7 kB template. Colours are left to the page script, which follows
-the light/dark palette.
+12 ms a chart and embeds a 7 kB template. Only trace types of plotly.js's basic bundle
+(scatter, bar, pie) are used.
+
+One palette with fixed meanings: each trace names its role in ``meta`` (``ROLES``), and the page
+script colours it from the CSS variable ``--kpi-chart-<role>`` of the light or dark palette
+(kpi.css), so that the target is always the same red and nothing else is. Every number people
+read, in the hover and on the axis, is written as the tables write it (render/numbers.py): the
+hover gets pre-formatted text, the axis the unit's prefix or suffix and the KPI's decimals.
 """
 
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kpi_scorecard.model import Kpi, Month, Series, month_str
+from kpi_scorecard.model import Benchmark, Kpi, Month, Series, month_str
 from kpi_scorecard.render.markers import Marker
-from kpi_scorecard.render.numbers import STATUS_LABELS, value_text
+from kpi_scorecard.render.numbers import (
+    STATUS_LABELS,
+    percent_text,
+    separators,
+    unit_affixes,
+    value_text,
+)
 from kpi_scorecard.render.text import escape
+from kpi_scorecard.render.wording import month_label
 
-MAX_NOTE_CHARS = 200
+MAX_NOTE_CHARS = 300
+"""A longer note is cut in the hover (the monthly table has it whole)."""
+NOTE_LINE_CHARS = 48
+"""Hover lines are wrapped at word boundaries to fit a phone's chart."""
+MAX_MONTH_TICKS = 6
+"""Month labels on the axis: enough to read the time, few enough for a phone."""
+TICK_STEPS = (1, 2, 3, 6, 12, 24, 60, 120)
+"""Months between axis labels, each a calendar rhythm (quarters, half years, years)."""
+ROLES = (
+    "actual",
+    "target",
+    "band",
+    "rolling",
+    "benchmark",
+    "forecast",
+    "note",
+    "restated",
+    "event",
+    "definition",
+    "segment",
+)
+"""What a trace's ``meta`` may name; segments are numbered: ``segment-0``, ``segment-1``..."""
+SEGMENT_COLOURS = 6
+"""Colours of the segment palette (kpi.css), used in turn."""
 Figure = dict[str, Any]
 
 
@@ -26,48 +64,32 @@ def chart(
     currency: str | None = None,
     restated: Mapping[Month, str] | None = None,
     markers: Sequence[Marker] = (),
+    tolerance: float | None = None,
 ) -> Figure:
     """The figure of one KPI; the hover of a month gives value, target, status and note.
     ``restated`` (month -> what happened) adds a marker on each restated month; ``markers``
-    (events, definition changes) stand along the foot of the chart with a line up."""
+    (events, definition changes) stand along the foot of the chart with a line up;
+    ``tolerance`` shades the band in which the KPI is near target."""
     months = [month_str(m) for m in series.months]
-    hover = [
-        [
-            value_text(kpi, target, currency),
-            STATUS_LABELS[status][1],
-            _hover_note(kpi.notes.get(month, "")),
-        ]
-        for month, target, status in zip(
-            series.months, series.targets, series.statuses, strict=True
-        )
-    ]
-    traces: list[Figure] = [
-        {
-            "type": "scatter",
-            "mode": "lines+markers",
-            "name": "Actual",
-            "x": months,
-            "y": list(series.values),
-            "customdata": hover,
-            "hovertemplate": "%{x|%b %Y}: %{y}<br>Target: %{customdata[0]}"
-            "<br>Status: %{customdata[1]}%{customdata[2]}<extra></extra>",
-        }
-    ]
-    if any(t is not None for t in series.targets):
-        traces.append(_line("Target", months, list(series.targets), "dash", shape="hv"))
-    traces.append(_line("3-month rolling mean", months, list(series.rolling_3), "dot"))
+    traces: list[Figure] = []
+    has_target = any(t is not None for t in series.targets)
+    if has_target and tolerance:
+        traces += band_traces(kpi, months, series.targets, tolerance)
+    traces.append(actual_trace(kpi, series, currency, has_target))
+    if has_target:
+        traces.append(line_trace("Target", "target", months, list(series.targets), "dash", "hv"))
+    traces.append(line_trace("3-month rolling mean", "rolling", months, list(series.rolling_3)))
     if kpi.benchmark is not None and months:
-        name = "Benchmark" + (f" ({kpi.benchmark.source})" if kpi.benchmark.source else "")
-        benchmark = _line(
-            escape(name), [months[0], months[-1]], [kpi.benchmark.value] * 2, "dashdot"
-        )
-        traces.append(benchmark)
+        traces.append(benchmark_trace(kpi, kpi.benchmark, months, currency))
+    notes = note_markers(kpi, series)
+    if notes is not None:
+        traces.append(notes)
     if restated:
         traces.append(_restated_markers(series, restated))
     layout = {
-        **base_layout(360),
+        **base_layout(360, series.months),
         "hovermode": "closest",
-        "yaxis": {"title": {"text": _axis_title(kpi, currency)}, "rangemode": "tozero"},
+        "yaxis": value_axis(kpi, currency),
     }
     if markers:
         traces += _event_markers(series, markers)
@@ -90,9 +112,10 @@ def _event_markers(series: Series, markers: Sequence[Marker]) -> list[Figure]:
                     "type": "scatter",
                     "mode": "markers",
                     "name": name,
+                    "meta": kind,
                     "x": [m.day for m in chosen],
                     "y": [foot] * len(chosen),
-                    "text": [escape(m.text) for m in chosen],
+                    "text": [wrapped(m.text) for m in chosen],
                     "marker": {"symbol": symbol, "size": 10},
                     "hovertemplate": "%{text}<extra></extra>",
                 }
@@ -114,13 +137,122 @@ def _marker_line(marker: Marker) -> Figure:
     }
 
 
-def base_layout(height: int) -> dict[str, Any]:
-    """What every chart of the site shares: margins, a month axis, the legend below."""
+def base_layout(height: int, months: Sequence[Month] = ()) -> dict[str, Any]:
+    """What every chart of the site shares: margins, a month axis labelled as the tables write
+    months, the legend below, the locale's separators, hover text aligned left."""
     return {
-        "margin": {"l": 56, "r": 16, "t": 16, "b": 40},
+        "margin": {"l": 64, "r": 16, "t": 16, "b": 40},
         "height": height,
         "legend": {"orientation": "h", "y": -0.18},
-        "xaxis": {"type": "date", "tickformat": "%b %Y"},
+        "xaxis": month_axis(months),
+        "separators": separators(),
+        "hoverlabel": {"align": "left"},
+    }
+
+
+def month_axis(months: Sequence[Month]) -> dict[str, Any]:
+    """A date axis whose labels are ``month_label``'s, one every few months (never a label
+    twice, as plotly's own ticks do on a chart of one month)."""
+    axis: dict[str, Any] = {"type": "date"}
+    if not months:
+        return axis
+    span = months[-1] - months[0] + 1
+    step = next((s for s in TICK_STEPS if span / s <= MAX_MONTH_TICKS), TICK_STEPS[-1])
+    ticks = [m for m in range(months[0], months[-1] + 1) if m % step == 0] or [months[0]]
+    axis["tickvals"] = [month_str(m) for m in ticks]
+    axis["ticktext"] = [month_label(month_str(m)) for m in ticks]
+    return axis
+
+
+def value_axis(kpi: Kpi, currency: str | None) -> dict[str, Any]:
+    """The value axis in the KPI's unit (``€80,000``, ``2.5%``) at no more than its decimals."""
+    before, after = unit_affixes(kpi, currency)
+    decimals = 2 if kpi.decimals is None else kpi.decimals
+    return {
+        "rangemode": "tozero",
+        "tickformat": f",.{decimals}~f",
+        "tickprefix": before,
+        "ticksuffix": after,
+        "automargin": True,
+    }
+
+
+def actual_trace(kpi: Kpi, series: Series, currency: str | None, has_target: bool) -> Figure:
+    """The values, with a hover that says the month as the tables do."""
+    hover = [
+        [
+            month_label(month_str(month)),
+            escape(value_text(kpi, value, currency)),
+            f"<br>Target: {escape(value_text(kpi, target, currency))}" if has_target else "",
+            STATUS_LABELS[status][1],
+            hover_note(kpi.notes.get(month, "")),
+        ]
+        for month, value, target, status in zip(
+            series.months, series.values, series.targets, series.statuses, strict=True
+        )
+    ]
+    return {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "name": "Actual",
+        "meta": "actual",
+        "x": [month_str(m) for m in series.months],
+        "y": list(series.values),
+        "customdata": hover,
+        "hovertemplate": "%{customdata[0]}: <b>%{customdata[1]}</b>%{customdata[2]}"
+        "<br>Status: %{customdata[3]}%{customdata[4]}<extra></extra>",
+    }
+
+
+def band_traces(
+    kpi: Kpi, months: list[str], targets: Sequence[float | None], tolerance: float
+) -> list[Figure]:
+    """The band in which the KPI is near target (amber, contract 3.3): from the target to
+    tolerance * |target| below it (higher is better) or above it (lower is better), stepped as
+    the target is. Two lines, the second filled down to the first."""
+    direction = -1 if kpi.better == "higher" else 1
+    edge = [None if t is None else t + direction * tolerance * abs(t) for t in targets]
+    name = f"Near target (within {percent_text(tolerance).lstrip('+')})"
+    lines = [
+        line_trace(name, "band", months, edge, "solid", "hv"),
+        line_trace(name, "band", months, list(targets), "solid", "hv"),
+    ]
+    lines[0]["showlegend"] = False
+    lines[1]["fill"] = "tonexty"
+    for line in lines:
+        line["line"]["width"] = 0
+        line["legendgroup"] = "band"
+    return lines
+
+
+def benchmark_trace(
+    kpi: Kpi, benchmark: Benchmark, months: list[str], currency: str | None
+) -> Figure:
+    value = value_text(kpi, benchmark.value, currency)
+    source = f", {benchmark.source}" if benchmark.source else ""
+    name = escape(f"Benchmark ({value}{source})")
+    ends = [months[0], months[-1]]
+    return line_trace(name, "benchmark", ends, [benchmark.value] * 2, "dashdot")
+
+
+def note_markers(kpi: Kpi, series: Series) -> Figure | None:
+    """A ring around each month that has a note; the Actual point inside it shows the note."""
+    noted = [
+        (month, value)
+        for month, value in zip(series.months, series.values, strict=True)
+        if month in kpi.notes and value is not None
+    ]
+    if not noted:
+        return None
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "name": "Has a note",
+        "meta": "note",
+        "x": [month_str(m) for m, _ in noted],
+        "y": [v for _, v in noted],
+        "marker": {"symbol": "circle-open", "size": 15, "line": {"width": 2}},
+        "hoverinfo": "skip",
     }
 
 
@@ -139,21 +271,30 @@ def _restated_markers(series: Series, restated: Mapping[Month, str]) -> Figure:
         "type": "scatter",
         "mode": "markers",
         "name": "Restated",
+        "meta": "restated",
         "x": [month_str(m) for m, _ in points],
         "y": [v for _, v in points],
-        "text": [escape(restated[m]) for m, _ in points],
+        "customdata": [month_label(month_str(m)) for m, _ in points],
+        "text": [wrapped(restated[m]) for m, _ in points],
         "marker": {"symbol": "diamond-open", "size": 12, "line": {"width": 2}},
-        "hovertemplate": "%{x|%b %Y}: %{text}<extra></extra>",
+        "hovertemplate": "%{customdata}: %{text}<extra></extra>",
     }
 
 
-def _line(
-    name: str, x: list[str], y: list[float | None], dash: str, shape: str = "linear"
+def line_trace(
+    name: str,
+    role: str,
+    x: list[str],
+    y: list[float | None],
+    dash: str = "dot",
+    shape: str = "linear",
 ) -> Figure:
+    """A line without hover of its own (the Actual point of the month says it all)."""
     return {
         "type": "scatter",
         "mode": "lines",
         "name": name,
+        "meta": role,
         "x": x,
         "y": y,
         "line": {"dash": dash, "shape": shape, "width": 1.5},
@@ -161,19 +302,17 @@ def _line(
     }
 
 
-def _hover_note(note: str) -> str:
-    """Plotly renders a few HTML tags in hover text: the note is escaped and kept short."""
-    if not note:
-        return ""
-    flat = " ".join(note.split())
+def hover_note(note: str) -> str:
+    """The note under a hover's figures, wrapped; empty when there is none."""
+    return "<br>" + wrapped(note) if note else ""
+
+
+def wrapped(text: str) -> str:
+    """Plain text for a hover: escaped (plotly renders a few HTML tags), cut at
+    ``MAX_NOTE_CHARS`` and broken into lines at word boundaries, so that it stays inside the
+    chart."""
+    flat = " ".join(text.split())
     if len(flat) > MAX_NOTE_CHARS:
-        flat = flat[: MAX_NOTE_CHARS - 1] + "…"
-    return "<br>" + escape(flat)
-
-
-def _axis_title(kpi: Kpi, currency: str | None) -> str:
-    if kpi.unit == "percent":
-        return "%"
-    if kpi.unit == "currency":
-        return kpi.currency or currency or ""
-    return ""
+        flat = flat[: MAX_NOTE_CHARS - 1].rstrip() + "…"
+    lines = textwrap.wrap(flat, NOTE_LINE_CHARS, break_on_hyphens=False)
+    return "<br>".join(escape(line) for line in lines)

@@ -24,8 +24,8 @@ from kpi_scorecard.render.numbers import (
     TREND_LABELS,
     change_text,
     gap_text,
-    number,
     percent_text,
+    slope_text,
     trend_arrow,
     value_text,
 )
@@ -68,7 +68,9 @@ def kpi_page(
     markers = within(
         chart_markers(kpi.id, scorecard.events, history.entries, wording), series.months
     )
-    figure_json = json_attribute(chart_json(chart(kpi, series, currency, restated, markers)))
+    tolerance = _tolerance(kpi, scorecard)
+    figure = chart(kpi, series, currency, restated, markers, tolerance)
+    figure_json = json_attribute(chart_json(figure))
     chart_html = (
         f'<div class="kpi-chart" data-chart=\'{figure_json}\' role="img" '
         f'aria-label="{escape(kpi.name)} by month: the monthly table below has the same data">'
@@ -174,14 +176,14 @@ def _figures_table(kpi: Kpi, f: Figures, currency: str | None) -> str:
     rows = [
         ["Value", value(f.value)],
         ["Previous month", value(f.previous)],
-        ["Change on month", escape(change_text(kpi, f.mom_change, f.mom_pct))],
-        ["Change on year", escape(change_text(kpi, f.yoy_change, f.yoy_pct))],
+        ["Change on month", escape(change_text(kpi, f.mom_change, f.mom_pct, currency))],
+        ["Change on year", escape(change_text(kpi, f.yoy_change, f.yoy_pct, currency))],
         ["3-month rolling mean", value(f.rolling_3)],
         [f"Year to date ({kpi.aggregate})", value(f.ytd)],
         ["Target", value(f.target)],
         ["Gap to target", escape(_gap(kpi, f, currency))],
         ["Status", status_badge(f.status)],
-        ["Trend (12 months)", _trend(kpi, f)],
+        ["Trend (12 months)", _trend(kpi, f, currency)],
         ["Months on target in a row", str(f.streak)],
     ]
     return table(("Figure", "Value"), rows, "kpi-figures")
@@ -191,8 +193,8 @@ def _gap(kpi: Kpi, f: Figures, currency: str | None) -> str:
     return gap_text(kpi, f.gap, f.gap_pct, currency)
 
 
-def _trend(kpi: Kpi, f: Figures) -> str:
-    slope = "" if f.trend_slope is None else f", {number(f.trend_slope, 2)} a month"
+def _trend(kpi: Kpi, f: Figures, currency: str | None) -> str:
+    slope = "" if f.trend_slope is None else f", {slope_text(kpi, f.trend_slope, currency)}"
     return escape(f"{trend_arrow(f.trend, kpi.better)} {TREND_LABELS[f.trend]}{slope}")
 
 
@@ -301,7 +303,7 @@ def _monthly_table(
             targets[target] = escape(value_text(kpi, target, currency))
         note = kpi.notes.get(month)
         mark = restated.get(month)
-        month_cell = month_str(month) + (
+        month_cell = escape(month_label(month_str(month))) + (
             f' <span class="kpi-restated" title="{escape(mark)}">restated</span>' if mark else ""
         )
         rows.append(

@@ -101,6 +101,7 @@ def _window_chart(
                 "type": "scatter",
                 "mode": "lines",
                 "name": "Initiative target",
+                "meta": "target",
                 "x": [month_str(retro.start), month_str(retro.end)],
                 "y": [result.target, result.target],
                 "line": {"dash": "longdash", "width": 2},

@@ -19,6 +19,7 @@ from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.numbers import STATUS_LABELS, change_text, value_text
 from kpi_scorecard.render.overview import categories_in_order
 from kpi_scorecard.render.text import escape, front_matter_title, inline, rich
+from kpi_scorecard.render.wording import month_label
 
 FULL_PACK_MONTHS = 24
 """Packs of the reporting month and the 23 before it are in full; older ones are summaries."""
@@ -57,7 +58,7 @@ def review_pack(
     presenters: Mapping[str, str],
     links: Links,
 ) -> str:
-    title = f"Monthly review {month_str(month)}"
+    title = f"Monthly review {month_label(month_str(month))}"
     parts = [
         # The packs repeat the KPI pages month by month: search finds the KPI pages instead.
         front_matter_title(title, searchable=False) + f"# {title}",
@@ -97,7 +98,7 @@ def _row(
         status_badge(status),
         escape(value_text(kpi, value, currency)),
         escape(value_text(kpi, target, currency)),
-        escape(change_text(kpi, change, pct)),
+        escape(change_text(kpi, change, pct, currency)),
         rich(note) if note else "",
     ]
 
@@ -136,7 +137,7 @@ def _in_range(number: Fraction) -> float | None:
 def review_summary(scorecard: Scorecard, results: Results, month: Month, links: Links) -> str:
     """An older month's pack: how many KPIs had each status, per category, and the KPIs that
     had a note then, with the note and a link to the KPI's page (which has every month)."""
-    title = f"Monthly review {month_str(month)}"
+    title = f"Monthly review {month_label(month_str(month))}"
     statuses: tuple[Status, ...] = tuple(STATUS_LABELS)
     rows, notes = [], []
     for category, category_title in categories_in_order(scorecard):
@@ -174,7 +175,7 @@ def review_summary(scorecard: Scorecard, results: Results, month: Month, links: 
 
 def reviews_index(months: list[Month], links: Links) -> str:
     items = "".join(
-        f"<li>{link(links.page(f'reviews/{month_str(m)}'), f'Review {month_str(m)}')}</li>"
+        f"<li>{link(links.page(f'reviews/{month_str(m)}'), f'Review {month_label(month_str(m))}')}</li>"
         for m in months
     )
     intro = "<p>One pack per month, newest first: the figures, the notes and who presents what.</p>"

@@ -10,15 +10,22 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from fractions import Fraction
-from typing import Any
 
-from kpi_scorecard.model import Figures, Kpi, Results, Scorecard, exact, month_str
+from kpi_scorecard.model import Figures, Kpi, Results, Scorecard, Series, exact, month_str
 from kpi_scorecard.render.blocks import not_searched
-from kpi_scorecard.render.chart import Figure, base_layout, chart_json
+from kpi_scorecard.render.chart import (
+    SEGMENT_COLOURS,
+    Figure,
+    base_layout,
+    chart_json,
+    line_trace,
+    value_axis,
+)
 from kpi_scorecard.render.exports import csv_text, series_rows
 from kpi_scorecard.render.html import Links, json_attribute, link, status_badge, table
 from kpi_scorecard.render.numbers import change_text, percent_text, value_text
 from kpi_scorecard.render.text import escape, front_matter_title, inline
+from kpi_scorecard.render.wording import month_label
 
 GROW, IMPROVE = 0.0, -0.10
 """Score thresholds: at or above GROW a segment beats its targets; down to IMPROVE it is close."""
@@ -37,36 +44,81 @@ def segments_section(kpi: Kpi, results: Results, currency: str | None) -> str:
             escape(value_text(kpi, f.value, currency)),
             escape(value_text(kpi, f.target, currency)),
             escape(percent_text(f.gap_pct)),
-            escape(change_text(kpi, f.mom_change, f.mom_pct)),
+            escape(change_text(kpi, f.mom_change, f.mom_pct, currency)),
             escape(f.trend),
         ]
         for segment, f in figures.items()
     ]
     label = f"{kpi.name} by segment, month by month"
     chart_html = (
-        f"<div class=\"kpi-chart\" data-chart='{json_attribute(chart_json(segment_chart(kpi, results)))}' "
+        f"<div class=\"kpi-chart\" data-chart='{json_attribute(chart_json(segment_chart(kpi, results, currency)))}' "
         f'role="img" aria-label="{escape(label)}"></div>'
     )
     segment_table = table(SEGMENT_HEADERS, rows, "kpi-segments")
     return "\n".join([not_searched(chart_html), "", not_searched(segment_table), ""])
 
 
-def segment_chart(kpi: Kpi, results: Results) -> Figure:
-    """Stacked bars when the segments add up to the total (sum), lines when they do not."""
+def segment_chart(kpi: Kpi, results: Results, currency: str | None = None) -> Figure:
+    """Stacked bars when the segments add up to the total (sum), lines when they do not; each
+    segment in a colour of the segment palette, never the target's. Stacked, the KPI's own
+    target stands over the bars; as lines, each segment's own target is drawn dashed in the
+    segment's colour."""
     stacked = kpi.aggregate == "sum"
-    traces = []
-    for segment, series in results.segment_series.get(kpi.id, {}).items():
-        trace: dict[str, Any] = {
-            "type": "bar" if stacked else "scatter",
-            "name": escape(segment),
-            "x": [month_str(m) for m in series.months],
-            "y": list(series.values),
-        }
-        if not stacked:
-            trace["mode"] = "lines+markers"
-        traces.append(trace)
-    layout = {**base_layout(320), "barmode": "stack"}
+    traces: list[Figure] = []
+    for index, (segment, series) in enumerate(results.segment_series.get(kpi.id, {}).items()):
+        role = f"segment-{index % SEGMENT_COLOURS}"
+        traces.append(_segment_trace(kpi, segment, series, role, stacked, currency))
+        if not stacked and any(t is not None for t in series.targets):
+            target = line_trace(
+                f"{escape(segment)} target", role, _months(series), [*series.targets], "dash", "hv"
+            )
+            target["legendgroup"] = role
+            traces.append(target)
+    total = results.series.get(kpi.id)
+    if stacked and total is not None and any(t is not None for t in total.targets):
+        traces.append(
+            line_trace("Target", "target", _months(total), [*total.targets], "dash", "hv")
+        )
+    months = sorted({m for s in results.segment_series.get(kpi.id, {}).values() for m in s.months})
+    layout = {
+        **base_layout(320, months),
+        "barmode": "stack",
+        "hovermode": "closest",
+        "yaxis": value_axis(kpi, currency),
+    }
     return {"data": traces, "layout": layout}
+
+
+def _segment_trace(
+    kpi: Kpi, segment: str, series: Series, role: str, stacked: bool, currency: str | None
+) -> Figure:
+    """One segment's values; the hover says month, segment, value and its target."""
+    hover = [
+        [
+            month_label(month_str(month)),
+            escape(value_text(kpi, value, currency)),
+            "" if target is None else f"<br>Target: {escape(value_text(kpi, target, currency))}",
+        ]
+        for month, value, target in zip(series.months, series.values, series.targets, strict=True)
+    ]
+    trace: Figure = {
+        "type": "bar" if stacked else "scatter",
+        "name": escape(segment),
+        "meta": role,
+        "legendgroup": role,
+        "x": _months(series),
+        "y": list(series.values),
+        "customdata": hover,
+        "hovertemplate": "%{customdata[0]}, %{fullData.name}: <b>%{customdata[1]}</b>"
+        "%{customdata[2]}<extra></extra>",
+    }
+    if not stacked:
+        trace["mode"] = "lines+markers"
+    return trace
+
+
+def _months(series: Series) -> list[str]:
+    return [month_str(m) for m in series.months]
 
 
 def _score(kpi: Kpi, figures: Figures) -> Fraction | None:

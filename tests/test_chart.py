@@ -1,0 +1,193 @@
+"""Issue 14.7: charts say every number as the tables do, shade the tolerance band, mark the
+notes, and colour each trace by a fixed meaning; changes and trends keep the KPI's unit."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kpi_scorecard.model import Benchmark, Kpi, Results, Series, Status, parse_month
+from kpi_scorecard.render.chart import (
+    MAX_NOTE_CHARS,
+    NOTE_LINE_CHARS,
+    ROLES,
+    SEGMENT_COLOURS,
+    chart,
+    wrapped,
+)
+from kpi_scorecard.render.numbers import (
+    change_text,
+    number_locale,
+    slope_text,
+    value_text,
+)
+from kpi_scorecard.render.segments import segment_chart
+from kpi_scorecard.render.text import escape
+
+from .conftest import bare_kpi
+
+OCT = parse_month("2026-10") or 0
+BASIC_BUNDLE_TYPES = {"scatter", "bar", "pie"}
+"""The trace types of plotly.js's basic bundle, the one the site serves."""
+
+
+def series_of(
+    values: list[float | None], targets: list[float | None] | None = None, first: int = OCT
+) -> Series:
+    targets = targets if targets is not None else [None] * len(values)
+    statuses: tuple[Status, ...] = tuple(
+        "missing" if v is None else "no_target" if t is None else "green"
+        for v, t in zip(values, targets, strict=True)
+    )
+    return Series(
+        months=tuple(range(first, first + len(values))),
+        values=tuple(values),
+        targets=tuple(targets),
+        statuses=statuses,
+        rolling_3=tuple(values),
+    )
+
+
+def trace(figure: dict[str, Any], role: str) -> dict[str, Any]:
+    return next(t for t in figure["data"] if t.get("meta") == role)
+
+
+def roles(figure: dict[str, Any]) -> list[str]:
+    return [t.get("meta") for t in figure["data"]]
+
+
+def euro_kpi(**fields: Any) -> Kpi:
+    return bare_kpi("spend", unit="currency", currency="EUR", **fields)
+
+
+def test_the_hover_says_each_value_and_target_as_the_monthly_table_does() -> None:
+    kpi = euro_kpi(decimals=0)
+    series = series_of([435653.0, 470000.5, None], [470000.0] * 3)
+    actual = trace(chart(kpi, series), "actual")
+    assert [row[1] for row in actual["customdata"]] == ["€435,653", "€470,001", "—"]
+    assert actual["customdata"][0][2] == "<br>Target: €470,000"
+    assert [row[0] for row in actual["customdata"]] == ["Oct 2026", "Nov 2026", "Dec 2026"]
+    assert "%{y}" not in actual["hovertemplate"]  # plotly's own "435.653k" is never shown
+
+
+def test_the_hover_and_axis_follow_the_scorecards_locale() -> None:
+    kpi = bare_kpi("share", unit="percent", decimals=2)
+    with number_locale("de"):
+        figure = chart(kpi, series_of([2.18]))
+        assert trace(figure, "actual")["customdata"][0][:2] == ["Okt. 2026", value_text(kpi, 2.18)]
+    assert figure["layout"]["separators"] == ",."
+    assert figure["layout"]["yaxis"]["ticksuffix"] == "\xa0%"
+    assert figure["layout"]["yaxis"]["tickformat"] == ",.2~f"
+
+
+def test_the_value_axis_has_the_currency_sign_and_the_kpis_decimals() -> None:
+    axis = chart(euro_kpi(decimals=0), series_of([1.0]))["layout"]["yaxis"]
+    assert (axis["tickprefix"], axis["ticksuffix"], axis["tickformat"]) == ("€", "", ",.0~f")
+    number_axis = chart(bare_kpi("n"), series_of([1.0]), "EUR")["layout"]["yaxis"]
+    assert (number_axis["tickprefix"], number_axis["ticksuffix"]) == ("", "")
+
+
+def test_a_one_month_chart_labels_its_month_once() -> None:
+    axis = chart(bare_kpi("n"), series_of([5.0]))["layout"]["xaxis"]
+    assert axis["ticktext"] == ["Oct 2026"]
+    assert axis["tickvals"] == ["2026-10"]
+
+
+@given(st.integers(min_value=1, max_value=400), st.integers(min_value=0, max_value=11))
+def test_month_labels_are_few_distinct_and_on_the_axis(length: int, start: int) -> None:
+    first = parse_month("2020-01") or 0
+    axis = chart(bare_kpi("n"), series_of([1.0] * length, first=first + start))["layout"]["xaxis"]
+    assert 1 <= len(axis["ticktext"]) <= 6
+    assert len(set(axis["ticktext"])) == len(axis["ticktext"])
+    months = [f"{2020 + (start + i) // 12}-{(start + i) % 12 + 1:02d}" for i in range(length)]
+    assert set(axis["tickvals"]) <= set(months)
+
+
+def test_the_band_lies_below_the_target_when_higher_is_better_and_steps_with_it() -> None:
+    higher = chart(bare_kpi("n"), series_of([1.0, 2.0], [100.0, 200.0]), tolerance=0.1)
+    edge, top = (t for t in higher["data"] if t.get("meta") == "band")
+    assert (edge["y"], top["y"], top["fill"]) == ([90.0, 180.0], [100.0, 200.0], "tonexty")
+    assert edge["line"]["shape"] == top["line"]["shape"] == "hv"
+    lower = chart(bare_kpi("n", better="lower"), series_of([1.0], [-50.0]), tolerance=0.1)
+    assert [t["y"] for t in lower["data"] if t.get("meta") == "band"] == [[-45.0], [-50.0]]
+
+
+def test_a_kpi_without_a_target_has_no_target_band_or_target_colour() -> None:
+    figure = chart(bare_kpi("n"), series_of([1.0, 2.0]), tolerance=0.05)
+    assert roles(figure) == ["actual", "rolling"]
+    assert "Target" not in trace(figure, "actual")["hovertemplate"] + str(
+        trace(figure, "actual")["customdata"]
+    )
+
+
+def test_every_trace_names_a_role_of_the_palette_and_a_type_of_the_basic_bundle() -> None:
+    kpi = euro_kpi(benchmark=Benchmark(55.0, "Industry"), notes={OCT: "Why."})
+    figure = chart(kpi, series_of([1.0, 2.0], [2.0, 2.0]), restated={OCT: "was 3"}, tolerance=0.1)
+    assert set(roles(figure)) == {
+        "band",
+        "actual",
+        "target",
+        "rolling",
+        "benchmark",
+        "note",
+        "restated",
+    }
+    assert set(roles(figure)) <= set(ROLES)
+    assert {t["type"] for t in figure["data"]} <= BASIC_BUNDLE_TYPES
+    assert trace(figure, "benchmark")["name"] == "Benchmark (€55, Industry)"
+
+
+def test_months_with_a_note_are_marked_and_their_hover_has_the_note() -> None:
+    kpi = bare_kpi("n", notes={OCT + 1: "Paused the <b>broad</b> campaign."})
+    figure = chart(kpi, series_of([1.0, 2.0, 3.0]))
+    assert trace(figure, "note")["x"] == ["2026-11"]
+    notes = [row[4] for row in trace(figure, "actual")["customdata"]]
+    assert notes == ["", "<br>Paused the &lt;b&gt;broad&lt;/b&gt; campaign.", ""]
+
+
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=600))
+def test_a_note_in_the_hover_is_escaped_wrapped_and_keeps_its_words(note: str) -> None:
+    text = wrapped(note)
+    lines = text.split("<br>") if text else []
+    plain = [re.sub(r"&(lt|gt|amp|quot|#x27);", "x", line) for line in lines]
+    assert all(len(line) <= NOTE_LINE_CHARS for line in plain)
+    assert "<" not in text.replace("<br>", "")
+    flat = " ".join(note.split())
+    if len(flat) <= MAX_NOTE_CHARS:
+        assert " ".join(lines).replace(" ", "") == escape(flat).replace(" ", "")
+
+
+def test_the_segment_chart_never_takes_the_targets_colour_and_says_its_unit() -> None:
+    kpi = euro_kpi(aggregate="sum", decimals=0)
+    segments = {f"s{i}": series_of([10.0 * i], [12.0 * i]) for i in range(8)}
+    total = series_of([280.0], [300.0])
+    results = Results(OCT, {}, {kpi.id: total}, segment_series={kpi.id: segments})
+    figure = segment_chart(kpi, results, "EUR")
+    bars = [t for t in figure["data"] if t["type"] == "bar"]
+    assert [t["meta"] for t in bars] == [f"segment-{i % SEGMENT_COLOURS}" for i in range(8)]
+    assert roles(figure).count("target") == 1  # the total's target over the stack
+    assert bars[3]["customdata"][0] == ["Oct 2026", "€30", "<br>Target: €36"]
+    assert figure["layout"]["yaxis"]["tickprefix"] == "€"
+
+
+def test_segments_drawn_as_lines_draw_their_own_targets_in_their_colour() -> None:
+    kpi = bare_kpi("rate", unit="percent", aggregate="mean")
+    segments = {"search": series_of([2.0], [2.5]), "social": series_of([1.0])}
+    results = Results(OCT, {}, {}, segment_series={kpi.id: segments})
+    figure = segment_chart(kpi, results)
+    assert roles(figure) == ["segment-0", "segment-0", "segment-1"]
+    assert figure["data"][1]["y"] == [2.5] and figure["data"][1]["line"]["dash"] == "dash"
+
+
+def test_changes_keep_the_currency_sign_and_trends_the_kpis_decimals() -> None:
+    kpi = euro_kpi(decimals=0)
+    assert change_text(kpi, 340.0, 0.025) == "+€340 (+2.5%)"
+    assert change_text(kpi, -340.0, None) == "-€340"
+    assert change_text(bare_kpi("n", unit="currency"), 5.5, None, "EUR") == "+€5.50"
+    assert slope_text(kpi, 1234.4) == "+€1,234 a month"
+    assert slope_text(bare_kpi("r", unit="percent", decimals=1), -0.04) == "0.0 pp a month"
+    with number_locale("de"):
+        assert change_text(kpi, 340.0, None) == "+340\xa0€"
