@@ -290,6 +290,73 @@ def test_the_palette_toggle_rethemes_the_chart(page: Page, site_url: str) -> Non
     assert chart_colours(page) == light
 
 
+SEGMENTED_KPI_PAGE = "kpis/paid_spend/"
+"""A KPI page with a target, notes, a tolerance band and a chart by segment."""
+
+
+def drawn_trace_colours(page: Page) -> list[dict[str, str]]:
+    """Each drawn trace's role, the colour plotly drew it in, and its role's palette colour."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll(".kpi-chart")].flatMap((chart) =>
+            chart._fullData.filter((t) => typeof t.meta === "string").map((t) => ({
+                role: t.meta,
+                drawn: t.fill && t.fill !== "none" ? t.fillcolor
+                    : t.mode && !t.mode.includes("lines") ? t.marker.line.color || t.marker.color
+                    : t.type === "bar" ? t.marker.color : t.line.color,
+                palette: getComputedStyle(document.body)
+                    .getPropertyValue("--kpi-chart-" + t.meta).trim(),
+            })))"""
+    )
+
+
+@pytest.mark.parametrize("palette", SCHEMES)
+def test_each_trace_is_drawn_in_its_roles_colour_and_only_the_target_in_red(
+    page: Page, site_url: str, palette: str
+) -> None:
+    open_page(page, site_url, SEGMENTED_KPI_PAGE)
+    use_palette(page, palette)
+    traces = drawn_trace_colours(page)
+    assert {"actual", "target", "band", "note", "segment-0"} <= {t["role"] for t in traces}
+    target = next(t["palette"] for t in traces if t["role"] == "target")
+    for trace in traces:
+        assert trace["palette"], f"{trace['role']} has no colour in the palette"
+        assert trace["drawn"].replace(" ", "") == trace["palette"].replace(" ", ""), trace
+        assert trace["role"] == "target" or trace["palette"] != target, trace
+
+
+HOVER_LONGEST_NOTE = """() => {
+    const chart = document.querySelector(".kpi-chart");
+    const curve = chart.data.findIndex((t) => t.meta === "actual");
+    const notes = chart.data[curve].customdata.map((row) => row[4].length);
+    const point = notes.indexOf(Math.max(...notes));
+    Plotly.Fx.hover(chart, [{curveNumber: curve, pointNumber: point}]);
+    return chart.data[curve].customdata[point][0];
+}"""
+"""Hover the Actual point of the month with the longest note; returns that month's label."""
+
+
+def test_the_hover_of_a_noted_month_fits_a_phone_and_says_what_the_table_says(
+    browser: Browser, site_url: str
+) -> None:
+    context = browser.new_context(viewport=PHONE, color_scheme="light")
+    page = context.new_page()
+    open_page(page, site_url, "kpis/conversion_rate/")
+    month = page.evaluate(HOVER_LONGEST_NOTE)
+    label = page.locator(".kpi-chart .hoverlayer .hovertext").first
+    expect(label).to_be_visible()
+    row = page.locator(".kpi-monthly tbody tr", has=page.locator(f"td:text-is('{month}')"))
+    value = row.locator("td").nth(1).inner_text()
+    note = " ".join(row.locator("td").nth(4).inner_text().split())
+    lines = "el => [...el.querySelectorAll('tspan.line')].map((t) => t.textContent).join(' ')"
+    said = " ".join(label.evaluate(lines).split())
+    assert said.startswith(f"{month}: {value}"), said
+    assert note[:40] in said, (note, said)
+    box, chart = label.bounding_box(), page.locator(".kpi-chart").first.bounding_box()
+    assert box and chart
+    assert chart["x"] <= box["x"] and box["x"] + box["width"] <= chart["x"] + chart["width"]
+    context.close()
+
+
 def test_no_page_has_console_errors_or_failed_requests(
     browser: Browser, site_url: str, example: Path
 ) -> None:
