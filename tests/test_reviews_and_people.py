@@ -119,7 +119,7 @@ def test_the_retrospective_page_gets_its_results_and_the_index_lists_it(valid_re
     index = (valid_repo / "site/retrospectives/index.html").read_text()
     assert (
         'href="../retrospectives/spring/"' in index
-        and "2026-02 to 2026-03" in index
+        and "Feb 2026 to Mar 2026" in index
         and "✖ missed" in index
     )
 

@@ -225,7 +225,7 @@ def test_a_bad_segment_name_is_refused(segmented: Path) -> None:
     ("targets", "expected"),
     [
         # cost_per_order has targets but no value at 2026-04; spend has no segment targets
-        ("segment_targets:\n  search: 3000\n", "not reported for 2026-04"),
+        ("segment_targets:\n  search: 3000\n", "not reported for Apr 2026"),
         ("", "no targets yet"),
     ],
 )

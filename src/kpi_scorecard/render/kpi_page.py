@@ -63,7 +63,7 @@ def kpi_page(
     figures = results.figures[kpi.id]
     series = results.series[kpi.id]
     currency = scorecard.settings.currency
-    as_of = month_str(results.as_of)
+    as_of = month_label(month_str(results.as_of))
     summary = headline(kpi, scorecard, results, links, history.repo_url)
     markers = within(
         chart_markers(kpi.id, scorecard.events, history.entries, wording), series.months
@@ -162,7 +162,7 @@ def headline(
 def _notes_for_search(kpi: Kpi, series: Series) -> list[str]:
     """The notes of the monthly table as search reads them: the table itself is not searched."""
     notes = "".join(
-        f"{month_str(month)} {rich(kpi.notes[month])}"
+        f"{month_label(month_str(month))} {rich(kpi.notes[month])}"
         for month in reversed(series.months)
         if month in kpi.notes
     )
@@ -248,7 +248,9 @@ def _target_text(kpi: Kpi, currency: str | None) -> str:
         return "none"
     if target.constant is not None:
         return value_text(kpi, target.constant, currency)
-    return ", ".join(f"{value_text(kpi, v, currency)} from {month_str(m)}" for m, v in target.steps)
+    return ", ".join(
+        f"{value_text(kpi, v, currency)} from {month_label(month_str(m))}" for m, v in target.steps
+    )
 
 
 _supporters_index: tuple[Mapping[str, Kpi], dict[str, list[Kpi]]] | None = None

@@ -9,6 +9,7 @@ from kpi_scorecard.model import Kpi, Person, Results, Scorecard, month_str
 from kpi_scorecard.render.blocks import not_searched
 from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.text import escape, front_matter_title, inline
+from kpi_scorecard.render.wording import month_label
 
 
 def person_page(
@@ -31,7 +32,7 @@ def person_page(
         ("Contributes to", [k for k in kpis if person.id in k.daci.contributors]),
         ("Is informed of", [k for k in kpis if person.id in k.daci.informed]),
         (
-            f"Presents in {month_str(results.as_of)}",
+            f"Presents in {month_label(month_str(results.as_of))}",
             [k for k in kpis if presenters.get(k.id) == person.id],
         ),
     ]

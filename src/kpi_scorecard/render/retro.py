@@ -9,6 +9,7 @@ from kpi_scorecard.render.chart import chart, chart_json
 from kpi_scorecard.render.html import Links, json_attribute, link, table
 from kpi_scorecard.render.numbers import value_text
 from kpi_scorecard.render.text import escape, front_matter_title, inline
+from kpi_scorecard.render.wording import month_label
 
 CONTEXT_MONTHS = 3
 """Months shown on each side of the initiative's window."""
@@ -108,7 +109,7 @@ def _window_chart(
                 "hoverinfo": "skip",
             }
         )
-    label = f"{kpi.name} from {month_str(first)} to {month_str(last)}, initiative shaded"
+    label = f"{kpi.name} from {month_label(month_str(first))} to {month_label(month_str(last))}, initiative shaded"
     return (
         f"<div class=\"kpi-chart kpi-chart--small\" data-chart='{json_attribute(chart_json(figure))}' "
         f'role="img" aria-label="{escape(label)}"></div>'
@@ -152,4 +153,4 @@ def retrospectives_index(
 
 
 def window_text(retro: Retrospective) -> str:
-    return f"{month_str(retro.start)} to {month_str(retro.end)}"
+    return f"{month_label(month_str(retro.start))} to {month_label(month_str(retro.end))}"

@@ -164,7 +164,7 @@ def unscored_reason(segment: str, results: Results) -> str:
         return "no targets yet"
     reasons = []
     if any(f.value is None for f in held):
-        reasons.append(f"not reported for {month_str(results.as_of)}")
+        reasons.append(f"not reported for {month_label(month_str(results.as_of))}")
     if any(f.value is not None and f.target == 0 for f in held):
         reasons.append("a target of 0 has no gap in %")
     return "; ".join(reasons)
@@ -190,7 +190,7 @@ def channels_page(scorecard: Scorecard, results: Results, links: Links) -> str:
         for rank, (segment, score) in enumerate(scores.items(), start=1)
     ]
     parts += [
-        f"<p>Figures for <strong>{month_str(results.as_of)}</strong>. Score: the mean gap to "
+        f"<p>Figures for <strong>{month_label(month_str(results.as_of))}</strong>. Score: the mean gap to "
         "target over the segment's KPIs, positive when it beats them.</p>",
         "",
         not_searched(table(("Rank", "Segment", "Score", "Verdict"), ranking, "kpi-channels")),
