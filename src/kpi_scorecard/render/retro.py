@@ -94,7 +94,8 @@ def _window_chart(
         statuses=tuple(series.statuses[i] for i in keep),
         rolling_3=tuple(series.rolling_3[i] for i in keep),
     )
-    figure = chart(kpi, window, scorecard.settings.currency)
+    tolerance = scorecard.settings.tolerance if kpi.tolerance is None else kpi.tolerance
+    figure = chart(kpi, window, scorecard.settings.currency, tolerance=tolerance)
     figure["layout"]["shapes"] = [_shade(retro.start, retro.end)]
     if result.target is not None and window.months:
         figure["data"].append(
