@@ -240,7 +240,8 @@ def test_charts_mark_the_events_and_definition_changes_of_their_kpi(
     assert traces["Events"]["x"] == ["2026-01-05", "2026-03-14"]
     assert traces["Events"]["text"] == ["2026-01-05: Price change", "2026-03-14: Site migration"]
     assert traces["Definition changes"]["x"] == ["2026-03-05"]
-    assert "Cy Clay on 2026-03-05: Spend: new budget" in traces["Definition changes"]["text"][0]
+    said = traces["Definition changes"]["text"][0].replace("<br>", " ")  # wrapped for the hover
+    assert "Cy Clay on 2026-03-05: Spend: new budget" in said
     assert [shape["x0"] for shape in figure["layout"]["shapes"]] == [
         "2026-01-05", "2026-03-05", "2026-03-14"
     ]  # fmt: skip
