@@ -301,7 +301,8 @@ def drawn_trace_colours(page: Page) -> list[dict[str, str]]:
             chart._fullData.filter((t) => typeof t.meta === "string").map((t) => ({
                 role: t.meta,
                 drawn: t.fill && t.fill !== "none" ? t.fillcolor
-                    : t.mode && !t.mode.includes("lines") ? t.marker.line.color || t.marker.color
+                    : t.mode && !t.mode.includes("lines")
+                        ? (String(t.marker.symbol).endsWith("-open") ? t.marker.line : t.marker).color
                     : t.type === "bar" ? t.marker.color : t.line.color,
                 palette: getComputedStyle(document.body)
                     .getPropertyValue("--kpi-chart-" + t.meta).trim(),
