@@ -438,3 +438,55 @@ def serve(directory: Path, dev_addr: str | None) -> None:
     from kpi_scorecard.site import serve_site
 
     serve_site(require_scorecard(directory), dev_addr=dev_addr)
+
+
+@main.command()
+@click.argument("month", required=False)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["markdown", "html", "text"]),
+    default="markdown",
+    help="markdown for a pull request or a chat, html for email, text for a terminal.",
+)
+@click.option(
+    "--audience",
+    type=click.Choice(["business"]),
+    default=None,
+    help="Leave out the KPIs not meant for that audience.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
+)
+@repo_option
+def readout(
+    month: str | None,
+    output_format: str,
+    audience: str | None,
+    output: Path | None,
+    directory: Path,
+) -> None:
+    """The month's executive summary: status counts, what is off target and why, the biggest
+    moves, the pace of the year and what was restated since the last review. MONTH defaults to
+    the scorecard's reporting month; links point to the site when mkdocs.yml sets site_url.
+
+    \b
+    Example:
+        kpi readout                          # Markdown on stdout
+        kpi readout 2026-10 --format html -o readout.html
+    """
+    from kpi_scorecard.readouts import parse_readout_month, readout_of
+    from kpi_scorecard.render.readout import readout_markdown, readout_text
+    from kpi_scorecard.render.readout_html import readout_html
+    from kpi_scorecard.site import configured_site_url
+
+    root = require_scorecard(directory)
+    chosen = parse_readout_month(month)
+    summary = readout_of(root, chosen, audience, configured_site_url(root))
+    writers = {"markdown": readout_markdown, "html": readout_html, "text": readout_text}
+    text = writers[output_format](summary)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {one_line(str(output))}", err=True)

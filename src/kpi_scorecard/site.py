@@ -396,3 +396,19 @@ def serve_site(root: Path, dev_addr: str | None = None) -> None:
     _show_mkdocs_log()
     os.chdir(root)
     serve(config_file=str(root / "mkdocs.yml"), dev_addr=dev_addr, livereload=True)
+
+
+def configured_site_url(root: Path) -> str | None:
+    """``site_url`` from mkdocs.yml (``!ENV`` resolved as mkdocs does), for links back to the
+    site from what is sent elsewhere (the readout); None without one, or when it is not
+    http(s)."""
+    from mkdocs.utils.yaml import yaml_load
+
+    path = root / "mkdocs.yml"
+    if not path.is_file():
+        return None
+    with path.open("rb") as handle:
+        config = yaml_load(handle) or {}
+    check_site_urls(root, {"site_url": config.get("site_url")})
+    value = config.get("site_url")
+    return str(value) if value else None

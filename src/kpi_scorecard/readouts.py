@@ -1,0 +1,45 @@
+"""``kpi readout``: the scorecard of a month read, computed, filtered for an audience and
+summed up (render/readout.py says it; mail.py sends it)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from kpi_scorecard.audit.history import read_history
+from kpi_scorecard.errors import ScorecardError, quote
+from kpi_scorecard.figures.compute import compute
+from kpi_scorecard.model import Month, month_str, parse_month
+from kpi_scorecard.render.audience import for_audience
+from kpi_scorecard.render.readout import Readout, build_readout
+from kpi_scorecard.repository import load_repository
+
+
+def parse_readout_month(text: str | None) -> Month | None:
+    if text is None:
+        return None
+    month = parse_month(text)
+    if month is None:
+        raise ScorecardError(f"month {quote(text)} is not a month (expected YYYY-MM)")
+    return month
+
+
+def last_review_day(month: Month) -> str:
+    """The first day of ``month``: the review of the month before is held in it (contract 5.1),
+    so a restatement on or after this day is news to the readers of this readout."""
+    return f"{month_str(month)}-01"
+
+
+def readout_of(
+    root: Path, month: Month | None, audience: str | None, site_url: str | None
+) -> Readout:
+    """The readout of ``month`` (default: the scorecard's reporting month)."""
+    repository = load_repository(root)
+    scorecard, results = repository.scorecard, repository.results
+    if month is not None and month != results.as_of:
+        settings = dataclasses.replace(scorecard.settings, as_of=month)
+        scorecard = dataclasses.replace(scorecard, settings=settings)
+        results, _ = compute(scorecard)
+    history = read_history(root, {kpi.path: kpi.id for kpi in scorecard.kpis.values()})
+    scorecard, results, history = for_audience(audience, scorecard, results, history)
+    return build_readout(scorecard, results, history, last_review_day(results.as_of), site_url)
