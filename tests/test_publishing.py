@@ -315,3 +315,18 @@ def test_make_publish_pushes_the_site_to_gh_pages(kpi_repo: GitRepo, tmp_path: P
         ).stdout
     )
     assert document["as_of"] == "2026-04"
+
+
+def test_the_readout_job_is_optional_and_keeps_the_smtp_secret_out_of_shell_lines(
+    tmp_path: Path,
+) -> None:
+    (path,) = [p for p in init_workflows(tmp_path) if p.name == "publish.yml"]
+    workflow = load_workflow(path)
+    job = workflow["jobs"]["readout"]
+    assert job["if"] == "github.event_name == 'schedule' && vars.KPI_READOUT_TO != ''"
+    assert job["needs"] == "deploy" and "permissions" not in job
+    assert job["env"]["KPI_SMTP_URL"] == "${{ secrets.KPI_SMTP_URL }}"
+    runs = [step.get("run", "") for step in job["steps"]]
+    assert any("kpi readout --send" in run for run in runs)
+    assert not any("${{" in run for run in runs)
+    assert workflow["on"]["schedule"] == [{"cron": "0 7 5 * *"}]

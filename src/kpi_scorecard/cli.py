@@ -25,6 +25,7 @@ from kpi_scorecard.errors import (
 if TYPE_CHECKING:
     from kpi_scorecard.edit.plausible import Recorded
     from kpi_scorecard.errors import Problem
+    from kpi_scorecard.render.readout import Readout
 
 EXIT_PROBLEMS = 1
 
@@ -458,12 +459,18 @@ def serve(directory: Path, dev_addr: str | None) -> None:
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
 )
+@click.option("--send", is_flag=True, help="Mail it (text and HTML) through KPI_SMTP_URL.")
+@click.option("--to", "recipients", multiple=True, metavar="ADDR", help="A recipient; repeat.")
+@click.option("--from", "sender", metavar="ADDR", help="The sender (default: KPI_SMTP_FROM).")
 @repo_option
 def readout(
     month: str | None,
     output_format: str,
     audience: str | None,
     output: Path | None,
+    send: bool,
+    recipients: tuple[str, ...],
+    sender: str | None,
     directory: Path,
 ) -> None:
     """The month's executive summary: status counts, what is off target and why, the biggest
@@ -474,6 +481,7 @@ def readout(
     Example:
         kpi readout                          # Markdown on stdout
         kpi readout 2026-10 --format html -o readout.html
+        KPI_SMTP_URL=smtps://bot:secret@mail.example.com kpi readout --send --to team@example.com
     """
     from kpi_scorecard.readouts import parse_readout_month, readout_of
     from kpi_scorecard.render.readout import readout_markdown, readout_text
@@ -485,8 +493,37 @@ def readout(
     summary = readout_of(root, chosen, audience, configured_site_url(root))
     writers = {"markdown": readout_markdown, "html": readout_html, "text": readout_text}
     text = writers[output_format](summary)
+    if send:
+        mail_readout(summary, recipients, sender)
     if output is None:
         click.echo(text, nl=False)
         return
     output.write_text(text, encoding="utf-8")
     click.echo(f"wrote {one_line(str(output))}", err=True)
+
+
+def mail_readout(summary: Readout, recipients: tuple[str, ...], sender: str | None) -> None:
+    """Send the readout as text and HTML; a usage error without recipients or a server."""
+    from kpi_scorecard.mail import (
+        FROM_VARIABLE,
+        URL_VARIABLE,
+        parse_smtp_url,
+        readout_message,
+        send,
+        sender_of,
+    )
+    from kpi_scorecard.render.readout import readout_text
+    from kpi_scorecard.render.readout_html import readout_html
+
+    if not recipients:
+        raise click.UsageError("--send needs at least one --to ADDR")
+    url = os.environ.get(URL_VARIABLE)
+    if not url:
+        raise click.UsageError(f"--send needs {URL_VARIABLE} (smtp://user:pass@host:port)")
+    server = parse_smtp_url(url)
+    chosen = sender_of(sender, os.environ.get(FROM_VARIABLE), server)
+    message = readout_message(
+        summary.heading, readout_text(summary), readout_html(summary), chosen, recipients
+    )
+    send(message, server)
+    click.echo(f"sent to {_count(len(recipients), 'recipient')} through {server}", err=True)
