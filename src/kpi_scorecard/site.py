@@ -191,7 +191,10 @@ def show_problems(failed: ValidationFailed, config: MkDocsConfig) -> dict[str, s
 def rendered(state: BuildState, config: MkDocsConfig) -> BuildState:
     """The state with every generated page, export and asset rendered, for this config."""
     data = dataclasses.replace(
-        state.data, directory_urls=bool(config.use_directory_urls), repo_url=config.repo_url
+        state.data,
+        directory_urls=bool(config.use_directory_urls),
+        repo_url=config.repo_url,
+        site_url=config.site_url,
     )
     with number_locale(data.scorecard.settings.locale):
         pages: dict[str, str | bytes] = dict(

@@ -10,6 +10,7 @@ from kpi_scorecard.audit.changes import Change
 from kpi_scorecard.audit.history import Entry, History
 from kpi_scorecard.model import Scorecard, number_literal, parse_month
 from kpi_scorecard.render.blocks import not_searched
+from kpi_scorecard.render.feed import FEED_PATH
 from kpi_scorecard.render.html import Links, link, table
 from kpi_scorecard.render.text import escape, front_matter_title
 from kpi_scorecard.render.wording import Wording, excerpt
@@ -130,6 +131,15 @@ def restatements(entries: tuple[Entry, ...], wording: Wording) -> dict[int, str]
     return found
 
 
+def feed_link(links: Links) -> str:
+    """Where to subscribe: the Atom feed of review packs, restatements and target changes."""
+    return (
+        f'<p class="kpi-feed"><a href="{escape(links.asset(FEED_PATH))}" '
+        'type="application/atom+xml">Subscribe to the feed</a> (Atom) to follow new review '
+        "packs, restatements and target changes in a feed reader or a chat.</p>"
+    )
+
+
 def changes_page(scorecard: Scorecard, history: History, links: Links, repo_url: str | None) -> str:
     """``/changes/``: the latest changes across all KPIs, newest first."""
     flat = [
@@ -160,7 +170,7 @@ def changes_page(scorecard: Scorecard, history: History, links: Links, repo_url:
     intro = (
         "<p>The latest changes to the scorecard's data, newest first, read from git: "
         "values added or restated, targets and definitions changed.</p>"
-    )
+    ) + feed_link(links)
     return "\n".join(
         [
             front_matter_title("Changes") + "# Changes",

@@ -23,6 +23,7 @@ from kpi_scorecard.render.as_reported import (
 )
 from kpi_scorecard.render.data_page import data_page
 from kpi_scorecard.render.exports import kpi_csv, scorecard_json, values_csv
+from kpi_scorecard.render.feed import FEED_PATH, atom_feed
 from kpi_scorecard.render.health import health_page
 from kpi_scorecard.render.history import changes_page, history_json
 from kpi_scorecard.render.html import Links
@@ -55,6 +56,7 @@ class SiteData:
     repo_url: str | None = None
     reviews: Mapping[Month, Review] = field(default_factory=dict)
     """What each review showed (contract 5.1), by month."""
+    site_url: str | None = None
 
 
 _memo: dict[str, tuple[object, str]] = {}
@@ -171,6 +173,7 @@ def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict
         pages[f"reviews/{month_str(month)}.md"] = _review_page(
             data, (context, shown_kpis), rotation, month, nested
         )
+    pages[FEED_PATH] = _feed(data, months)
     if with_retrospectives_index:
         pages["retrospectives/index.md"] = retrospectives_index(
             list(data.retrospectives), scorecard, results, folder_index
@@ -243,3 +246,8 @@ def retrospective_results(data: SiteData, slug: str) -> str | None:
 def _review_exports(reviews: Mapping[Month, Review]) -> dict[str, str]:
     """``data/reviews/<YYYY-MM>.json`` for every review month."""
     return {f"data/reviews/{month_str(m)}.json": review_json(r) for m, r in reviews.items()}
+
+
+def _feed(data: SiteData, months: list[Month]) -> str:
+    packs = {month_str(month) for month in months}
+    return atom_feed(data.scorecard, data.history, packs, data.site_url, data.directory_urls)
