@@ -149,7 +149,9 @@ def test_serve_renders_again_only_the_pages_whose_inputs_changed(state) -> None:
         assert again["kpis/orders.md"] is first["kpis/orders.md"]
         linked = render_pages(dataclasses.replace(state.data, repo_url="https://example.com/r"))
         assert linked["kpis/orders.md"] is not first["kpis/orders.md"]  # the history links
-        assert linked["reviews/2026-02.md"] is first["reviews/2026-02.md"]
+        # Review packs link to the repository too ("Ask about this number"): rendered again.
+        assert linked["reviews/2026-02.md"] is not first["reviews/2026-02.md"]
+        assert render_pages(state.data)["reviews/2026-02.md"] == first["reviews/2026-02.md"]
     finally:
         remember_pages(False)
     assert render_pages(state.data)["kpis/orders.md"] is not first["kpis/orders.md"]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from kpi_scorecard.audit.history import Entry
 from kpi_scorecard.model import Figures, Kpi, Results, Scorecard, Series, month_str
 from kpi_scorecard.read.formula import FormulaSyntaxError, parse, references
+from kpi_scorecard.render.ask import ask_link
 from kpi_scorecard.render.blocks import not_searched, search_only
 from kpi_scorecard.render.chart import chart, chart_json
 from kpi_scorecard.render.history import history_section, restatements
@@ -46,6 +47,12 @@ class PageHistory:
     repo_url: str | None = None
 
 
+def _ask(kpi: Kpi, scorecard: Scorecard, results: Results, repo_url: str | None) -> str:
+    """ "Ask about this number" for the reporting month (issue 17), when there is a repository."""
+    link = ask_link(kpi, scorecard, results.as_of, results.figures[kpi.id].value, repo_url)
+    return f'<p class="kpi-ask-line">{link}</p>' if link else ""
+
+
 def kpi_page(
     kpi: Kpi,
     scorecard: Scorecard,
@@ -65,6 +72,12 @@ def kpi_page(
     currency = scorecard.settings.currency
     as_of = month_label(month_str(results.as_of))
     summary = headline(kpi, scorecard, results, links, history.repo_url)
+
+
+    as_of = month_str(results.as_of)
+    summary = headline(kpi, scorecard, results, links, history.repo_url) + _ask(
+        kpi, scorecard, results, history.repo_url
+    )
     markers = within(
         chart_markers(kpi.id, scorecard.events, history.entries, wording), series.months
     )

@@ -124,6 +124,7 @@ def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict
         data.directory_urls,
         results.as_of,
         scorecard.events,
+        data.repo_url,
     )
     pages = {
         "index.md": overview_page(scorecard, results, home),
@@ -229,7 +230,7 @@ def _review_page(
         path,
         lambda: (context, month, presenters, shown(), review),
         lambda: with_notice(
-            review_pack(scorecard, results, month, presenters, links), review, events
+            review_pack(scorecard, results, month, presenters, links, data.repo_url), review, events
         ),
     )
 

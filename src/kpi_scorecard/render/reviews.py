@@ -15,6 +15,7 @@ from fractions import Fraction
 
 from kpi_scorecard.figures.numbers import as_float
 from kpi_scorecard.model import Kpi, Month, Results, Scorecard, Series, Status, month_str
+from kpi_scorecard.render.ask import ask_link
 from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.numbers import STATUS_LABELS, change_text, value_text
 from kpi_scorecard.render.overview import categories_in_order
@@ -57,6 +58,7 @@ def review_pack(
     month: Month,
     presenters: Mapping[str, str],
     links: Links,
+    repo_url: str | None = None,
 ) -> str:
     title = f"Monthly review {month_label(month_str(month))}"
     parts = [
@@ -73,6 +75,10 @@ def review_pack(
             key=lambda k: k.name.casefold(),
         )
         rows = [_row(k, scorecard, results, month, presenters, links) for k in kpis]
+        rows = [
+            _with_ask_link(row, k, scorecard, results, month, repo_url)
+            for row, k in zip(rows, kpis, strict=True)
+        ]
         parts += [f"## {inline(category_title)}", "", table(HEADERS, rows, "kpi-review"), ""]
     return "\n".join(parts)
 
@@ -101,6 +107,19 @@ def _row(
         escape(change_text(kpi, change, pct, currency)),
         rich(note) if note else "",
     ]
+
+
+def _with_ask_link(
+    row: list[str],
+    kpi: Kpi,
+    scorecard: Scorecard,
+    results: Results,
+    month: Month,
+    repo_url: str | None,
+) -> list[str]:
+    """The KPI's cell gets "Ask about this number" (issue 17) when the site has a repository."""
+    ask = ask_link(kpi, scorecard, month, results.series[kpi.id].at(month)[0], repo_url)
+    return [f"{row[0]}<br>{ask}", *row[1:]] if ask else row
 
 
 def _presenter(kpi: Kpi, scorecard: Scorecard, presenter_id: str | None, links: Links) -> str:
