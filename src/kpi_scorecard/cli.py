@@ -25,7 +25,6 @@ from kpi_scorecard.errors import (
 if TYPE_CHECKING:
     from kpi_scorecard.edit.plausible import Recorded
     from kpi_scorecard.errors import Problem
-    from kpi_scorecard.render.readout import Readout
 
 EXIT_PROBLEMS = 1
 
@@ -462,6 +461,11 @@ def serve(directory: Path, dev_addr: str | None) -> None:
 @click.option("--send", is_flag=True, help="Mail it (text and HTML) through KPI_SMTP_URL.")
 @click.option("--to", "recipients", multiple=True, metavar="ADDR", help="A recipient; repeat.")
 @click.option("--from", "sender", metavar="ADDR", help="The sender (default: KPI_SMTP_FROM).")
+@click.option(
+    "--initiative",
+    metavar="SLUG",
+    help="An initiative's kick-off, readout or end summary, to its DACI people.",
+)
 @repo_option
 def readout(
     month: str | None,
@@ -471,6 +475,7 @@ def readout(
     send: bool,
     recipients: tuple[str, ...],
     sender: str | None,
+    initiative: str | None,
     directory: Path,
 ) -> None:
     """The month's executive summary: status counts, what is off target and why, the biggest
@@ -482,6 +487,7 @@ def readout(
         kpi readout                          # Markdown on stdout
         kpi readout 2026-10 --format html -o readout.html
         KPI_SMTP_URL=smtps://bot:secret@mail.example.com kpi readout --send --to team@example.com
+        kpi readout --initiative spring-paid-social --send   # to its DACI people
     """
     from kpi_scorecard.readouts import parse_readout_month, readout_of
     from kpi_scorecard.render.readout import readout_markdown, readout_text
@@ -490,11 +496,46 @@ def readout(
 
     root = require_scorecard(directory)
     chosen = parse_readout_month(month)
+    if initiative is not None:
+        initiative_readout(
+            root, initiative, chosen, output_format, output, send, recipients, sender
+        )
+        return
     summary = readout_of(root, chosen, audience, configured_site_url(root))
     writers = {"markdown": readout_markdown, "html": readout_html, "text": readout_text}
     text = writers[output_format](summary)
     if send:
-        mail_readout(summary, recipients, sender)
+        mail(summary.heading, readout_text(summary), readout_html(summary), recipients, sender)
+    _write_or_print(text, output)
+
+
+def initiative_readout(
+    root: Path,
+    slug: str,
+    month: int | None,
+    output_format: str,
+    output: Path | None,
+    send: bool,
+    recipients: tuple[str, ...],
+    sender: str | None,
+) -> None:
+    """``kpi readout --initiative``: the message due, to --to or else its DACI people."""
+    from kpi_scorecard.readouts import initiative_message_of
+    from kpi_scorecard.render.initiative import message_html, message_markdown, message_text
+    from kpi_scorecard.site import configured_site_url
+
+    message = initiative_message_of(root, slug, month, configured_site_url(root))
+    for name in message.without_email:
+        click.echo(f"warning: {one_line(name)} has no email in kpis/people.yaml", err=True)
+    writers = {"markdown": message_markdown, "html": message_html, "text": message_text}
+    text = writers[output_format](message)
+    if send:
+        to = recipients or message.recipients
+        mail(message.subject, message_text(message), message_html(message), to, sender)
+    _write_or_print(text, output)
+
+
+def _write_or_print(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
@@ -502,8 +543,10 @@ def readout(
     click.echo(f"wrote {one_line(str(output))}", err=True)
 
 
-def mail_readout(summary: Readout, recipients: tuple[str, ...], sender: str | None) -> None:
-    """Send the readout as text and HTML; a usage error without recipients or a server."""
+def mail(
+    subject: str, text: str, html: str, recipients: tuple[str, ...], sender: str | None
+) -> None:
+    """Send text and HTML; a usage error without recipients or a server."""
     from kpi_scorecard.mail import (
         FROM_VARIABLE,
         URL_VARIABLE,
@@ -512,8 +555,6 @@ def mail_readout(summary: Readout, recipients: tuple[str, ...], sender: str | No
         send,
         sender_of,
     )
-    from kpi_scorecard.render.readout import readout_text
-    from kpi_scorecard.render.readout_html import readout_html
 
     if not recipients:
         raise click.UsageError("--send needs at least one --to ADDR")
@@ -522,8 +563,5 @@ def mail_readout(summary: Readout, recipients: tuple[str, ...], sender: str | No
         raise click.UsageError(f"--send needs {URL_VARIABLE} (smtp://user:pass@host:port)")
     server = parse_smtp_url(url)
     chosen = sender_of(sender, os.environ.get(FROM_VARIABLE), server)
-    message = readout_message(
-        summary.heading, readout_text(summary), readout_html(summary), chosen, recipients
-    )
-    send(message, server)
+    send(readout_message(subject, text, html, chosen, recipients), server)
     click.echo(f"sent to {_count(len(recipients), 'recipient')} through {server}", err=True)

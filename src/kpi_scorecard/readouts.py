@@ -11,6 +11,7 @@ from kpi_scorecard.errors import ScorecardError, quote
 from kpi_scorecard.figures.compute import compute
 from kpi_scorecard.model import Month, month_str, parse_month
 from kpi_scorecard.render.audience import for_audience
+from kpi_scorecard.render.initiative import InitiativeMessage, initiative_message
 from kpi_scorecard.render.readout import Readout, build_readout
 from kpi_scorecard.repository import load_repository
 
@@ -43,3 +44,22 @@ def readout_of(
     history = read_history(root, {kpi.path: kpi.id for kpi in scorecard.kpis.values()})
     scorecard, results, history = for_audience(audience, scorecard, results, history)
     return build_readout(scorecard, results, history, last_review_day(results.as_of), site_url)
+
+
+def initiative_message_of(
+    root: Path, slug: str, month: Month | None, site_url: str | None
+) -> InitiativeMessage:
+    """The message of initiative ``slug`` due at ``month`` (default: the reporting month)."""
+    repository = load_repository(root)
+    retro = next((r for r in repository.retrospectives if r.slug == slug), None)
+    if retro is None:
+        known = ", ".join(r.slug for r in repository.retrospectives) or "none"
+        raise ScorecardError(
+            f"no initiative {quote(slug)} in site_src/retrospectives/ (known: {known})"
+        )
+    scorecard, results = repository.scorecard, repository.results
+    if month is not None and month != results.as_of:
+        settings = dataclasses.replace(scorecard.settings, as_of=month)
+        scorecard = dataclasses.replace(scorecard, settings=settings)
+        results, _ = compute(scorecard)
+    return initiative_message(retro, scorecard, results, site_url)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from kpi_scorecard.audit.signoff import initiative_warnings
 from kpi_scorecard.errors import Problem, Problems, ValidationFailed
 from kpi_scorecard.figures.compute import compute
 from kpi_scorecard.figures.quality import quality_warnings
@@ -39,10 +40,13 @@ def load_repository(root: Path) -> Repository:
         # A link out of site_src/retrospectives/ is reported by both readers: once is enough.
         raise ValidationFailed(sorted({*warnings, *problems.items}))
     results, compute_warnings = compute(scorecard)
+    quality = quality_warnings(scorecard, results) + initiative_warnings(
+        root, scorecard, results.as_of, retrospectives
+    )
     return Repository(
         scorecard,
         results,
         sorted([*warnings, *problems.items, *compute_warnings]),
-        quality_warnings(scorecard, results),
+        sorted(quality),
         retrospectives,
     )

@@ -77,3 +77,35 @@ def overall_outcome(kpi_results: list[KpiResult]) -> str:
     if outcomes and all(o == "hit" for o in outcomes):
         return "hit"
     return "pending" if outcomes else "no target"
+
+
+# -- the initiative from plan to end (contract 6) ---------------------------------------------
+
+READOUT_NAMES = ("30-day readout", "60-day readout", "90-day readout")
+"""The readouts at 30, 60 and 90 days: the start month and the two after (see above)."""
+
+
+def stage(retro: Retrospective, as_of: Month) -> str:
+    """``planned`` (not signed off yet), ``approved`` (signed off, not started), ``running``
+    (the reporting month is inside the window) or ``done`` (after the end)."""
+    if as_of > retro.end:
+        return "done"
+    if as_of >= retro.start:
+        return "running"
+    return "approved" if retro.plan.approved else "planned"
+
+
+def readouts(retro: Retrospective) -> list[tuple[str, Month]]:
+    """Every readout of the initiative and its month: 30, 60 and 90 days while the window
+    lasts, then the end."""
+    within = [
+        (name, retro.start + offset)
+        for offset, name in enumerate(READOUT_NAMES)
+        if retro.start + offset < retro.end
+    ]
+    return [*within, ("end summary", retro.end)]
+
+
+def readouts_due(retro: Retrospective, as_of: Month) -> list[tuple[str, Month]]:
+    """The readouts whose month has been reached."""
+    return [(name, month) for name, month in readouts(retro) if month <= as_of]

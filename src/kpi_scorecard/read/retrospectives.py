@@ -10,15 +10,21 @@ that.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from kpi_scorecard.errors import Problems, quote
 from kpi_scorecard.model import Month, Scorecard
-from kpi_scorecard.read.fields import FieldReader, did_you_mean, is_null, person_hint
+from kpi_scorecard.read.fields import FieldReader, did_you_mean, is_null, kind_of, person_hint
 from kpi_scorecard.read.load import Scalar, YMap, YNode, parse_text, read_inside
 
-RETRO_KEYS = ("title", "start", "end", "kpis", "daci")
+RETRO_KEYS = (
+    "title", "start", "end", "kpis", "daci",
+    "context", "objective", "out_of_scope", "risks", "approved",
+)  # fmt: skip
+APPROVED_KEYS = ("by", "on")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 KPIS_KEYS = ("primary", "secondary")
 DACI_KEYS = ("driver", "approver", "contributors", "informed")
 FOLDER = "site_src/retrospectives"
@@ -37,6 +43,26 @@ class Retrospective:
     secondary: tuple[str, ...]
     people: tuple[tuple[str, str], ...]
     """(role, person id) from the front matter's daci."""
+    plan: Plan = field(default_factory=lambda: Plan())
+    """The initiative's plan, written before it starts (contract 6)."""
+
+
+@dataclass(frozen=True)
+class Approval:
+    """The approver's sign-off: ``approved: {by: <person>, on: YYYY-MM-DD}``."""
+
+    by: str
+    on: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    context: str | None = None
+    objective: str | None = None
+    out_of_scope: tuple[str, ...] = ()
+    risks: tuple[str, ...] = ()
+    approved: Approval | None = None
 
 
 def read_retrospectives(
@@ -102,9 +128,65 @@ def _read(root: Path, path: Path, scorecard: Scorecard, problems: Problems) -> R
         end = None
     primary, secondary = _kpis(reader, mapping, scorecard)
     people = _people(reader, mapping, scorecard)
+    plan = _plan(reader, mapping, scorecard)
     if title is None or start is None or end is None or not (primary or secondary):
         return None
-    return Retrospective(path.stem, relative, title, start, end, primary, secondary, people)
+    return Retrospective(path.stem, relative, title, start, end, primary, secondary, people, plan)
+
+
+def _plan(reader: FieldReader, mapping: YMap, scorecard: Scorecard) -> Plan:
+    """The optional plan: context, objective, out_of_scope, risks and the sign-off."""
+    return Plan(
+        _text(reader, mapping, "context"),
+        _text(reader, mapping, "objective"),
+        _texts(reader, mapping, "out_of_scope"),
+        _texts(reader, mapping, "risks"),
+        _approval(reader, mapping, scorecard),
+    )
+
+
+def _texts(reader: FieldReader, mapping: YMap, key: str) -> tuple[str, ...]:
+    node = _value(mapping, key)
+    items = None if node is None else reader.items(node, key, "expected a list of text")
+    texts = (reader.text(item, key) for item in items or [])
+    return tuple(text for text in texts if text is not None)
+
+
+def _approval(reader: FieldReader, mapping: YMap, scorecard: Scorecard) -> Approval | None:
+    node = _value(mapping, "approved")
+    expected = "expected approved: {by: <person id>, on: YYYY-MM-DD}"
+    approved = None if node is None else reader.mapping(node, "approved", expected)
+    if approved is None or node is None:
+        return None
+    reader.check_keys(approved, APPROVED_KEYS, APPROVED_KEYS, where="approved: ")
+    by = _text(reader, approved, "by")
+    on = _day(reader, approved)
+    if by is not None and by not in scorecard.people:
+        hint = person_hint(by, scorecard.people)
+        reader.error(approved.entries["by"][0], f"approved by: unknown person {quote(by)}", hint)
+        by = None
+    return None if by is None or on is None else Approval(by, on, mapping.entries["approved"][0])
+
+
+def _day(reader: FieldReader, approved: YMap) -> str | None:
+    """``on: 2026-03-01``, plain (YAML reads a date) or quoted; a real day of the calendar."""
+    node = _value(approved, "on")
+    if node is None:
+        return None
+    if not isinstance(node, Scalar) or not _is_day(node.text.strip()):
+        reader.error(node.line, f"approved on: bad date {kind_of(node)}", "expected YYYY-MM-DD")
+        return None
+    return node.text.strip()
+
+
+def _is_day(text: str) -> bool:
+    if not _DAY.match(text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _value(mapping: YMap, key: str) -> YNode | None:

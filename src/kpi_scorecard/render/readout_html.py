@@ -59,11 +59,15 @@ def readout_html(readout: Readout) -> str:
             empty="Nothing was restated.",
         )
     )
-    title = escape(readout.heading)
+    return email_document(readout.heading, sections)
+
+
+def email_document(title: str, rows: list[str]) -> str:
+    """The email around its rows: a centred 640 px column that narrows on a phone."""
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{title}</title>\n</head>\n"
+        f"<title>{escape(title)}</title>\n</head>\n"
         f'<body style="margin:0;padding:0;background:#f3f4f6;{FONT}color:{INK};">\n'
         '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" '
         'style="width:100%;background:#f3f4f6;border-collapse:collapse;">\n'
@@ -71,11 +75,27 @@ def readout_html(readout: Readout) -> str:
         '<table role="presentation" width="640" cellpadding="0" cellspacing="0" border="0" '
         'style="width:100%;max-width:640px;background:#ffffff;border:1px solid #d0d7de;'
         f'border-collapse:collapse;{FONT}color:{INK};">\n'
-        + "\n".join(sections)
+        + "\n".join(rows)
         + "\n"
         + _row("", "0 0 16px 0")
         + "\n</table>\n</td></tr>\n</table>\n</body>\n</html>\n"
     )
+
+
+def heading_row(title: str) -> str:
+    return _row(
+        f'<h1 style="margin:0;font-size:22px;line-height:1.3;{FONT}">{escape(title)}</h1>',
+        "24px 24px 8px 24px",
+    )
+
+
+def section_rows(title: str, paragraphs: list[str]) -> str:
+    """A heading and its paragraphs (HTML, escaped by the caller)."""
+    return _section(title, [_paragraph(p) for p in paragraphs])
+
+
+def link_row(url: str, text: str) -> str:
+    return _row(_link(url, text))
 
 
 def _row(content: str, padding: str = "8px 24px") -> str:

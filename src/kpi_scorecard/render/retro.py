@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from kpi_scorecard.figures.retrospectives import KpiResult, overall_outcome, results_of
+from kpi_scorecard.figures.retrospectives import (
+    KpiResult,
+    overall_outcome,
+    readouts_due,
+    results_of,
+    stage,
+)
 from kpi_scorecard.model import Month, Results, Scorecard, month_str
 from kpi_scorecard.read.retrospectives import Retrospective
 from kpi_scorecard.render.chart import chart, chart_json
@@ -10,6 +16,9 @@ from kpi_scorecard.render.html import Links, json_attribute, link, table
 from kpi_scorecard.render.numbers import value_text
 from kpi_scorecard.render.text import escape, front_matter_title, inline
 from kpi_scorecard.render.wording import month_label
+
+
+from kpi_scorecard.render.text import escape, front_matter_title, inline, rich
 
 CONTEXT_MONTHS = 3
 """Months shown on each side of the initiative's window."""
@@ -38,6 +47,7 @@ def results_section(
     kpi_results = results_of(retro, scorecard, results)
     rows = [_row(r, scorecard, links) for r in kpi_results]
     parts = [
+        *plan_section(retro, scorecard, results.as_of),
         "## Results",
         "",
         f'<p class="kpi-retro-summary">{escape(window_text(retro))}: '
@@ -155,3 +165,44 @@ def retrospectives_index(
 
 def window_text(retro: Retrospective) -> str:
     return f"{month_label(month_str(retro.start))} to {month_label(month_str(retro.end))}"
+
+
+    return f"{month_str(retro.start)} to {month_str(retro.end)}"
+
+
+STAGES = ("planned", "approved", "running", "done")
+
+
+def plan_section(retro: Retrospective, scorecard: Scorecard, as_of: Month) -> list[str]:
+    """The initiative's stage (planned, approved, running with the readouts due so far, done)
+    and its plan as the front matter gives it: contributors' text, escaped or sanitised."""
+    current = stage(retro, as_of)
+    steps = "".join(
+        f'<li aria-current="step"><strong>{name}</strong></li>'
+        if name == current
+        else f"<li>{name}</li>"
+        for name in STAGES
+    )
+    parts = ["## Plan and stage", "", f'<ol class="kpi-stages">{steps}</ol>', ""]
+    plan = retro.plan
+    facts = []
+    if plan.approved is not None:
+        person = scorecard.people.get(plan.approved.by)
+        who = person.name if person else plan.approved.by
+        facts.append(f"<dt>Approved</dt><dd>by {escape(who)} on {escape(plan.approved.on)}</dd>")
+    else:
+        facts.append("<dt>Approved</dt><dd>not signed off yet</dd>")
+    if plan.objective:
+        facts.append(f"<dt>Objective</dt><dd>{rich(plan.objective)}</dd>")
+    if plan.context:
+        facts.append(f"<dt>Context</dt><dd>{rich(plan.context)}</dd>")
+    for title, items in (("Out of scope", plan.out_of_scope), ("Risks", plan.risks)):
+        if items:
+            listed = "".join(f"<li>{escape(item)}</li>" for item in items)
+            facts.append(f"<dt>{title}</dt><dd><ul>{listed}</ul></dd>")
+    due = readouts_due(retro, as_of)
+    if due and current in ("running", "done"):
+        listed = ", ".join(f"{name} ({month_str(month)})" for name, month in due)
+        facts.append(f"<dt>Readouts due so far</dt><dd>{escape(listed)}</dd>")
+    parts += [f'<dl class="kpi-plan">{"".join(facts)}</dl>', ""]
+    return parts
