@@ -191,3 +191,15 @@ def test_readout_initiative_needs_the_signoff_and_then_summarises_the_end(
         unknown.output
         == "error: no initiative 'nope' in site_src/retrospectives/ (known: summer)\n"
     )
+
+
+def test_the_health_page_lists_the_initiative_warnings(kpi_repo: GitRepo) -> None:
+    from kpi_scorecard.render.pages import render_pages
+    from kpi_scorecard.site import prepare
+
+    write_plan(kpi_repo, start="2026-03", end="2026-06")
+    kpi_repo.commit("Summer push started", author="Ann Archer")
+    state, _ = prepare(kpi_repo.path, with_history=False)
+    health = render_pages(state.data)["health.md"]
+    assert f"<code>{RETRO}:1</code>" in health
+    assert "running without the approver&#x27;s sign-off" in health

@@ -124,7 +124,9 @@ def prepare(
     if with_history:  # without it, nothing is known of what the reviews showed
         shown = reviews(scorecard.settings, history, review_months(repository.results))
     scorecard, results, history = for_audience(audience, scorecard, repository.results, history)
+    # The audience's KPI files, and the initiatives (their sign-off and readout warnings).
     kept = {kpi.path for kpi in scorecard.kpis.values()}
+    kept |= {retro.path for retro in repository.retrospectives}
     data = SiteData(
         scorecard,
         results,
