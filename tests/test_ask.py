@@ -61,7 +61,7 @@ def test_kpi_pages_and_review_rows_ask_with_the_kpi_month_value_and_owner() -> N
     assert titles == [
         "Cost per order: €43.22 in Mar 2026",
         "Orders: 118 in Mar 2026",
-        "Spend: €5 100 in Mar 2026",
+        "Spend: €5,100 in Mar 2026",
     ]
     spend = next(link for link in review if "Spend" in (link["aria-label"] or ""))
     assert spend["aria-label"] == "Ask about this number: Spend, Mar 2026"
@@ -85,4 +85,4 @@ def test_the_kpi_name_stays_text_in_the_link_and_the_issue(name: str) -> None:
     (found,) = ask_links(html)
     title, body = issue_fields(found["href"])
     assert title.startswith(" ".join(name.split())[:50].strip()) or not name.strip()
-    assert "€5\u202f100" in body
+    assert "€5,100" in body

@@ -69,7 +69,7 @@ def test_the_feed_follows_the_history(kpi_repo: GitRepo) -> None:
     shown = titles(feed)
     # Newest first: the target change (day 3), then the restatement and the pack of January
     # (whose value was last recorded by that restatement, on day 2), then the other packs.
-    assert shown[0] == "Spend: Target from €5\u202f000 to €4\u202f800"
+    assert shown[0] == "Spend: Target from €5,000 to €4,800"
     assert set(shown[1:3]) == {"Orders: Jan 2026 restated from 90 to 92", "Review pack Jan 2026"}
     assert {"Review pack Feb 2026", "Review pack Mar 2026", "Review pack Apr 2026"} <= set(shown)
     first = feed.find("a:entry", NS)
@@ -125,3 +125,20 @@ def test_data_text_is_escaped_and_the_feed_stays_well_formed(
     feed = check_atom(atom_feed(scorecard, history, {"2026-01"}, SITE))
     dates = {e.findtext("a:updated", namespaces=NS) for e in feed.findall("a:entry", NS)}
     assert dates == {"2026-03-03T04:30:00Z"}  # in UTC
+
+
+def test_the_built_site_serves_the_feed_and_announces_it_on_every_page(kpi_repo: GitRepo) -> None:
+    from click.testing import CliRunner
+
+    from kpi_scorecard.cli import main
+
+    result = CliRunner().invoke(main, ["build", str(kpi_repo.path)])
+    assert result.exit_code == 0, result.output
+    site = kpi_repo.path / "site"
+    check_atom((site / "feed.xml").read_text())
+    for page, href in [("index.html", "feed.xml"), ("kpis/orders/index.html", "../../feed.xml")]:
+        head = (site / page).read_text().split("</head>")[0]
+        assert (
+            '<link rel="alternate" type="application/atom+xml" '
+            f'title="Acme marketing scorecard: changes" href="{href}">'
+        ) in head, page

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from mkdocs.exceptions import PluginError
+from mkdocs.utils import get_relative_url
 
 from kpi_scorecard.audit.asreported import reviews
 from kpi_scorecard.audit.history import History, commit_timestamp, read_history
@@ -43,6 +44,7 @@ from kpi_scorecard.read.retrospectives import FOLDER
 from kpi_scorecard.read.site_config import check_site_urls
 from kpi_scorecard.render.audience import AUDIENCE_VARIABLE, for_audience, reviews_for_audience
 from kpi_scorecard.render.blocks import Block, Skeleton, for_reader, for_search, skeleton
+from kpi_scorecard.render.feed import FEED_PATH, with_feed_link
 from kpi_scorecard.render.numbers import number_locale
 from kpi_scorecard.render.pages import (
     SiteData,
@@ -261,7 +263,9 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig, **_: Any) -> str
     """...and the rest (chart data, tables of numbers, histories) once it is written out: the
     page's content never holds them, so pages built earlier do not keep them in memory."""
     blocks = _blocks.pop(page.file.src_uri, None)
-    return output if blocks is None else for_reader(output, blocks)
+    output = output if blocks is None else for_reader(output, blocks)
+    feed = get_relative_url(FEED_PATH, page.url)
+    return with_feed_link(output, feed, f"{config.site_name}: changes")
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, **_: Any) -> str:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from kpi_scorecard.audit.history import Entry, History
 from kpi_scorecard.model import Scorecard
 from kpi_scorecard.render.html import Links
+from kpi_scorecard.render.text import escape
 from kpi_scorecard.render.wording import Wording, month_label
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -170,3 +171,12 @@ def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
 
 def _link(parent: ET.Element, href: str, rel: str, media_type: str) -> None:
     ET.SubElement(parent, f"{{{ATOM}}}link", {"href": href, "rel": rel, "type": media_type})
+
+
+def with_feed_link(page_html: str, href: str, title: str) -> str:
+    """A built page with the feed announced in its head, so browsers and readers find it."""
+    link = (
+        f'<link rel="alternate" type="application/atom+xml" title="{escape(title)}" '
+        f'href="{escape(href)}">'
+    )
+    return page_html.replace("</head>", link + "</head>", 1)

@@ -20,7 +20,7 @@ from kpi_scorecard.figures.retrospectives import (
 )
 from kpi_scorecard.model import Results, Scorecard, month_str
 from kpi_scorecard.read.retrospectives import Retrospective
-from kpi_scorecard.render.numbers import value_text
+from kpi_scorecard.render.numbers import number_locale, value_text
 from kpi_scorecard.render.readout_html import (
     email_document,
     heading_row,
@@ -50,7 +50,15 @@ class InitiativeMessage:
 def initiative_message(
     retro: Retrospective, scorecard: Scorecard, results: Results, site_url: str | None
 ) -> InitiativeMessage:
-    """The message due at ``results.as_of``; an error before the approver's sign-off."""
+    """The message due at ``results.as_of``, in the scorecard's locale; an error before the
+    approver's sign-off."""
+    with number_locale(scorecard.settings.locale):
+        return _message(retro, scorecard, results, site_url)
+
+
+def _message(
+    retro: Retrospective, scorecard: Scorecard, results: Results, site_url: str | None
+) -> InitiativeMessage:
     current = stage(retro, results.as_of)
     if retro.plan.approved is None and current == "planned":
         raise ScorecardError(

@@ -21,6 +21,7 @@ from kpi_scorecard.render.numbers import (
     STATUS_LABELS,
     change_text,
     gap_text,
+    number_locale,
     percent_text,
     value_text,
 )
@@ -114,8 +115,19 @@ def build_readout(
     since: str | None = None,
     site_url: str | None = None,
 ) -> Readout:
-    """The readout of ``results.as_of``; restatements are those committed on or after the day
-    ``since`` (all of them when None)."""
+    """The readout of ``results.as_of``, in the scorecard's locale; restatements are those
+    committed on or after the day ``since`` (all of them when None)."""
+    with number_locale(scorecard.settings.locale):
+        return _build(scorecard, results, history, since, site_url)
+
+
+def _build(
+    scorecard: Scorecard,
+    results: Results,
+    history: History,
+    since: str | None,
+    site_url: str | None,
+) -> Readout:
     base = site_url.rstrip("/") + "/" if site_url else None
     month = results.as_of
     currency = scorecard.settings.currency
