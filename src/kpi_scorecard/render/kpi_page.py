@@ -47,12 +47,6 @@ class PageHistory:
     repo_url: str | None = None
 
 
-def _ask(kpi: Kpi, scorecard: Scorecard, results: Results, repo_url: str | None) -> str:
-    """ "Ask about this number" for the reporting month (issue 17), when there is a repository."""
-    link = ask_link(kpi, scorecard, results.as_of, results.figures[kpi.id].value, repo_url)
-    return f'<p class="kpi-ask-line">{link}</p>' if link else ""
-
-
 def kpi_page(
     kpi: Kpi,
     scorecard: Scorecard,
@@ -75,9 +69,7 @@ def kpi_page(
 
 
     as_of = month_str(results.as_of)
-    summary = headline(kpi, scorecard, results, links, history.repo_url) + _ask(
-        kpi, scorecard, results, history.repo_url
-    )
+    summary = headline(kpi, scorecard, results, links, history.repo_url)
     markers = within(
         chart_markers(kpi.id, scorecard.events, history.entries, wording), series.months
     )
@@ -160,6 +152,8 @@ def headline(
     if repo_url:
         edit = f"{repo_url.rstrip('/')}/edit/HEAD/{kpi.path}"
         page_links.insert(0, link(edit, "Edit on GitHub"))
+        # Issue 17: a question about this month's number, as a prefilled GitHub issue.
+        page_links.append(ask_link(kpi, scorecard, results.as_of, figures.value, repo_url))
     return (
         f'<section class="kpi-headline kpi-headline--{figures.status}">'
         f'<div class="kpi-headline-figures">{status_badge(figures.status)}'
