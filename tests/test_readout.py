@@ -207,11 +207,18 @@ def test_command_writes_each_format_and_leaves_internal_kpis_out_for_business(
 def test_command_reports_restatements_from_git(kpi_repo: GitRepo) -> None:
     kpi_repo.edit("kpis/sales/orders.yaml", "2026-01: 90", "2026-01: 92")
     kpi_repo.commit("Orders: January corrected", author="Bob Brown")
-    result = CliRunner().invoke(
-        main, ["readout", "2026-03", "--format", "text", "--repo", str(kpi_repo.path)]
+    restated = "Orders: Jan 2026 restated from 90 to 92 (2026-03-02, Bob Brown)"
+    # The review of January is held on 2026-02-10 (review.day defaults to 10): news in February.
+    february = CliRunner().invoke(
+        main, ["readout", "2026-02", "--format", "text", "--repo", str(kpi_repo.path)]
     )
-    assert result.exit_code == 0, result.output
-    assert "Orders: Jan 2026 restated from 90 to 92 (2026-03-02, Bob Brown)" in result.output
+    assert february.exit_code == 0, february.output
+    assert restated in february.output
+    # The review of March is on 2026-04-10: the April readout no longer repeats it.
+    april = CliRunner().invoke(
+        main, ["readout", "2026-04", "--format", "text", "--repo", str(kpi_repo.path)]
+    )
+    assert restated not in april.output and "Nothing was restated." in april.output
 
 
 @pytest.mark.parametrize("month", ["2026-13", "march", "2026-3"])

@@ -9,7 +9,7 @@ from pathlib import Path
 from kpi_scorecard.audit.history import read_history
 from kpi_scorecard.errors import ScorecardError, quote
 from kpi_scorecard.figures.compute import compute
-from kpi_scorecard.model import Month, month_str, parse_month
+from kpi_scorecard.model import Month, Scorecard, parse_month
 from kpi_scorecard.render.audience import for_audience
 from kpi_scorecard.render.initiative import InitiativeMessage, initiative_message
 from kpi_scorecard.render.readout import Readout, build_readout
@@ -25,10 +25,10 @@ def parse_readout_month(text: str | None) -> Month | None:
     return month
 
 
-def last_review_day(month: Month) -> str:
-    """The first day of ``month``: the review of the month before is held in it (contract 5.1),
-    so a restatement on or after this day is news to the readers of this readout."""
-    return f"{month_str(month)}-01"
+def last_review_day(scorecard: Scorecard, month: Month) -> str:
+    """The day the review of the month before was held (contract 5.1: ``review.held``, else
+    ``review.day``): a restatement committed on or after it is news to this readout's readers."""
+    return scorecard.settings.review_date(month - 1).isoformat()
 
 
 def readout_of(
@@ -43,7 +43,9 @@ def readout_of(
         results, _ = compute(scorecard)
     history = read_history(root, {kpi.path: kpi.id for kpi in scorecard.kpis.values()})
     scorecard, results, history = for_audience(audience, scorecard, results, history)
-    return build_readout(scorecard, results, history, last_review_day(results.as_of), site_url)
+    return build_readout(
+        scorecard, results, history, last_review_day(scorecard, results.as_of), site_url
+    )
 
 
 def initiative_message_of(
