@@ -66,10 +66,6 @@ def kpi_page(
     currency = scorecard.settings.currency
     as_of = month_label(month_str(results.as_of))
     summary = headline(kpi, scorecard, results, links, history.repo_url)
-
-
-    as_of = month_str(results.as_of)
-    summary = headline(kpi, scorecard, results, links, history.repo_url)
     markers = within(
         chart_markers(kpi.id, scorecard.events, history.entries, wording), series.months
     )

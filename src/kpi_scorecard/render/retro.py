@@ -14,11 +14,8 @@ from kpi_scorecard.read.retrospectives import Retrospective
 from kpi_scorecard.render.chart import chart, chart_json
 from kpi_scorecard.render.html import Links, json_attribute, link, table
 from kpi_scorecard.render.numbers import value_text
-from kpi_scorecard.render.text import escape, front_matter_title, inline
-from kpi_scorecard.render.wording import month_label
-
-
 from kpi_scorecard.render.text import escape, front_matter_title, inline, rich
+from kpi_scorecard.render.wording import month_label
 
 CONTEXT_MONTHS = 3
 """Months shown on each side of the initiative's window."""
@@ -167,9 +164,6 @@ def window_text(retro: Retrospective) -> str:
     return f"{month_label(month_str(retro.start))} to {month_label(month_str(retro.end))}"
 
 
-    return f"{month_str(retro.start)} to {month_str(retro.end)}"
-
-
 STAGES = ("planned", "approved", "running", "done")
 
 
@@ -202,7 +196,7 @@ def plan_section(retro: Retrospective, scorecard: Scorecard, as_of: Month) -> li
             facts.append(f"<dt>{title}</dt><dd><ul>{listed}</ul></dd>")
     due = readouts_due(retro, as_of)
     if due and current in ("running", "done"):
-        listed = ", ".join(f"{name} ({month_str(month)})" for name, month in due)
+        listed = ", ".join(f"{name} ({month_label(month_str(month))})" for name, month in due)
         facts.append(f"<dt>Readouts due so far</dt><dd>{escape(listed)}</dd>")
     parts += [f'<dl class="kpi-plan">{"".join(facts)}</dl>', ""]
     return parts
