@@ -21,6 +21,8 @@ Better = Literal["higher", "lower"]
 Unit = Literal["number", "percent", "currency"]
 Aggregate = Literal["sum", "mean", "last"]
 Status = Literal["green", "amber", "red", "missing", "no_target"]
+PeriodKind = Literal["quarter", "year"]
+ForecastBasis = Literal["growth", "run_rate"]
 Trend = Literal["improving", "worsening", "flat"]
 
 BETTER_CHOICES: tuple[Better, ...] = ("higher", "lower")
@@ -308,6 +310,59 @@ class Series:
 
 
 @dataclass(frozen=True)
+class Pacing:
+    """The figures of contract 3.5 for one KPI: its fiscal year so far and where it is heading,
+    with what the forecast was made from (for the page). Percent fields are fractions."""
+
+    target_ytd: float | None
+    ytd_gap_pct: float | None
+    target_fy: float | None
+    forecast_fy: float | None
+    forecast_gap_pct: float | None
+    pace: Status
+    fiscal_year: str
+    """``FY<Y>``: the fiscal year that holds the reporting month (contract 3.6)."""
+    basis: ForecastBasis | None = None
+    """How the months without a value were forecast; None when none needed one, or none could."""
+    growth: float | None = None
+    """The growth so far (g - 1: 0.084 = +8.4 % on last year), when the basis is growth."""
+    run_rate: float | None = None
+    """The mean of the last 12 months' reported values, when some month used it."""
+    forecasts: tuple[tuple[Month, float], ...] = ()
+    """Month -> forecast, for the months of the fiscal year after the reporting month."""
+
+
+PACING_FIELDS: tuple[str, ...] = (
+    "target_ytd",
+    "ytd_gap_pct",
+    "target_fy",
+    "forecast_fy",
+    "forecast_gap_pct",
+    "pace",
+)
+"""The 3.5 field names in contract order, for the exports."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """One KPI over a fiscal quarter or year (contract 3.6), up to the reporting month."""
+
+    name: str
+    """``FY2027`` or ``FY2027-Q1``."""
+    kind: PeriodKind
+    first: Month
+    last: Month
+    """The period's last month, whether or not it has passed."""
+    value: float | None
+    target: float | None
+    status: Status
+    months: int
+    """How many of its months up to the reporting month have a reported value."""
+    complete: bool
+    """Its last month is on or before the reporting month."""
+
+
+@dataclass(frozen=True)
 class Results:
     """Every KPI's figures at the reporting month and its monthly series."""
 
@@ -320,6 +375,10 @@ class Results:
     """KPI id -> segment -> its monthly series."""
     calculated: Mapping[str, Mapping[Month, Fraction | None]] = field(default_factory=dict)
     """Calculated KPI id -> month -> its exact value; ``series`` has the nearest floats."""
+    pacing: Mapping[str, Pacing] = field(default_factory=dict)
+    """KPI id -> its pacing (contract 3.5)."""
+    periods: Mapping[str, tuple[Period, ...]] = field(default_factory=dict)
+    """KPI id -> its fiscal quarters and years (contract 3.6), each year after its quarters."""
 
     def exact_value(self, kpi_id: str, month: Month) -> Fraction | None:
         """A KPI's value at a month exactly, for decisions made after compute (retrospectives):

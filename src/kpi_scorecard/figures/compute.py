@@ -80,7 +80,12 @@ def compute(scorecard: Scorecard, with_series: bool = True) -> tuple[Results, li
             if with_series:
                 segment_series.setdefault(kpi_id, {})[segment] = context.series()
     calculated = {kpi.id: values[kpi.id].exact_values() for kpi, _ in plan}
-    results = Results(as_of, figures, series, segment_figures, segment_series, calculated)
+    from kpi_scorecard.figures.periods import pacing_and_periods  # pandas, imported when used
+
+    pacing, periods = pacing_and_periods(scorecard, values, as_of, tolerance)
+    results = Results(
+        as_of, figures, series, segment_figures, segment_series, calculated, pacing, periods
+    )
     return results, warnings
 
 
