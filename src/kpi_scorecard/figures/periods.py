@@ -68,7 +68,8 @@ def _month_frame(
     reported = [
         {m: v for m, v in values[k.id].floats.items() if v is not None and m <= as_of} for k in kpis
     ]
-    firsts = np.array([min(r, default=year_begin) for r in reported], dtype=np.int64)
+    # never reported up to as_of: a first month after it, so that it has no periods
+    firsts = np.array([min(r, default=as_of + 1) for r in reported], dtype=np.int64)
     starts = np.minimum(_fiscal_begin(firsts, fiscal_year_start), year_begin - 12)
     lengths = year_begin + 12 - starts
     kpi = np.repeat(np.arange(len(kpis)), lengths)

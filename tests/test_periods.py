@@ -1,0 +1,279 @@
+"""Contract 3.5 (pacing) and 3.6 (fiscal quarters and years), field by field.
+
+Every expectation is worked out by hand; the arithmetic is in the comment next to it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kpi_scorecard.figures.compute import compute
+from kpi_scorecard.figures.periods import fiscal_year_name
+from kpi_scorecard.model import Pacing, Period, Scorecard, Target
+
+from .test_compute import kpi, m, scorecard
+
+
+def pacing(card: Scorecard, kpi_id: str = "k") -> Pacing:
+    results, _ = compute(card)
+    return results.pacing[kpi_id]
+
+
+def periods(card: Scorecard, kpi_id: str = "k") -> dict[str, Period]:
+    results, _ = compute(card)
+    return {p.name: p for p in results.periods.get(kpi_id, ())}
+
+
+def grown(aggregate: str) -> Scorecard:
+    """2025 at 10 a month; 2026 so far 11, 12, 13 against a target of 10: g = 36 / 30."""
+    values: dict[str, float | None] = {f"2025-{n:02d}": 10.0 for n in range(1, 13)}
+    values |= {"2026-01": 11.0, "2026-02": 12.0, "2026-03": 13.0}
+    return scorecard(
+        kpi("k", values, aggregate=aggregate, target=Target(constant=10.0)),
+        as_of=m("2026-03"),
+    )
+
+
+# -- 3.5: growth so far ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("aggregate", "target_ytd", "target_fy", "forecast_fy", "ytd_gap_pct"),
+    [
+        # 30 = 3 x 10; 120 = 12 x 10; 144 = 36 + 9 x (10 x 1.2); (36 - 30) / 30
+        ("sum", 30.0, 120.0, 144.0, 0.2),
+        # 10; 10; 144 / 12; (12 - 10) / 10
+        ("mean", 10.0, 10.0, 12.0, 0.2),
+        # the target at m; at f12; 2026-12 = 10 x 1.2; (13 - 10) / 10
+        ("last", 10.0, 10.0, 12.0, 0.3),
+    ],
+)
+def test_pacing_on_the_growth_so_far(
+    aggregate: str, target_ytd: float, target_fy: float, forecast_fy: float, ytd_gap_pct: float
+) -> None:
+    p = pacing(grown(aggregate))
+    assert p.target_ytd == target_ytd
+    assert p.target_fy == target_fy
+    assert p.forecast_fy == pytest.approx(forecast_fy)
+    assert p.ytd_gap_pct == pytest.approx(ytd_gap_pct)
+    assert p.forecast_gap_pct == pytest.approx(0.2)  # (forecast - target) / target
+    assert p.pace == "green"
+    assert p.fiscal_year == "FY2026"
+    assert (p.basis, p.growth, p.run_rate) == ("growth", pytest.approx(0.2), None)
+    assert [month for month, _ in p.forecasts] == [m(f"2026-{n:02d}") for n in range(4, 13)]
+    assert all(value == pytest.approx(12.0) for _, value in p.forecasts)  # 10 x 1.2
+
+
+def test_growth_only_over_months_reported_in_both_years() -> None:
+    # 2026-02 has no year-ago value and 2025-03 none this year: g = 11 / 10 (2026-01 only).
+    values: dict[str, float | None] = {"2025-01": 10.0, "2025-02": None, "2025-03": 5.0}
+    values |= {"2025-04": 20.0, "2026-01": 11.0, "2026-02": 40.0, "2026-03": None}
+    card = scorecard(
+        kpi("k", values, aggregate="sum", target=Target(constant=1.0)), as_of=m("2026-03")
+    )
+    p = pacing(card)
+    assert p.growth == pytest.approx(0.1)
+    # 2026-03 is not reported: 5 x 1.1; 2026-04: 20 x 1.1; 2026-05..12 have no year-ago value,
+    # so the run rate: mean of the reported values of 2025-04..2026-03 = (20 + 11 + 40) / 3
+    forecast = {month: value for month, value in p.forecasts}
+    assert forecast[m("2026-04")] == pytest.approx(22.0)
+    assert forecast[m("2026-05")] == pytest.approx(71 / 3)
+    assert p.basis == "growth"
+    assert p.run_rate == pytest.approx(71 / 3)
+    # 11 + 40 + 5.5 + 22 + 8 x 71 / 3
+    assert p.forecast_fy == pytest.approx(11 + 40 + 5.5 + 22 + 8 * 71 / 3)
+
+
+def test_no_growth_when_last_years_sum_is_not_above_zero() -> None:
+    values: dict[str, float | None] = {
+        "2025-01": -5.0,
+        "2025-02": 5.0,
+        "2026-01": 3.0,
+        "2026-02": 4.0,
+    }
+    card = scorecard(kpi("k", values, target=Target(constant=1.0)), as_of=m("2026-02"))
+    p = pacing(card)
+    # the sum a year before is -5 + 5 = 0: the run rate, mean of 2025-03..2026-02 = 3.5
+    assert (p.basis, p.growth, p.run_rate) == ("run_rate", None, 3.5)
+    assert p.forecast_fy == pytest.approx(3.5)  # mean of 3, 4 and ten months of 3.5
+
+
+# -- 3.5: a year with no history before it, a stepped target, fiscal year start 4 -----------------
+
+
+def new_kpi(aggregate: str) -> Scorecard:
+    """FY2027 = 2026-04..2027-03; reported 100, 110, null; the target steps from 100 to 150 in
+    2026-10, mid-year."""
+    values: dict[str, float | None] = {"2026-04": 100.0, "2026-05": 110.0, "2026-06": None}
+    target = Target(steps=((m("2026-04"), 100.0), (m("2026-10"), 150.0)))
+    return scorecard(
+        kpi("k", values, aggregate=aggregate, target=target),
+        as_of=m("2026-06"),
+        fiscal_year_start=4,
+    )
+
+
+@pytest.mark.parametrize(
+    ("aggregate", "target_ytd", "target_fy", "forecast_fy", "ytd_gap_pct"),
+    [
+        # 3 x 100; 6 x 100 + 6 x 150; 210 + 10 x 105 (2026-06 and 2026-07..2027-03); -90 / 300
+        ("sum", 300.0, 1500.0, 1260.0, -0.3),
+        # 100; 1500 / 12; 1260 / 12; (105 - 100) / 100
+        ("mean", 100.0, 125.0, 105.0, 0.05),
+        # the target at m; at 2027-03; the forecast of 2027-03; (110 - 100) / 100
+        ("last", 100.0, 150.0, 105.0, 0.1),
+    ],
+)
+def test_pacing_without_history_uses_the_run_rate(
+    aggregate: str, target_ytd: float, target_fy: float, forecast_fy: float, ytd_gap_pct: float
+) -> None:
+    p = pacing(new_kpi(aggregate))
+    assert p.target_ytd == target_ytd
+    assert p.target_fy == target_fy
+    assert p.forecast_fy == pytest.approx(forecast_fy)
+    assert p.ytd_gap_pct == pytest.approx(ytd_gap_pct)
+    assert p.forecast_gap_pct == pytest.approx((forecast_fy - target_fy) / target_fy)
+    assert p.pace == "red"  # 1260 < 1425, 105 < 118.75, 105 < 142.5 (5 % bands)
+    assert (p.fiscal_year, p.basis, p.growth, p.run_rate) == ("FY2027", "run_rate", None, 105.0)
+
+
+# -- 3.5: nulls and exact decisions ---------------------------------------------------------------
+
+
+def test_no_target_for_part_of_the_year() -> None:
+    target = Target(steps=((m("2026-02"), 10.0),))
+    card = scorecard(kpi("k", {"2026-01": 5.0, "2026-02": 6.0}, target=target), as_of=m("2026-02"))
+    p = pacing(card)
+    assert (p.target_ytd, p.ytd_gap_pct, p.target_fy, p.forecast_gap_pct) == (None,) * 4
+    assert p.forecast_fy == pytest.approx(5.5)
+    assert p.pace == "no_target"
+
+
+def test_no_basis_no_forecast() -> None:
+    # nothing reported in the 12 months up to m, nothing this year: no growth, no run rate
+    card = scorecard(
+        kpi("k", {"2024-06": 5.0}, target=Target(constant=1.0)),
+        kpi("other", {"2026-03": 1.0}),
+        as_of=m("2026-03"),
+    )
+    p = pacing(card)
+    assert (p.forecast_fy, p.forecast_gap_pct, p.basis, p.forecasts) == (None, None, None, ())
+    assert p.pace == "missing"
+    assert p.target_fy == 1.0
+
+
+def test_pace_on_the_bands_edge_is_decided_on_the_decimals() -> None:
+    # last at f12 = 0.99 against 1.1 - 0.1 x 1.1 = 0.99 exactly: amber (floats: 0.9900000000000001)
+    card = scorecard(
+        kpi("k", {"2026-12": 0.99}, aggregate="last", target=Target(constant=1.1), tolerance=0.1),
+        as_of=m("2026-12"),
+    )
+    assert pacing(card).pace == "amber"
+    assert periods(card)["FY2026"].status == "amber"
+    assert periods(card)["FY2026-Q4"].status == "amber"
+
+
+def test_a_mean_on_its_target_is_green() -> None:
+    # (0.1 + 0.2 + 0.3) / 3 = 0.2 exactly, on the target (floats: 0.20000000000000004 > 0.2)
+    values = {"2026-01": 0.1, "2026-02": 0.2, "2026-03": 0.3}
+    card = scorecard(
+        kpi("k", values, better="lower", target=Target(constant=0.2)), as_of=m("2026-03")
+    )
+    assert periods(card)["FY2026-Q1"].status == "green"
+    assert periods(card)["FY2026-Q1"].value == pytest.approx(0.2)
+
+
+# -- 3.6 -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("month", "start", "name"),
+    [
+        ("2026-03", 1, "FY2026"),
+        ("2026-03", 4, "FY2026"),
+        ("2026-04", 4, "FY2027"),
+        ("2027-03", 4, "FY2027"),
+        ("2026-12", 12, "FY2027"),
+        ("2026-11", 12, "FY2026"),
+    ],
+)
+def test_a_fiscal_year_is_named_after_the_year_it_ends_in(
+    month: str, start: int, name: str
+) -> None:
+    assert fiscal_year_name(m(month), start) == name
+
+
+@pytest.mark.parametrize(
+    ("aggregate", "q1", "year"),
+    [
+        # Q1: 100 + 110 against 3 x 100; the year up to as_of: the same months
+        ("sum", (210.0, 300.0), (210.0, 300.0)),
+        ("mean", (105.0, 100.0), (105.0, 100.0)),
+        ("last", (110.0, 100.0), (110.0, 100.0)),
+    ],
+)
+def test_the_quarter_and_year_of_a_new_kpi(
+    aggregate: str, q1: tuple[float, float], year: tuple[float, float]
+) -> None:
+    found = periods(new_kpi(aggregate))
+    assert list(found) == ["FY2027-Q1", "FY2027"]  # from the first reported month's year
+    quarter, fiscal_year = found["FY2027-Q1"], found["FY2027"]
+    assert (quarter.value, quarter.target, quarter.months, quarter.complete) == (*q1, 2, True)
+    assert (fiscal_year.value, fiscal_year.target, fiscal_year.months) == (*year, 2)
+    assert fiscal_year.complete is False  # ends 2027-03, after as_of
+    assert (quarter.first, quarter.last) == (m("2026-04"), m("2026-06"))
+    assert (fiscal_year.first, fiscal_year.last) == (m("2026-04"), m("2027-03"))
+
+
+def test_periods_run_from_the_first_reported_quarter_to_as_of() -> None:
+    values: dict[str, float | None] = {
+        "2025-05": 1.0,
+        "2025-12": 2.0,
+        "2026-02": 4.0,
+        "2026-04": 9.0,
+    }
+    card = scorecard(kpi("k", values, aggregate="sum"), as_of=m("2026-02"))
+    found = periods(card)
+    assert list(found) == [
+        "FY2025-Q2",
+        "FY2025-Q3",
+        "FY2025-Q4",
+        "FY2025",
+        "FY2026-Q1",
+        "FY2026",
+    ]  # 2026-04 is after as_of
+    assert found["FY2025-Q3"].value is None
+    assert (found["FY2025-Q3"].status, found["FY2025-Q3"].months) == ("missing", 0)
+    assert found["FY2025"].value == 3.0  # 1 + 2
+    assert found["FY2025"].status == "no_target"
+    assert found["FY2026"].value == 4.0  # 2026-04 is after as_of
+    assert (found["FY2026-Q1"].complete, found["FY2025-Q4"].complete) == (False, True)
+
+
+def test_a_target_stepping_mid_quarter() -> None:
+    # Q4 of FY2026 (start 1): 2026-10..12 with targets 10, 10, 16: mean 12, sum 36, last 16
+    target = Target(steps=((m("2026-01"), 10.0), (m("2026-12"), 16.0)))
+    values = {"2026-10": 12.0, "2026-11": 12.0, "2026-12": 12.0}
+    for aggregate, expected, state in (
+        ("mean", 12.0, "green"),
+        ("sum", 36.0, "green"),
+        ("last", 16.0, "red"),
+    ):
+        card = scorecard(kpi("k", values, aggregate=aggregate, target=target), as_of=m("2026-12"))
+        quarter = periods(card)["FY2026-Q4"]
+        assert (quarter.target, quarter.status) == (expected, state), aggregate
+
+
+def test_a_period_lacking_a_target_in_one_month_has_none() -> None:
+    target = Target(steps=((m("2026-02"), 10.0),))
+    card = scorecard(kpi("k", {"2026-01": 5.0, "2026-02": 6.0}, target=target), as_of=m("2026-02"))
+    quarter = periods(card)["FY2026-Q1"]
+    assert (quarter.target, quarter.status) == (None, "no_target")
+
+
+def test_a_kpi_never_reported_has_no_periods() -> None:
+    card = scorecard(
+        kpi("k", {"2026-01": None}), kpi("other", {"2026-01": 1.0}), as_of=m("2026-01")
+    )
+    assert periods(card) == {}
+    assert periods(card, "other")["FY2026"].value == 1.0
