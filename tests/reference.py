@@ -190,6 +190,109 @@ class RefKpi:
             count += 1
         return count
 
+    # -- 3.5 pacing ------------------------------------------------------------------------------
+
+    def agg(self, numbers: list[Fraction]) -> Fraction | None:
+        if not numbers:
+            return None
+        if self.aggregate == "sum":
+            return sum(numbers, Fraction(0))
+        if self.aggregate == "last":
+            return numbers[-1]
+        return sum(numbers, Fraction(0)) / len(numbers)
+
+    def target_agg(self, months: list[Month]) -> Fraction | None:
+        """`agg` of the targets that hold in the months; None if any month has none."""
+        targets = [self.target(month) for month in months]
+        if any(t is None for t in targets):
+            return None
+        return self.agg([t for t in targets if t is not None])
+
+    def pacing(self, m: Month, fiscal_year_start: int) -> dict[str, object]:
+        """Every field of 3.5 at m; the months of the fiscal year after m are forecast
+        (decisions.md: values after the reporting month are not used)."""
+        f1 = fiscal_start(m, fiscal_year_start)
+        year = months_between(f1, shift(f1, 11))
+        so_far = months_between(f1, m)
+        ytd = self.agg([v for month in so_far if (v := self.value(month)) is not None])
+        target_ytd = self.target_agg(so_far)
+        target_fy = self.target_agg(year)
+        filled = [
+            self.value(r) if r <= m and self.value(r) is not None else self.forecast(r, m, f1)
+            for r in year
+        ]
+        forecast_fy = None if None in filled else self.agg([v for v in filled if v is not None])
+        return {
+            "target_ytd": target_ytd,
+            "ytd_gap_pct": relative(difference(ytd, target_ytd), target_ytd),
+            "target_fy": target_fy,
+            "forecast_fy": forecast_fy,
+            "forecast_gap_pct": relative(difference(forecast_fy, target_fy), target_fy),
+            "pace": self.graded(forecast_fy, target_fy),
+        }
+
+    def forecast(self, r: Month, m: Month, f1: Month) -> Fraction | None:
+        now = before = Fraction(0)
+        for i in months_between(f1, m):
+            v, year_ago = self.value(i), self.value(shift(i, -12))
+            if v is not None and year_ago is not None:
+                now, before = now + v, before + year_ago
+        year_ago_r = self.value(shift(r, -12))
+        if before > 0 and year_ago_r is not None:
+            return year_ago_r * (now / before)
+        return mean([self.value(month) for month in months_between(shift(m, -11), m)])
+
+    def graded(self, v: Fraction | None, t: Fraction | None) -> str:
+        """3.3 for any value against any target."""
+        if v is None:
+            return "missing"
+        if t is None:
+            return "no_target"
+        band = self.tolerance * abs(t)
+        if self.better == "higher":
+            return "green" if v >= t else "amber" if v >= t - band else "red"
+        return "green" if v <= t else "amber" if v <= t + band else "red"
+
+    # -- 3.6 fiscal quarters and years --------------------------------------------------------
+
+    def periods(self, as_of: Month, fiscal_year_start: int) -> dict[str, dict[str, object]]:
+        """Name -> `value, target, status, months, complete` of every quarter and year from the
+        one that holds the first reported month up to the one that holds as_of."""
+        reported = sorted(k for k, v in self.values.items() if v is not None and k <= as_of)
+        if not reported:
+            return {}
+        found = {}
+        year_start = fiscal_start(reported[0], fiscal_year_start)
+        while year_start <= as_of:
+            name = f"FY{shift(year_start, 11)[0]}"
+            for q in range(4):
+                first = shift(year_start, 3 * q)
+                last = shift(first, 2)
+                if last >= reported[0] and first <= as_of:
+                    found[f"{name}-Q{q + 1}"] = self.period(first, last, as_of)
+            found[name] = self.period(year_start, shift(year_start, 11), as_of)
+            year_start = shift(year_start, 12)
+        return found
+
+    def period(self, first: Month, last: Month, as_of: Month) -> dict[str, object]:
+        months = [month for month in months_between(first, last) if month <= as_of]
+        reported = [v for month in months if (v := self.value(month)) is not None]
+        value, target = self.agg(reported), self.target_agg(months)
+        return {
+            "value": value,
+            "target": target,
+            "status": self.graded(value, target),
+            "months": len(reported),
+            "complete": last <= as_of,
+        }
+
+
+def fiscal_start(month: Month, fiscal_year_start: int) -> Month:
+    year, number = month
+    return (
+        (year, fiscal_year_start) if number >= fiscal_year_start else (year - 1, fiscal_year_start)
+    )
+
 
 def difference(a: Fraction | None, b: Fraction | None) -> Fraction | None:
     return None if a is None or b is None else a - b

@@ -6,7 +6,7 @@ stepped targets, segments with their own targets, formulas of formulas (with div
 are exactly zero), for every fiscal year start. The engine reads and computes them; every
 figure of 3.1 at the reporting month, every month's status and value, and the displayed value,
 of each KPI and each segment, must equal the reference's exact result (its nearest float, for
-the numbers). Run with ``-s`` to see how many fields agreed.
+the numbers); so must the pacing of 3.5 and every fiscal quarter and year of 3.6. Run with ``-s`` to see how many fields agreed.
 """
 
 from __future__ import annotations
@@ -26,8 +26,11 @@ from hypothesis import strategies as st
 from kpi_scorecard.figures.compute import compute
 from kpi_scorecard.model import (
     FIGURE_FIELDS,
+    PACING_FIELDS,
     Figures,
     Kpi,
+    Pacing,
+    Period,
     Results,
     Scorecard,
     Series,
@@ -297,6 +300,24 @@ def compare_figures(kpi_id: str, engine: Figures, expected: Card, kind: str = ""
         COUNTS[kind + "displayed values"] += 1
 
 
+def compare_pacing(kpi_id: str, engine: Pacing, expected: Card) -> None:
+    for name in PACING_FIELDS:
+        got, want = getattr(engine, name), nearest(expected[name])
+        assert got == want, (kpi_id, name, got, expected[name])
+        COUNTS["pacing fields"] += 1
+    COUNTS[f"pace {engine.pace}"] += 1
+
+
+def compare_periods(kpi_id: str, engine: tuple[Period, ...], expected: Card) -> None:
+    assert [p.name for p in engine] == list(expected), kpi_id
+    for period in engine:
+        want = expected[period.name]
+        for name in ("value", "target", "status", "months", "complete"):
+            assert getattr(period, name) == nearest(want[name]), (kpi_id, period.name, name)
+        COUNTS["periods"] += 1
+        COUNTS[f"period status {period.status}"] += 1
+
+
 def compare_series(kpi: Kpi, series: Series, ref: RefKpi, kind: str = "") -> None:
     months = ref.series_months()
     assert [month_str(m) for m in series.months] == [month_text(m) for m in months], kpi.id
@@ -382,6 +403,10 @@ def test_the_engine_agrees_with_the_reference(fiscal_year_start: int, card: Card
         ref = expected.kpis[kpi_id]
         compare_figures(kpi_id, results.figures[kpi_id], ref.figures(AS_OF, fiscal_year_start))
         compare_series(kpi, results.series[kpi_id], ref)
+        compare_pacing(kpi_id, results.pacing[kpi_id], ref.pacing(AS_OF, fiscal_year_start))
+        compare_periods(
+            kpi_id, results.periods.get(kpi_id, ()), ref.periods(AS_OF, fiscal_year_start)
+        )
     for segment in SEGMENTS:
         by_segment = reference(card, segment)
         engine_ids = {k for k, found in results.segment_figures.items() if segment in found}
