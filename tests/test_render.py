@@ -60,6 +60,7 @@ def state():  # type: ignore[no-untyped-def]
         ("kpis/orders.md", "kpi_orders.md"),
         ("kpis/cost_per_order.md", "kpi_cost_per_order.md"),
         ("data/values.csv", "values.csv"),
+        ("data/periods.csv", "periods.csv"),
         ("data/scorecard.json", "scorecard.json"),
         ("reviews/2026-03.md", "review_2026-03.md"),
         ("people/ann.md", "person_ann.md"),

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from kpi_scorecard.cli import main
-from kpi_scorecard.model import FIGURE_FIELDS
+from kpi_scorecard.model import FIGURE_FIELDS, PACING_FIELDS
 
 MKDOCS = Path(sys.executable).parent / "mkdocs"
 
@@ -52,7 +52,7 @@ def test_scorecard_json_has_every_figure_and_the_presenter(built: Path) -> None:
     assert document["as_of"] == "2026-04"
     orders = next(k for k in document["kpis"] if k["id"] == "orders")
     identity = ["id", "name", "category", "owner", "better", "unit", "presenter"]
-    assert list(orders) == identity + list(FIGURE_FIELDS)
+    assert list(orders) == identity + list(FIGURE_FIELDS) + list(PACING_FIELDS)
     assert orders["value"] is None and orders["status"] == "missing"
     assert orders["previous"] == 118
     assert orders["presenter"] in {"bob", "cy"}  # never the owner, ann
@@ -63,6 +63,34 @@ def test_scorecard_json_has_every_figure_and_the_presenter(built: Path) -> None:
     assert spend["mom_pct"] == pytest.approx(-200 / 5100)
     # everyone on the roster is close to spend: anyone but its owner bob presents it
     assert spend["presenter"] in {"ann", "cy"}
+
+
+def test_scorecard_json_has_the_pacing_of_the_fiscal_year(built: Path) -> None:
+    document = json.loads((built / "data" / "scorecard.json").read_text())
+    spend = next(k for k in document["kpis"] if k["id"] == "spend")
+    # FY2027 from 2026-04, target 5000 a month, summed; nothing a year before, so the run
+    # rate: the mean of 2026-01..04 = 5000; 4900 + 11 x 5000 = 59900 against 60000
+    assert (spend["target_ytd"], spend["target_fy"], spend["forecast_fy"]) == (5000, 60000, 59900)
+    assert spend["ytd_gap_pct"] == pytest.approx(-0.02)  # (4900 - 5000) / 5000
+    assert spend["forecast_gap_pct"] == pytest.approx(-100 / 60000)
+    assert spend["pace"] == "green"  # lower is better
+    orders = next(k for k in document["kpis"] if k["id"] == "orders")
+    assert orders["ytd_gap_pct"] is None  # nothing reported in FY2027 yet
+    assert orders["forecast_fy"] == 12 * 104  # run rate (90 + 104 + 118) / 3, twelve months
+
+
+def test_periods_csv_has_every_fiscal_quarter_and_year(built: Path) -> None:
+    rows = list(csv.reader((built / "data" / "periods.csv").open()))
+    assert rows[0] == ["kpi", "period", "value", "target", "status", "months", "complete"]
+    spend = [row[1:] for row in rows if row[0] == "spend"]
+    assert spend == [
+        ["FY2026-Q4", "15100", "15000", "amber", "3", "true"],  # 4800 + 5200 + 5100
+        ["FY2026", "15100", "60000", "green", "3", "true"],  # against all 12 months' targets
+        ["FY2027-Q1", "4900", "5000", "green", "1", "false"],  # 2026-04 only, up to as_of
+        ["FY2027", "4900", "5000", "green", "1", "false"],
+    ]
+    # orders has no target before 2026-01: none for FY2026, which starts 2025-04
+    assert ["orders", "FY2026", "312", "", "no_target", "3", "true"] in rows
 
 
 def test_values_csv_is_long_format(built: Path) -> None:

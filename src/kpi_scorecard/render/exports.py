@@ -1,4 +1,5 @@
-"""The machine-readable exports of contract section 4: scorecard.json and values.csv."""
+"""The machine-readable exports of contract section 4: scorecard.json, values.csv and
+periods.csv."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from kpi_scorecard.model import (
     FIGURE_FIELDS,
+    PACING_FIELDS,
     Kpi,
     Results,
     Scorecard,
@@ -25,8 +27,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def scorecard_json(scorecard: Scorecard, results: Results, presenters: Mapping[str, str]) -> str:
-    """``{"as_of", "kpis": [...]}``: identity fields, the presenter, then every 3.1 figure,
-    unrounded; KPIs in id order."""
+    """``{"as_of", "kpis": [...]}``: identity fields, the presenter, then every 3.1 figure and
+    every 3.5 figure, unrounded; KPIs in id order."""
     kpis: list[dict[str, Any]] = []
     for kpi_id, kpi in scorecard.kpis.items():
         figures = asdict(results.figures[kpi_id])
@@ -40,6 +42,8 @@ def scorecard_json(scorecard: Scorecard, results: Results, presenters: Mapping[s
             "presenter": presenters.get(kpi_id),
         }
         entry.update((name, figures[name]) for name in FIGURE_FIELDS)
+        pacing = results.pacing.get(kpi_id)
+        entry.update((name, getattr(pacing, name, None)) for name in PACING_FIELDS)
         kpis.append(entry)
     document = {"as_of": month_str(results.as_of), "kpis": kpis}
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
@@ -65,6 +69,27 @@ def kpi_csv(kpi: Kpi, series: Series) -> str:
         (
             (*row, kpi.notes.get(month, ""))
             for month, row in zip(series.months, series_rows(series), strict=True)
+        ),
+    )
+
+
+def periods_csv(scorecard: Scorecard, results: Results) -> str:
+    """``kpi,period,value,target,status,months,complete``: one row per KPI and fiscal quarter or
+    year (contract 3.6), KPIs in id order, each year after its quarters."""
+    return csv_text(
+        ("kpi", "period", "value", "target", "status", "months", "complete"),
+        (
+            (
+                kpi_id,
+                period.name,
+                number_cell(period.value),
+                number_cell(period.target),
+                period.status,
+                str(period.months),
+                "true" if period.complete else "false",
+            )
+            for kpi_id in scorecard.kpis
+            for period in results.periods.get(kpi_id, ())
         ),
     )
 

@@ -24,6 +24,9 @@ from kpi_scorecard.render.as_reported import (
 from kpi_scorecard.render.data_page import data_page
 from kpi_scorecard.render.exports import kpi_csv, scorecard_json, values_csv
 from kpi_scorecard.render.feed import FEED_PATH, atom_feed
+
+
+from kpi_scorecard.render.exports import kpi_csv, periods_csv, scorecard_json, values_csv
 from kpi_scorecard.render.health import health_page
 from kpi_scorecard.render.history import changes_page, history_json
 from kpi_scorecard.render.html import Links
@@ -136,6 +139,7 @@ def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict
         "people/index.md": people_index(scorecard, folder_index),
         "data/scorecard.json": scorecard_json(scorecard, results, presenters),
         "data/values.csv": values_csv(scorecard, results),
+        "data/periods.csv": periods_csv(scorecard, results),
         "data/history.json": history_json(history, scorecard.kpis),
         "data/segments.json": segments_json(results),
         "data/segments.csv": segments_csv(results),
