@@ -20,7 +20,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from kpi_scorecard.figures.compute import fiscal_year_begin, status
+from kpi_scorecard.figures.compute import band_edge, fiscal_year_begin, graded
 from kpi_scorecard.figures.numbers import Numbers, as_float, exact_sum
 from kpi_scorecard.model import (
     ForecastBasis,
@@ -29,6 +29,7 @@ from kpi_scorecard.model import (
     Pacing,
     Period,
     Scorecard,
+    Status,
     exact,
 )
 
@@ -50,9 +51,31 @@ def pacing_and_periods(
     start = scorecard.settings.fiscal_year_start
     months = _month_frame(kpis, values, as_of, start)
     tolerances = [tolerance if k.tolerance is None else exact(k.tolerance) for k in kpis]
-    periods = _periods(kpis, tolerances, months, as_of)
-    pacing = _pacing(kpis, tolerances, months, as_of, start)
+    statuses = _Statuses(kpis, tolerances)
+    periods = _periods(kpis, statuses, months, as_of)
+    pacing = _pacing(kpis, statuses, months, as_of, start)
     return pacing, periods
+
+
+class _Statuses:
+    """Contract 3.3 on exact numbers (``compute.graded``), each band's edge worked out once
+    per KPI and target: a year of constant targets has one."""
+
+    def __init__(self, kpis: Sequence[Kpi], tolerances: Sequence[Fraction]) -> None:
+        self.kpis = kpis
+        self.tolerances = tolerances
+        self.edges: dict[tuple[int, Fraction], Fraction] = {}
+
+    def of(self, index: int, value: Fraction | None, target: Fraction | None) -> Status:
+        if value is None:
+            return "missing"
+        if target is None:
+            return "no_target"
+        better = self.kpis[index].better
+        edge = self.edges.get((index, target))
+        if edge is None:
+            edge = self.edges[index, target] = band_edge(target, better, self.tolerances[index])
+        return graded(value, target, edge, better)
 
 
 # -- the frame ----------------------------------------------------------------------------------
@@ -209,7 +232,7 @@ def _records(
 
 
 def _periods(
-    kpis: Sequence[Kpi], tolerances: Sequence[Fraction], frame: pd.DataFrame, as_of: Month
+    kpis: Sequence[Kpi], statuses: _Statuses, frame: pd.DataFrame, as_of: Month
 ) -> dict[str, tuple[Period, ...]]:
     """Every KPI's quarters and years from the one that holds its first reported month to the
     one that holds ``as_of``, months after ``as_of`` left out; each year after its quarters."""
@@ -232,7 +255,6 @@ def _periods(
             records,
             strict=True,
         ):
-            kpi = kpis[index]
             found.setdefault(index, []).append(
                 Period(
                     name=_period_name(begin, last, kind),
@@ -241,7 +263,7 @@ def _periods(
                     last=last,
                     value=as_float(value),
                     target=as_float(target),
-                    status=status(value, target, kpi.better, tolerances[index]),
+                    status=statuses.of(index, value, target),
                     months=months,
                     complete=last <= as_of,
                 )
@@ -277,7 +299,7 @@ class _Forecast:
 
 def _pacing(
     kpis: Sequence[Kpi],
-    tolerances: Sequence[Fraction],
+    statuses: _Statuses,
     frame: pd.DataFrame,
     as_of: Month,
     fiscal_year_start: int,
@@ -302,7 +324,7 @@ def _pacing(
             target_fy=as_float(target_fy),
             forecast_fy=as_float(reached),
             forecast_gap_pct=as_float(_relative(reached, target_fy)),
-            pace=status(reached, target_fy, kpi.better, tolerances[index]),
+            pace=statuses.of(index, reached, target_fy),
             fiscal_year=name,
             basis=forecast.basis,
             growth=as_float(None if forecast.growth is None else forecast.growth - 1),
