@@ -79,6 +79,19 @@ def test_scorecard_json_has_the_pacing_of_the_fiscal_year(built: Path) -> None:
     assert orders["forecast_fy"] == 12 * 104  # run rate (90 + 104 + 118) / 3, twelve months
 
 
+def test_quarterly_and_yearly_review_packs(built: Path) -> None:
+    quarter = (built / "reviews" / "FY2027-Q1" / "index.html").read_text()
+    assert "Quarterly review FY2027-Q1" in quarter
+    assert "not complete: up to Apr 2026" in quarter
+    year = (built / "reviews" / "FY2026" / "index.html").read_text()
+    assert "Yearly review FY2026" in year and "(complete)" in year
+    assert "Spring promotion." in year  # the note of 2026-02, a month of FY2026
+    index = (built / "reviews" / "index.html").read_text()
+    assert 'href="../reviews/FY2027-Q1/"' in index and 'href="../reviews/FY2026/"' in index
+    kpi = (built / "kpis" / "spend" / "index.html").read_text()
+    assert "FY2027: on pace. Forecast €59" in kpi and 'href="../../reviews/FY2026-Q4/"' in kpi
+
+
 def test_periods_csv_has_every_fiscal_quarter_and_year(built: Path) -> None:
     rows = list(csv.reader((built / "data" / "periods.csv").open()))
     assert rows[0] == ["kpi", "period", "value", "target", "status", "months", "complete"]

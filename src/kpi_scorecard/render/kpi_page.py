@@ -31,6 +31,7 @@ from kpi_scorecard.render.numbers import (
     value_text,
 )
 from kpi_scorecard.render.overview import note_or_owner
+from kpi_scorecard.render.pacing import pacing_line, periods_table
 from kpi_scorecard.render.segments import segments_section
 from kpi_scorecard.render.text import escape, front_matter_title, inline, rich
 from kpi_scorecard.render.wording import Wording, month_label
@@ -78,6 +79,9 @@ def kpi_page(
         "</div>"
         '<p class="kpi-chart-alt"><a href="#monthly-values">The chart as a table</a></p>'
     )
+    pacing = results.pacing.get(kpi.id)
+    if pacing is not None:
+        summary += pacing_line(kpi, pacing, currency)
     parts = [
         front_matter_title(kpi.name) + f"# {inline(kpi.name)}",
         "",
@@ -102,6 +106,14 @@ def kpi_page(
         ),
         "",
     ]
+    periods = results.periods.get(kpi.id)
+    if periods:
+        parts += [
+            "## Quarters and years",
+            "",
+            not_searched(periods_table(kpi, periods, currency, links)),
+            "",
+        ]
     breakdown = segments_section(kpi, results, currency)
     if breakdown:
         parts += ["## By segment", "", breakdown]  # its blocks are not searched

@@ -19,6 +19,7 @@ from kpi_scorecard.render.numbers import (
     trend_arrow,
     value_text,
 )
+from kpi_scorecard.render.pacing import pace_cell
 from kpi_scorecard.render.sparkline import sparkline
 from kpi_scorecard.render.text import escape, front_matter_title, inline, rich
 from kpi_scorecard.render.wording import excerpt, month_label
@@ -34,6 +35,7 @@ HEADERS = (
     "Target",
     "Change on month",
     "Trend",
+    "Pace",
     "Last 12 months",
     "Note",
 )
@@ -230,6 +232,7 @@ def _row(kpi: Kpi, scorecard: Scorecard, results: Results, links: Links) -> list
         escape(change_text(kpi, figures.mom_change, figures.mom_pct, currency)),
         f'<span class="kpi-trend kpi-trend--{figures.trend}">'
         f'<span aria-hidden="true">{trend_arrow(figures.trend, kpi.better)}</span> {trend_words}</span>',
+        pace_cell(results.pacing.get(kpi.id)),
         sparkline(recent, escape(f"{kpi.name}, last {SPARKLINE_MONTHS} months")),
         note_cell,
     ]

@@ -33,6 +33,14 @@ from kpi_scorecard.render.html import Links
 from kpi_scorecard.render.kpi_page import PageHistory, kpi_page
 from kpi_scorecard.render.overview import overview_page
 from kpi_scorecard.render.people import people_index, person_page
+from kpi_scorecard.render.periods import (
+    PeriodRef,
+    is_full_period_pack,
+    period_pack,
+    period_summary,
+    periods_index_items,
+    review_periods,
+)
 from kpi_scorecard.render.retro import results_section, retrospectives_index
 from kpi_scorecard.render.reviews import (
     is_full_pack,
@@ -156,6 +164,8 @@ def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict
             results.series[kpi_id],
             results.segment_figures.get(kpi_id),
             results.segment_series.get(kpi_id),
+            results.pacing.get(kpi_id),
+            results.periods.get(kpi_id),
             page_history,
         )
         pages[f"kpis/{kpi_id}.md"] = _memoized(
@@ -172,7 +182,12 @@ def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict
             person, scorecard, results, presenters, nested
         )
     months = review_months(results)
-    pages["reviews/index.md"] = reviews_index(months, folder_index)
+    periods = review_periods(results)
+    pages["reviews/index.md"] = _with_periods(
+        reviews_index(months, folder_index), periods, folder_index
+    )
+    for period in periods:
+        pages[f"reviews/{period.name}.md"] = _period_page(data, context, rotation, period, nested)
     shown_kpis = _as_in_review_packs(scorecard)
     for month in months:
         pages[f"reviews/{month_str(month)}.md"] = _review_page(
@@ -236,6 +251,49 @@ def _review_page(
         lambda: with_notice(
             review_pack(scorecard, results, month, presenters, links, data.repo_url), review, events
         ),
+    )
+
+
+def _with_periods(index: str, periods: list[PeriodRef], links: Links) -> str:
+    """The review index with its quarters and years after its months."""
+    if not periods:
+        return index
+    quarters, years = periods_index_items(periods, links)
+    return "\n".join(
+        [index.rstrip("\n"), "", "## Quarters", "", quarters, "", "## Years", "", years, ""]
+    )
+
+
+def _period_page(
+    data: SiteData,
+    context: object,
+    rotation: tuple[object, ...],
+    period: PeriodRef,
+    links: Links,
+) -> str:
+    """A quarter's or year's review pack (render/periods.py), rendered again only when what it
+    shows changed."""
+    scorecard, results = data.scorecard, data.results
+    months = range(period.first, min(period.last, results.as_of) + 1)
+
+    def shown() -> tuple[object, ...]:
+        return tuple(
+            (results.periods.get(kpi.id), tuple(kpi.notes.get(m) for m in months))
+            for kpi in scorecard.kpis.values()
+        )
+
+    path = f"reviews/{period.name}.md"
+    if not is_full_period_pack(period, results.as_of):
+        return _memoized(
+            path,
+            lambda: ("summary", context, period, shown()),
+            lambda: period_summary(scorecard, results, period),
+        )
+    presenters = {m: _presenters(scorecard, m, rotation) for m in months}
+    return _memoized(
+        path,
+        lambda: (context, period, presenters, shown()),
+        lambda: period_pack(scorecard, results, period, presenters.__getitem__, links),
     )
 
 
