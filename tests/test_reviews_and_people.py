@@ -148,8 +148,15 @@ def test_bad_front_matter_is_reported_with_file_and_line(valid_repo: Path) -> No
 def test_review_packs_for_every_month_with_presenters(valid_repo: Path) -> None:
     build(valid_repo)
     site = valid_repo / "site"
-    months = sorted(p.name for p in (site / "reviews").iterdir() if p.name != "index.html")
-    assert months == ["2026-01", "2026-02", "2026-03", "2026-04"]
+    packs = sorted(p.name for p in (site / "reviews").iterdir() if p.name != "index.html")
+    assert [p for p in packs if p[0].isdigit()] == ["2026-01", "2026-02", "2026-03", "2026-04"]
+    # and the fiscal quarters and years (from April) of those months
+    assert [p for p in packs if p.startswith("FY")] == [
+        "FY2026",
+        "FY2026-Q4",
+        "FY2027",
+        "FY2027-Q1",
+    ]
     pack = (site / "reviews/2026-02/index.html").read_text()
     assert "Spring promotion." in pack  # the note of that month
     document = json.loads((site / "data/scorecard.json").read_text())

@@ -329,7 +329,8 @@ class Pacing:
     run_rate: float | None = None
     """The mean of the last 12 months' reported values, when some month used it."""
     forecasts: tuple[tuple[Month, float], ...] = ()
-    """Month -> forecast, for the months of the fiscal year after the reporting month."""
+    """Month -> forecast, for every month of the fiscal year that is forecast: those after the
+    reporting month and any before it without a value."""
 
 
 PACING_FIELDS: tuple[str, ...] = (

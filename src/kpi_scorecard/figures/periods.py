@@ -13,6 +13,7 @@ never on floats. Figures become floats only in ``Pacing`` and ``Period``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -261,8 +262,8 @@ def _periods(
                     kind="quarter" if kind == "quarter" else "year",
                     first=last - (2 if kind == "quarter" else 11),
                     last=last,
-                    value=as_float(value),
-                    target=as_float(target),
+                    value=_nearest(value),
+                    target=_nearest(target),
                     status=statuses.of(index, value, target),
                     months=months,
                     complete=last <= as_of,
@@ -292,6 +293,8 @@ class _Forecast:
     """One KPI's fiscal year, month by month: the value where reported, else the forecast."""
 
     months: list[Fraction | None]
+    predicted: list[tuple[Month, Fraction]]
+    """The months that are forecast (not reported up to ``as_of``), with their forecast."""
     basis: ForecastBasis | None
     growth: Fraction | None
     run_rate: Fraction | None
@@ -319,21 +322,17 @@ def _pacing(
         forecast = forecasts[index]
         reached = _aggregate_all(kpi.aggregate, forecast.months)
         pacing[kpi.id] = Pacing(
-            target_ytd=as_float(target_ytd),
-            ytd_gap_pct=as_float(_relative(ytd, target_ytd)),
-            target_fy=as_float(target_fy),
-            forecast_fy=as_float(reached),
-            forecast_gap_pct=as_float(_relative(reached, target_fy)),
+            target_ytd=_nearest(target_ytd),
+            ytd_gap_pct=_nearest(_relative(ytd, target_ytd)),
+            target_fy=_nearest(target_fy),
+            forecast_fy=_nearest(reached),
+            forecast_gap_pct=_nearest(_relative(reached, target_fy)),
             pace=statuses.of(index, reached, target_fy),
             fiscal_year=name,
             basis=forecast.basis,
-            growth=as_float(None if forecast.growth is None else forecast.growth - 1),
-            run_rate=as_float(forecast.run_rate),
-            forecasts=tuple(
-                (year_begin + offset, float(number))
-                for offset, number in enumerate(forecast.months)
-                if year_begin + offset > as_of and number is not None
-            ),
+            growth=_nearest(None if forecast.growth is None else forecast.growth - 1),
+            run_rate=_nearest(forecast.run_rate),
+            forecasts=tuple((month, float(number)) for month, number in forecast.predicted),
         )
     return pacing
 
@@ -371,6 +370,7 @@ def _forecasts(
     """Each KPI's twelve months: reported up to ``as_of``, else the value a year before times
     the growth so far, else the run rate."""
     found: dict[int, tuple[list[Fraction | None], set[ForecastBasis]]] = {}
+    predicted: dict[int, list[tuple[Month, Fraction]]] = {}
     for kpi, month, value, year_ago in zip(
         year["kpi"].tolist(),
         year["month"].tolist(),
@@ -382,16 +382,21 @@ def _forecasts(
         g = growth[kpi]
         if month <= as_of and value is not None:
             months.append(value)
-        elif g is not None and year_ago is not None:
-            months.append(year_ago * g)
+            continue
+        if g is not None and year_ago is not None:
+            guess: Fraction | None = year_ago * g
             bases.add("growth")
         else:
-            months.append(run_rate[kpi])
-            if run_rate[kpi] is not None:
+            guess = run_rate[kpi]
+            if guess is not None:
                 bases.add("run_rate")
+        months.append(guess)
+        if guess is not None:
+            predicted.setdefault(kpi, []).append((month, guess))
     return [
         _Forecast(
             months,
+            predicted.get(kpi, []),
             "growth" if "growth" in bases else "run_rate" if bases else None,
             growth[kpi] if "growth" in bases else None,
             run_rate[kpi] if "run_rate" in bases else None,
@@ -406,6 +411,13 @@ def _aggregate_all(aggregate: str, months: Sequence[Fraction | None]) -> Fractio
         return None
     numbers = [m for m in months if m is not None]
     return _value(aggregate, exact_sum(numbers), len(numbers), numbers[-1])
+
+
+def _nearest(number: Fraction | None) -> float | None:
+    """The float nearest to an exact figure; None beyond a float's range (sums of values near
+    1e308), as for the figures of 3.1, so that the exports stay valid JSON."""
+    nearest = as_float(number)
+    return nearest if nearest is not None and math.isfinite(nearest) else None
 
 
 def _relative(value: Fraction | None, base: Fraction | None) -> Fraction | None:

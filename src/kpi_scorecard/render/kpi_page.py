@@ -31,7 +31,12 @@ from kpi_scorecard.render.numbers import (
     value_text,
 )
 from kpi_scorecard.render.overview import note_or_owner
-from kpi_scorecard.render.pacing import pacing_line, periods_table
+from kpi_scorecard.render.pacing import (
+    cumulative_chart,
+    forecast_trace,
+    pacing_line,
+    periods_table,
+)
 from kpi_scorecard.render.segments import segments_section
 from kpi_scorecard.render.text import escape, front_matter_title, inline, rich
 from kpi_scorecard.render.wording import Wording, month_label
@@ -72,6 +77,13 @@ def kpi_page(
     )
     tolerance = _tolerance(kpi, scorecard)
     figure = chart(kpi, series, currency, restated, markers, tolerance)
+
+
+    figure = chart(kpi, series, currency, restated, markers)
+    pacing = results.pacing.get(kpi.id)
+    forecast = forecast_trace(pacing, series, results.as_of) if pacing else None
+    if forecast is not None:
+        figure["data"].append(forecast)
     figure_json = json_attribute(chart_json(figure))
     chart_html = (
         f'<div class="kpi-chart" data-chart=\'{figure_json}\' role="img" '
@@ -79,20 +91,19 @@ def kpi_page(
         "</div>"
         '<p class="kpi-chart-alt"><a href="#monthly-values">The chart as a table</a></p>'
     )
-    pacing = results.pacing.get(kpi.id)
-    if pacing is not None:
-        summary += pacing_line(kpi, pacing, currency)
     parts = [
         front_matter_title(kpi.name) + f"# {inline(kpi.name)}",
         "",
         not_searched(summary),
         "",
+        *([not_searched(pacing_line(kpi, pacing, currency)), ""] if pacing else []),
         f'<div class="kpi-description">{rich(kpi.description)}</div>',
         "",
         "## Chart",
         "",
         not_searched(chart_html),
         "",
+        *_cumulative(kpi, results, scorecard.settings.fiscal_year_start),
         f"## Figures for {as_of}",
         "",
         not_searched(_figures_table(kpi, figures, currency)),
@@ -172,6 +183,24 @@ def headline(
         f'<p class="kpi-page-links">{"".join(f"<span>{a}</span>" for a in page_links)}</p>'
         "</section>"
     )
+
+
+def _cumulative(kpi: Kpi, results: Results, fiscal_year_start: int) -> list[str]:
+    """The year summed month by month against the target path, for a summed KPI."""
+    pacing = results.pacing.get(kpi.id)
+    series = results.series[kpi.id]
+    figure = (
+        cumulative_chart(kpi, pacing, series, results.as_of, fiscal_year_start) if pacing else None
+    )
+    if figure is None or pacing is None:
+        return []
+    label = f"{kpi.name}, {pacing.fiscal_year} summed month by month against the target path"
+    html = (
+        f'<div class="kpi-chart kpi-chart--cumulative" '
+        f"data-chart='{json_attribute(chart_json(figure))}' role=\"img\" "
+        f'aria-label="{escape(label)}"></div>'
+    )
+    return [f"### {pacing.fiscal_year} so far, summed", "", not_searched(html), ""]
 
 
 def _notes_for_search(kpi: Kpi, series: Series) -> list[str]:

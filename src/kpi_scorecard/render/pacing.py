@@ -1,11 +1,15 @@
 """Pacing and fiscal periods on a KPI's page and the overview (contract 3.5, 3.6): the pacing
-line of the headline, the pace column, the table of a KPI's quarters and years."""
+line of the headline, the pace column, the table of a KPI's quarters and years, the forecast on
+the chart and the cumulative chart of a summed KPI's year."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
-from kpi_scorecard.model import Kpi, Pacing, Period
+from kpi_scorecard.figures.compute import fiscal_year_begin
+from kpi_scorecard.model import Kpi, Month, Pacing, Period, Series, month_str
+from kpi_scorecard.render.chart import Figure, base_layout
 from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.numbers import percent_text, value_text
 from kpi_scorecard.render.text import escape
@@ -67,3 +71,81 @@ def pace_cell(pacing: Pacing | None) -> str:
         return "—"
     words = PACE_WORDS[pacing.pace]
     return f'<span class="kpi-pace kpi-pace--{pacing.pace}">{escape(words)}</span>'
+
+
+# -- on the chart --------------------------------------------------------------------------------
+
+
+def forecast_trace(pacing: Pacing, series: Series, as_of: Month) -> Figure | None:
+    """The forecast months as a dotted continuation of the actual line, from the reporting
+    month's value when there is one."""
+    ahead = [(m, v) for m, v in pacing.forecasts if m >= as_of]
+    if not ahead:
+        return None
+    start = [(as_of, value)] if (value := series.at(as_of)[0]) is not None else []
+    points = start + ahead
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "name": f"Forecast {pacing.fiscal_year}",
+        "x": [month_str(m) for m, _ in points],
+        "y": [v for _, v in points],
+        "line": {"dash": "dot", "width": 2},
+        "hovertemplate": "%{x|%b %Y}: %{y} (forecast)<extra></extra>",
+    }
+
+
+def cumulative_chart(
+    kpi: Kpi, pacing: Pacing, series: Series, as_of: Month, fiscal_year_start: int
+) -> Figure | None:
+    """For a KPI whose months add up (``aggregate: sum``): the fiscal year so far, summed
+    month by month, and its forecast, against the summed target path. None for the others or
+    without any target in the year."""
+    if kpi.aggregate != "sum" or kpi.target is None:
+        return None
+    begin = fiscal_year_begin(as_of, fiscal_year_start)
+    months = list(range(begin, begin + 12))
+    targets = [kpi.target.at(m) for m in months]
+    if any(t is None for t in targets):
+        return None
+    target_path = list(itertools.accumulate(t or 0.0 for t in targets))
+    forecast = dict(pacing.forecasts)
+    reported = {m: v for m in months if m <= as_of and (v := series.at(m)[0]) is not None}
+    so_far = list(itertools.accumulate(reported.get(m, 0.0) for m in months if m <= as_of))
+    filled = [reported.get(m, forecast.get(m)) for m in months]
+    x = [month_str(m) for m in months]
+    traces: list[Figure] = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": "Actual, summed",
+            "x": [month_str(m) for m in reported],
+            "y": [so_far[m - begin] for m in reported],
+            "hovertemplate": "%{x|%b %Y}: %{y}<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": "Target, summed",
+            "x": x,
+            "y": target_path,
+            "line": {"dash": "dash", "width": 1.5},
+            "hovertemplate": "%{x|%b %Y}: %{y}<extra></extra>",
+        },
+    ]
+    if None not in filled and as_of < begin + 11:
+        path = list(itertools.accumulate(v or 0.0 for v in filled))
+        start = as_of - begin
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": "Forecast, summed",
+                "x": x[start:],
+                "y": path[start:],
+                "line": {"dash": "dot", "width": 2},
+                "hovertemplate": "%{x|%b %Y}: %{y} (forecast)<extra></extra>",
+            }
+        )
+    layout = {**base_layout(300), "hovermode": "closest", "yaxis": {"rangemode": "tozero"}}
+    return {"data": traces, "layout": layout}

@@ -8,6 +8,7 @@ before the reporting month are summaries, as the monthly packs are.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -142,6 +143,8 @@ def _change(kpi: Kpi, now: Period | None, before: Period | None) -> str:
     if now is None or before is None or now.value is None or before.value is None:
         return change_text(kpi, None, None)
     change = now.value - before.value
+    if not math.isfinite(change):  # beyond a float's range: left empty, as on the KPI page
+        return change_text(kpi, None, None)
     return change_text(kpi, change, change / abs(before.value) if before.value else None)
 
 
