@@ -41,6 +41,8 @@ def for_audience(
         series={k: v for k, v in results.series.items() if k in kept},
         segment_figures={k: v for k, v in results.segment_figures.items() if k in kept},
         segment_series={k: v for k, v in results.segment_series.items() if k in kept},
+        pacing={k: v for k, v in results.pacing.items() if k in kept},
+        periods={k: v for k, v in results.periods.items() if k in kept},
     )
     entries = {
         k: tuple(_masked_entry(e, mask) for e in v) for k, v in history.entries.items() if k in kept

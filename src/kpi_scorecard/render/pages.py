@@ -34,8 +34,10 @@ from kpi_scorecard.render.kpi_page import PageHistory, kpi_page
 from kpi_scorecard.render.overview import overview_page
 from kpi_scorecard.render.people import people_index, person_page
 from kpi_scorecard.render.periods import (
+    PeriodIndex,
     PeriodRef,
     is_full_period_pack,
+    period_index,
     period_pack,
     period_summary,
     periods_index_items,
@@ -186,8 +188,11 @@ def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict
     pages["reviews/index.md"] = _with_periods(
         reviews_index(months, folder_index), periods, folder_index
     )
+    index = period_index(results)
     for period in periods:
-        pages[f"reviews/{period.name}.md"] = _period_page(data, context, rotation, period, nested)
+        pages[f"reviews/{period.name}.md"] = _period_page(
+            data, context, rotation, (period, index), nested
+        )
     shown_kpis = _as_in_review_packs(scorecard)
     for month in months:
         pages[f"reviews/{month_str(month)}.md"] = _review_page(
@@ -268,12 +273,13 @@ def _period_page(
     data: SiteData,
     context: object,
     rotation: tuple[object, ...],
-    period: PeriodRef,
+    period_and_index: tuple[PeriodRef, PeriodIndex],
     links: Links,
 ) -> str:
     """A quarter's or year's review pack (render/periods.py), rendered again only when what it
     shows changed."""
     scorecard, results = data.scorecard, data.results
+    period, index = period_and_index
     months = range(period.first, min(period.last, results.as_of) + 1)
 
     def shown() -> tuple[object, ...]:
@@ -287,13 +293,13 @@ def _period_page(
         return _memoized(
             path,
             lambda: ("summary", context, period, shown()),
-            lambda: period_summary(scorecard, results, period),
+            lambda: period_summary(scorecard, results, period, index),
         )
     presenters = {m: _presenters(scorecard, m, rotation) for m in months}
     return _memoized(
         path,
         lambda: (context, period, presenters, shown()),
-        lambda: period_pack(scorecard, results, period, presenters.__getitem__, links),
+        lambda: period_pack(scorecard, results, period, presenters.__getitem__, links, index),
     )
 
 

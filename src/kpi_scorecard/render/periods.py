@@ -62,6 +62,17 @@ def review_periods(results: Results) -> list[PeriodRef]:
     return sorted(found.values(), key=lambda p: (p.last, p.kind == "year"), reverse=True)
 
 
+PeriodIndex = Mapping[str, Mapping[tuple[str, Month], Period]]
+"""KPI id -> (kind, first month) -> its period: what a pack looks up, built once a build."""
+
+
+def period_index(results: Results) -> dict[str, dict[tuple[str, Month], Period]]:
+    return {
+        kpi_id: {(p.kind, p.first): p for p in periods}
+        for kpi_id, periods in results.periods.items()
+    }
+
+
 def is_full_period_pack(period: PeriodRef, as_of: Month) -> bool:
     return as_of - period.last < FULL_PACK_MONTHS
 
@@ -72,6 +83,7 @@ def period_pack(
     period: PeriodRef,
     presenters_of: Callable[[Month], Mapping[str, str]],
     links: Links,
+    index: PeriodIndex | None = None,
 ) -> str:
     """The review pack of a quarter or year: one row per KPI, by category."""
     title = f"{'Quarterly' if period.kind == 'quarter' else 'Yearly'} review {period.name}"
@@ -90,12 +102,15 @@ def period_pack(
     ]
     full = is_full_period_pack(period, results.as_of)
     presenters = {m: presenters_of(m) for m in months} if full else {}
+    index = period_index(results) if index is None else index
     for category, category_title in categories_in_order(scorecard):
         kpis = sorted(
             (k for k in scorecard.kpis.values() if k.category == category),
             key=lambda k: k.name.casefold(),
         )
-        rows = [_row(k, scorecard, results, period, months, presenters, links) for k in kpis]
+        rows = [
+            _row(k, scorecard, index.get(k.id, {}), period, months, presenters, links) for k in kpis
+        ]
         parts += [f"## {inline(category_title)}", "", table(HEADERS, rows, "kpi-period-review"), ""]
     return "\n".join(parts)
 
@@ -103,13 +118,12 @@ def period_pack(
 def _row(
     kpi: Kpi,
     scorecard: Scorecard,
-    results: Results,
+    by_start: Mapping[tuple[str, Month], Period],
     period: PeriodRef,
     months: Sequence[Month],
     presenters: Mapping[Month, Mapping[str, str]],
     links: Links,
 ) -> list[str]:
-    by_start = {(p.kind, p.first): p for p in results.periods.get(kpi.id, ())}
     found = by_start.get((period.kind, period.first))
     length = period.last - period.first + 1
     previous = by_start.get((period.kind, period.first - length))
@@ -161,17 +175,18 @@ def periods_index_items(periods: Sequence[PeriodRef], links: Links) -> tuple[str
     return f"<ul>{items('quarter')}</ul>", f"<ul>{items('year')}</ul>"
 
 
-def period_summary(scorecard: Scorecard, results: Results, period: PeriodRef) -> str:
+def period_summary(
+    scorecard: Scorecard, results: Results, period: PeriodRef, index: PeriodIndex | None = None
+) -> str:
     """An older period's pack: how many KPIs had each status, per category."""
+    index = period_index(results) if index is None else index
+    key = (period.kind, period.first)
     title = f"{'Quarterly' if period.kind == 'quarter' else 'Yearly'} review {period.name}"
     statuses: tuple[Status, ...] = tuple(STATUS_LABELS)
     rows = []
     for category, category_title in categories_in_order(scorecard):
         counts = [
-            next(
-                (p.status for p in results.periods.get(k.id, ()) if p.name == period.name),
-                "missing",
-            )
+            found.status if (found := index.get(k.id, {}).get(key)) else "missing"
             for k in scorecard.kpis.values()
             if k.category == category
         ]

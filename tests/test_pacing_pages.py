@@ -1,0 +1,80 @@
+"""Pacing on pages: the headline's line, the overview's cell, the forecast on the chart and
+the cumulative chart of a summed KPI (render/pacing.py)."""
+
+from __future__ import annotations
+
+import re
+
+from kpi_scorecard.figures.compute import compute
+from kpi_scorecard.render.pacing import (
+    FORECAST_RULE,
+    cumulative_chart,
+    forecast_trace,
+    pace_cell,
+    pacing_line,
+)
+from kpi_scorecard.render.periods import period_summary, review_periods
+from kpi_scorecard.site import prepare
+
+from .conftest import FIXTURES
+from .test_compute import m
+from .test_periods import grown, new_kpi
+
+
+def test_the_headline_says_on_pace_the_forecast_and_its_basis() -> None:
+    card = grown("sum")
+    results, _ = compute(card)
+    line = pacing_line(card.kpis["k"], results.pacing["k"], None)
+    # 144 against 120 (+20 %), growth 36 / 30 = +20 %
+    assert "FY2026: on pace. Forecast 144 against a target of 120 (+20.0 %)." in line
+    assert "Growth so far +20.0 % on last year." in line
+    assert FORECAST_RULE.replace("'", "&#x27;") in line
+    assert pace_cell(results.pacing["k"]) == '<span class="kpi-pace kpi-pace--green">on pace</span>'
+
+
+def test_a_kpi_without_history_is_forecast_on_its_run_rate() -> None:
+    card = new_kpi("sum")
+    results, _ = compute(card)
+    line = pacing_line(card.kpis["k"], results.pacing["k"], None)
+    assert "FY2027: behind. Forecast 1\u202f260 against a target of 1\u202f500 (-16.0 %)." in line
+    assert "Run rate 105 a month." in line
+
+
+def test_the_forecast_continues_the_line_from_the_reporting_month() -> None:
+    card = grown("mean")
+    results, _ = compute(card)
+    trace = forecast_trace(results.pacing["k"], results.series["k"], results.as_of)
+    assert trace is not None
+    assert trace["x"][0] == "2026-03" and trace["y"][0] == 13.0  # the last reported value
+    assert trace["x"][1:] == [f"2026-{n:02d}" for n in range(4, 13)]
+    assert trace["line"]["dash"] == "dot"
+
+
+def test_the_cumulative_chart_ends_on_the_forecast_and_the_years_target() -> None:
+    card = new_kpi("sum")
+    results, _ = compute(card)
+    figure = cumulative_chart(
+        card.kpis["k"], results.pacing["k"], results.series["k"], m("2026-06"), 4
+    )
+    assert figure is not None
+    actual, target, forecast = figure["data"]
+    assert (actual["x"], actual["y"]) == (["2026-04", "2026-05"], [100.0, 210.0])
+    assert target["y"][-1] == 1500.0  # 6 x 100 + 6 x 150
+    assert target["y"][5:7] == [600.0, 750.0]  # the step in 2026-10
+    assert forecast["x"][0] == "2026-06" and forecast["y"][0] == 315.0  # 210 + 105
+    assert forecast["y"][-1] == results.pacing["k"].forecast_fy == 1260.0
+    mean = new_kpi("mean")
+    results, _ = compute(mean)
+    kpi = mean.kpis["k"]
+    assert cumulative_chart(kpi, results.pacing["k"], results.series["k"], m("2026-06"), 4) is None
+
+
+def test_an_older_periods_pack_counts_statuses_by_category() -> None:
+    state, _ = prepare(FIXTURES / "valid", with_history=False)
+    scorecard, results = state.data.scorecard, state.data.results
+    year = next(p for p in review_periods(results) if p.name == "FY2026")
+    summary = period_summary(scorecard, results, year)
+    # FY2026: orders no target (sales); cost per order red, spend green (cost)
+    rows = re.findall(r"<tr><td>([^<]+)</td>((?:<td>\d+</td>)+)</tr>", summary)
+    counts = {title: re.findall(r"\d+", cells) for title, cells in rows}
+    assert counts == {"Sales": ["0", "0", "0", "0", "1"], "Cost": ["1", "0", "1", "0", "0"]}
