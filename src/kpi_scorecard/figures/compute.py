@@ -291,9 +291,11 @@ def status(
     return graded(value, target, band_edge(target, better, tolerance), better)
 
 
-def graded(value: Fraction, target: Fraction, edge: Fraction, better: str) -> Status:
+def graded(
+    value: Fraction | int, target: Fraction | int, edge: Fraction | int, better: str
+) -> Status:
     """green on the right side of the target (or on it), amber up to the band's edge (or on
-    it), red beyond."""
+    it), red beyond. Exact numbers, or whole numbers over one common denominator."""
     if better == "higher":
         return "green" if value >= target else "amber" if value >= edge else "red"
     return "green" if value <= target else "amber" if value <= edge else "red"

@@ -17,6 +17,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -78,6 +79,22 @@ class _Statuses:
             edge = self.edges[index, target] = band_edge(target, better, self.tolerances[index])
         return graded(value, target, edge, better)
 
+    def of_pair(self, index: int, value: Pair | None, target: Pair | None) -> Status:
+        """The same on (numerator, denominator) pairs: value, target and band's edge scaled
+        to one whole denominator, so that ``graded`` compares integers."""
+        if value is None:
+            return "missing"
+        if target is None:
+            return "no_target"
+        (a, b), (c, d) = value, target
+        tolerance = self.tolerances[index]
+        scaled_value = a * d * tolerance.denominator
+        scaled_target = c * b * tolerance.denominator
+        band = tolerance.numerator * abs(c) * b
+        better = self.kpis[index].better
+        edge = scaled_target - band if better == "higher" else scaled_target + band
+        return graded(scaled_value, scaled_target, edge, better)
+
 
 # -- the frame ----------------------------------------------------------------------------------
 
@@ -86,8 +103,10 @@ def _month_frame(
     kpis: Sequence[Kpi], values: Mapping[str, Numbers], as_of: Month, fiscal_year_start: int
 ) -> pd.DataFrame:
     """One row per KPI (by position) and month: ``kpi, month, begin`` (of its fiscal year),
-    ``quarter``, ``v`` (exact value reported up to ``as_of``, else None), ``t`` (exact target),
-    ``year_ago`` (``v`` twelve months before), sorted by KPI and month."""
+    ``quarter``, ``x`` and ``tx`` (the value reported up to ``as_of`` and the target, as
+    floats, NaN where none), ``v`` and ``t`` (the same exactly, None where none; ``v`` only
+    where needed, see below), ``year_ago`` (``v`` twelve months before) and ``scale`` (of the
+    KPI's integers, see ``_scales``), sorted by KPI and month."""
     year_begin = fiscal_year_begin(as_of, fiscal_year_start)
     reported = [
         {m: v for m, v in values[k.id].floats.items() if v is not None and m <= as_of} for k in kpis
@@ -102,8 +121,15 @@ def _month_frame(
     frame["begin"] = _fiscal_begin(frame["month"].to_numpy(), fiscal_year_start)
     frame["quarter"] = (frame["month"] - frame["begin"]) // 3 + 1
     frame["first"] = firsts[kpi]
-    frame["v"] = _exact_values(kpis, values, reported, frame)
-    frame["t"] = _targets(kpis, frame)
+    frame["x"] = _floats(reported, frame)
+    frame["tx"] = _written_targets(kpis, frame)
+    frame["t"] = _exact_targets(frame["tx"])
+    scales = _scales(kpis, frame)
+    frame["scale"] = scales[kpi]
+    # Exact fractions where integers cannot do: KPIs of other numbers, and the two years pacing
+    # looks at; the rest of the history is summed as integers (see _integer_groups).
+    wanted = (frame["scale"].to_numpy() < 0) | (frame["month"].to_numpy() >= year_begin - 12)
+    frame["v"] = _exact_values(kpis, values, frame, wanted)
     year_ago = frame.groupby("kpi")["v"].shift(12)  # the grid has no gaps
     frame["year_ago"] = year_ago.where(year_ago.notna(), None)
     return frame
@@ -114,27 +140,34 @@ def _fiscal_begin(months: np.ndarray, fiscal_year_start: int) -> np.ndarray:
     return (months - offset) // 12 * 12 + offset
 
 
-def _exact_values(
-    kpis: Sequence[Kpi],
-    values: Mapping[str, Numbers],
-    reported: Sequence[Mapping[Month, float]],
-    frame: pd.DataFrame,
-) -> pd.Series:
-    """The exact value of every row reported up to ``as_of``, None elsewhere."""
+def _floats(reported: Sequence[Mapping[Month, float]], frame: pd.DataFrame) -> np.ndarray:
+    """The value of every row reported up to ``as_of``, NaN elsewhere."""
     rows = pd.DataFrame(
-        [
-            (index, month, values[kpi.id].exact(month))
-            for index, kpi in enumerate(kpis)
-            for month in reported[index]
-        ],
-        columns=["kpi", "month", "v"],
-    )
+        [(index, month, value) for index, r in enumerate(reported) for month, value in r.items()],
+        columns=["kpi", "month", "x"],
+    ).astype({"kpi": np.int64, "month": np.int64, "x": float})
     joined = frame[["kpi", "month"]].merge(rows, on=["kpi", "month"], how="left")
-    return joined["v"].astype(object).where(joined["v"].notna(), None)
+    return joined["x"].to_numpy()
 
 
-def _targets(kpis: Sequence[Kpi], frame: pd.DataFrame) -> pd.Series:
-    """The exact target that holds at every row (contract 3.2), None where none does: each
+def _exact_values(
+    kpis: Sequence[Kpi], values: Mapping[str, Numbers], frame: pd.DataFrame, wanted: np.ndarray
+) -> pd.Series:
+    """The exact value of the wanted rows that have one, None elsewhere."""
+    exact_values: list[Fraction | None] = [None] * len(frame)
+    present = wanted & ~np.isnan(frame["x"].to_numpy())
+    for row, kpi, month in zip(
+        np.flatnonzero(present).tolist(),
+        frame["kpi"].to_numpy()[present].tolist(),
+        frame["month"].to_numpy()[present].tolist(),
+        strict=True,
+    ):
+        exact_values[row] = values[kpis[kpi].id].exact(month)
+    return pd.Series(exact_values, index=frame.index, dtype=object)
+
+
+def _written_targets(kpis: Sequence[Kpi], frame: pd.DataFrame) -> np.ndarray:
+    """The target that holds at every row as written (contract 3.2), NaN where none does: each
     step joined to the months from its own to the next (an as-of join)."""
     steps = pd.DataFrame(
         [
@@ -154,9 +187,60 @@ def _targets(kpis: Sequence[Kpi], frame: pd.DataFrame) -> pd.Series:
         right_on="from",
         by="kpi",
     ).set_index("index")
-    written = joined["written"].reindex(frame.index)
+    return joined["written"].reindex(frame.index).to_numpy()
+
+
+def _exact_targets(written: pd.Series) -> pd.Series:
+    """The written targets exactly, each distinct one converted once."""
     exact_of = {w: exact(w) for w in written.dropna().unique().tolist()}
     return written.map(exact_of).astype(object).where(written.notna(), None)
+
+
+# -- integers -----------------------------------------------------------------------------------
+
+MAX_SCALE = 6
+"""Decimals of the values and targets that are summed as integers; more go through fractions."""
+SAFE_INTEGER = 2**50
+"""Below this, a float times a power of ten rounds to the right integer, and the decimals a
+scale apart read back as different floats: the integer is the decimal as written."""
+
+
+def _scales(kpis: Sequence[Kpi], frame: pd.DataFrame) -> np.ndarray:
+    """Per KPI, the number of decimals S such that all its values and targets are whole
+    numbers of 10**-S, exactly as written; -1 when not (more decimals, sizes beyond
+    ``SAFE_INTEGER``, or a calculated KPI, whose exact values are fractions of any kind)."""
+    codes = frame["kpi"].to_numpy()
+    needed = np.maximum(_row_scales(frame["x"].to_numpy()), _row_scales(frame["tx"].to_numpy()))
+    scales = np.full(len(kpis), -1, dtype=np.int64)
+    np.maximum.at(scales, codes, needed)
+    calculated = np.array([k.formula is not None for k in kpis], dtype=bool)
+    scales[calculated | (scales > MAX_SCALE)] = -1
+    # a small number written with few decimals may be too large at its KPI's scale
+    for column in ("x", "tx"):
+        numbers = frame[column].to_numpy()
+        power = 10.0 ** np.maximum(scales[codes], 0)
+        whole = np.rint(numbers * power)
+        unsafe = ~np.isnan(numbers) & ((np.abs(whole) >= SAFE_INTEGER) | (whole / power != numbers))
+        scales[np.unique(codes[unsafe])] = -1
+    return scales
+
+
+def _row_scales(numbers: np.ndarray) -> np.ndarray:
+    """The fewest decimals each number is written with, up to MAX_SCALE; MAX_SCALE + 1 when it
+    has more, or is too large; -1 for NaN."""
+    found = np.where(np.isnan(numbers), -1, MAX_SCALE + 1)
+    for scale in range(MAX_SCALE, -1, -1):
+        whole = np.rint(numbers * 10.0**scale)
+        exact_here = (np.abs(whole) < SAFE_INTEGER) & (whole / 10.0**scale == numbers)
+        found = np.where(exact_here, scale, found)
+    return found
+
+
+def _integers(numbers: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    """Each number times 10**scale as a whole number (0 where NaN or the scale is -1)."""
+    usable = ~np.isnan(numbers) & (scales >= 0)
+    scaled: np.ndarray = np.rint(np.where(usable, numbers, 0.0) * 10.0 ** np.maximum(scales, 0))
+    return scaled.astype(np.int64)
 
 
 def _groups(frame: pd.DataFrame, keys: list[str]) -> Groups:
@@ -232,47 +316,164 @@ def _records(
 # -- 3.6 ----------------------------------------------------------------------------------------
 
 
+class _Group(NamedTuple):
+    """A KPI's quarter or year: its value and target exactly, as (numerator, denominator)."""
+
+    kpi: int
+    begin: Month
+    last: Month
+    months: int
+    value: Pair | None
+    target: Pair | None
+
+
+Pair = tuple[int, int]
+"""An exact number as (numerator, denominator > 0): what integers and fractions both give."""
+
+
 def _periods(
     kpis: Sequence[Kpi], statuses: _Statuses, frame: pd.DataFrame, as_of: Month
 ) -> dict[str, tuple[Period, ...]]:
     """Every KPI's quarters and years from the one that holds its first reported month to the
     one that holds ``as_of``, months after ``as_of`` left out; each year after its quarters."""
     passed = frame[(frame["month"] <= as_of) & (frame["first"] <= as_of)]
+    firsts = frame.groupby("kpi")["first"].first().to_numpy()
     found: dict[int, list[Period]] = {}
-    first_reported = passed.groupby("kpi")["first"].first()
     for kind, keys in (("quarter", ["kpi", "begin", "quarter"]), ("year", ["kpi", "begin"])):
-        groups = _groups(passed, keys).reset_index()
-        quarter = groups["quarter"] if kind == "quarter" else 4
-        groups["last"] = groups["begin"] + quarter * 3 - 1
-        shown = groups["last"].to_numpy() >= first_reported.reindex(groups["kpi"]).to_numpy()
-        groups = groups[shown]
-        kpi_of = groups["kpi"].tolist()
-        records = _records(groups, [kpis[k].aggregate for k in kpi_of])
-        for index, begin, last, months, (value, target) in zip(
-            kpi_of,
-            groups["begin"].tolist(),
-            groups["last"].tolist(),
-            groups["v_count"].tolist(),
-            records,
-            strict=True,
-        ):
-            found.setdefault(index, []).append(
+        integral = passed["scale"].to_numpy() >= 0
+        groups = _integer_groups(passed[integral], keys, kpis, kind)
+        groups += _fraction_groups(passed[~integral], keys, kpis, kind)
+        for group in groups:
+            if group.last < firsts[group.kpi]:
+                continue  # a quarter of the first year before the first reported month
+            found.setdefault(group.kpi, []).append(
                 Period(
-                    name=_period_name(begin, last, kind),
+                    name=_period_name(group.begin, group.last, kind),
                     kind="quarter" if kind == "quarter" else "year",
-                    first=last - (2 if kind == "quarter" else 11),
-                    last=last,
-                    value=_nearest(value),
-                    target=_nearest(target),
-                    status=statuses.of(index, value, target),
-                    months=months,
-                    complete=last <= as_of,
+                    first=group.last - (2 if kind == "quarter" else 11),
+                    last=group.last,
+                    value=_pair_float(group.value),
+                    target=_pair_float(group.target),
+                    status=statuses.of_pair(group.kpi, group.value, group.target),
+                    months=group.months,
+                    complete=group.last <= as_of,
                 )
             )
     return {
         kpis[index].id: tuple(sorted(periods, key=_period_order))
         for index, periods in sorted(found.items())
     }
+
+
+def _group_lasts(frame: pd.DataFrame, keys: list[str], kind: str) -> tuple[np.ndarray, ...]:
+    """(row where each group starts, its KPI, fiscal year begin, last month): the frame is
+    sorted by KPI and month and the keys rise with the month, so groups are runs of rows."""
+    changes = np.zeros(max(len(frame) - 1, 0), dtype=bool)
+    for key in keys:
+        column = frame[key].to_numpy()
+        changes |= column[1:] != column[:-1]
+    starts = np.flatnonzero(np.r_[True, changes]) if len(frame) else np.zeros(0, dtype=np.int64)
+    begin = frame["begin"].to_numpy()[starts]
+    quarter = frame["quarter"].to_numpy()[starts] if kind == "quarter" else 4
+    last = begin + quarter * 3 - 1
+    return starts, frame["kpi"].to_numpy()[starts], begin, last
+
+
+def _integer_groups(
+    frame: pd.DataFrame, keys: list[str], kpis: Sequence[Kpi], kind: str
+) -> list[_Group]:
+    """The groups of KPIs whose numbers are whole numbers of 10**-scale: sums, counts and
+    last values of integers, on the whole frame at once."""
+    if frame.empty:
+        return []
+    starts, kpi_of, begin, last = _group_lasts(frame, keys, kind)
+    scale = frame["scale"].to_numpy()
+    rows = np.arange(len(frame))
+    found: dict[str, list[int]] = {}
+    for name, column in (("v", "x"), ("t", "tx")):
+        numbers = frame[column].to_numpy()
+        present = ~np.isnan(numbers)
+        integers = _integers(numbers, scale)
+        found[name + "_sum"] = np.add.reduceat(integers, starts).tolist()
+        found[name + "_count"] = np.add.reduceat(present.astype(np.int64), starts).tolist()
+        last_row = np.maximum.reduceat(np.where(present, rows, -1), starts)
+        found[name + "_last"] = integers[np.maximum(last_row, 0)].tolist()
+    sizes = np.diff(np.r_[starts, len(frame)]).tolist()
+    unit = [10 ** int(s) for s in scale[starts].tolist()]
+    return [
+        _Group(
+            kpi,
+            first_month,
+            last_month,
+            v_count,
+            _pair(kpis[kpi].aggregate, v_sum, v_count, v_last, denominator),
+            None
+            if t_count < size
+            else _pair(kpis[kpi].aggregate, t_sum, t_count, t_last, denominator),
+        )
+        for kpi, first_month, last_month, size, denominator, v_sum, v_count, v_last, t_sum, t_count, t_last in zip(
+            kpi_of.tolist(),
+            begin.tolist(),
+            last.tolist(),
+            sizes,
+            unit,
+            found["v_sum"],
+            found["v_count"],
+            found["v_last"],
+            found["t_sum"],
+            found["t_count"],
+            found["t_last"],
+            strict=True,
+        )
+    ]
+
+
+def _pair(aggregate: str, total: int, count: int, last: int, denominator: int) -> Pair | None:
+    """The ``aggregate`` of ``count`` whole numbers of 1/denominator with this sum and last."""
+    if count == 0:
+        return None
+    if aggregate == "sum":
+        return total, denominator
+    if aggregate == "last":
+        return last, denominator
+    return total, denominator * count
+
+
+def _fraction_groups(
+    frame: pd.DataFrame, keys: list[str], kpis: Sequence[Kpi], kind: str
+) -> list[_Group]:
+    """The groups of the other KPIs (calculated ones, many decimals), on exact fractions."""
+    if frame.empty:
+        return []
+    _, kpi_of, begin, last = _group_lasts(frame, keys, kind)
+    groups = _groups(frame, keys)
+    records = _records(groups, [kpis[k].aggregate for k in kpi_of.tolist()])
+    return [
+        _Group(kpi, b, end, months, _fraction_pair(value), _fraction_pair(target))
+        for kpi, b, end, months, (value, target) in zip(
+            kpi_of.tolist(),
+            begin.tolist(),
+            last.tolist(),
+            groups["v_count"].tolist(),
+            records,
+            strict=True,
+        )
+    ]
+
+
+def _fraction_pair(number: Fraction | None) -> Pair | None:
+    return None if number is None else (number.numerator, number.denominator)
+
+
+def _pair_float(pair: Pair | None) -> float | None:
+    """The float nearest to an exact figure (int / int rounds correctly); None beyond a
+    float's range."""
+    if pair is None:
+        return None
+    try:
+        return pair[0] / pair[1]
+    except OverflowError:
+        return None
 
 
 def _period_name(begin: Month, last: Month, kind: str) -> str:

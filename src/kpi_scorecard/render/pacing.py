@@ -20,11 +20,16 @@ FORECAST_RULE = (
     "mean of the last 12 months."
 )
 """How the forecast is made, in one sentence, as the page says it."""
+TABLE_YEARS = 3
+"""Fiscal years in a KPI page's table of quarters and years."""
 PACE_WORDS = {"green": "on pace", "amber": "slightly behind", "red": "behind"}
 
 
 def periods_table(kpi: Kpi, periods: Sequence[Period], currency: str | None, links: Links) -> str:
-    """A KPI's quarters and years, newest first."""
+    """A KPI's quarters and years of the last ``TABLE_YEARS`` fiscal years, newest first
+    (periods.csv has them all: ten years of them would double the page)."""
+    newest = sorted(periods, key=lambda p: (p.last, p.kind == "year"), reverse=True)
+    years = [p.name for p in newest if p.kind == "year"][:TABLE_YEARS]
     rows = [
         [
             link(links.page(f"reviews/{p.name}"), p.name),
@@ -34,7 +39,8 @@ def periods_table(kpi: Kpi, periods: Sequence[Period], currency: str | None, lin
             str(p.months),
             "complete" if p.complete else "so far",
         ]
-        for p in sorted(periods, key=lambda p: (p.last, p.kind == "year"), reverse=True)
+        for p in newest
+        if p.name[:6] in years
     ]
     headers = ("Period", "Status", "Value", "Target", "Months reported", "")
     return table(headers, rows, "kpi-periods")

@@ -295,11 +295,16 @@ def _period_page(
             lambda: ("summary", context, period, shown()),
             lambda: period_summary(scorecard, results, period, index),
         )
-    presenters = {m: _presenters(scorecard, m, rotation) for m in months}
+    # the rotations the monthly packs use already; older months have no presenter shown
+    presenters = {
+        m: _presenters(scorecard, m, rotation) for m in months if is_full_pack(m, results.as_of)
+    }
     return _memoized(
         path,
         lambda: (context, period, presenters, shown()),
-        lambda: period_pack(scorecard, results, period, presenters.__getitem__, links, index),
+        lambda: period_pack(
+            scorecard, results, period, lambda m: presenters.get(m, {}), links, index
+        ),
     )
 
 
