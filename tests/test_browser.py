@@ -605,8 +605,11 @@ def test_every_chart_has_a_text_alternative(
     for kpi in scorecard.kpis:
         open_page(page, site_url, f"kpis/{kpi}/")
         charts = page.locator(".kpi-chart")
-        # the KPI's chart, and a chart by segment (its table follows it) when it has segments
-        expect(charts).to_have_count(2 if page.locator("#by-segment").count() else 1)
+        # the KPI's chart, a chart by segment (its table follows it) when it has segments, and
+        # the year summed against its target path for a summed KPI
+        segments = 1 if page.locator("#by-segment").count() else 0
+        summed = page.locator(".kpi-chart--cumulative").count()
+        expect(charts).to_have_count(1 + segments + summed)
         name = scorecard.kpis[kpi].name
         for chart in charts.all():
             expect(chart).to_have_attribute("role", "img")
