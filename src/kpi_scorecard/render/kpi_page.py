@@ -77,9 +77,6 @@ def kpi_page(
     )
     tolerance = _tolerance(kpi, scorecard)
     figure = chart(kpi, series, currency, restated, markers, tolerance)
-
-
-    figure = chart(kpi, series, currency, restated, markers)
     pacing = results.pacing.get(kpi.id)
     forecast = forecast_trace(pacing, series, results.as_of) if pacing else None
     if forecast is not None:

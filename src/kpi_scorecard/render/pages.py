@@ -22,11 +22,8 @@ from kpi_scorecard.render.as_reported import (
     with_notice,
 )
 from kpi_scorecard.render.data_page import data_page
-from kpi_scorecard.render.exports import kpi_csv, scorecard_json, values_csv
-from kpi_scorecard.render.feed import FEED_PATH, atom_feed
-
-
 from kpi_scorecard.render.exports import kpi_csv, periods_csv, scorecard_json, values_csv
+from kpi_scorecard.render.feed import FEED_PATH, atom_feed
 from kpi_scorecard.render.health import health_page
 from kpi_scorecard.render.history import changes_page, history_json
 from kpi_scorecard.render.html import Links
