@@ -17,7 +17,7 @@ import kpi_scorecard
 from kpi_scorecard.figures.compute import compute
 from kpi_scorecard.model import FIGURE_FIELDS, month_str
 from kpi_scorecard.read.validate import load_scorecard
-from kpi_scorecard.render.exports import scorecard_json, values_csv
+from kpi_scorecard.render.exports import periods_csv, scorecard_json, values_csv
 
 from .conftest import FIXTURES, PROJECT, copy_example, make_repo
 
@@ -97,6 +97,23 @@ def test_figures_are_one_row_per_kpi_with_every_figure_of_the_export(example: Pa
                 assert got == expected, name
             else:
                 assert cell(got) == cell(expected), name
+
+
+def test_figures_have_the_pacing_and_periods_are_the_periods_export(example: Path) -> None:
+    scorecard_ = kpi_scorecard.open(example)
+    figures = scorecard_.figures()
+    scorecard, _ = load_scorecard(example)
+    results, _ = compute(scorecard)
+    exported = json.loads(scorecard_json(scorecard, results, {}))["kpis"]
+    for entry, (_, row) in zip(exported, figures.iterrows(), strict=True):
+        assert row["pace"] == entry["pace"]
+        assert cell(row["forecast_fy"]) == cell(entry["forecast_fy"])
+    periods = scorecard_.periods()
+    lines = periods_csv(scorecard, results).splitlines()
+    assert list(periods.columns) == lines[0].split(",")
+    assert len(periods) == len(lines) - 1 > 0
+    first = lines[1].split(",")
+    assert list(periods.iloc[0][["kpi", "period", "status"]]) == [first[0], first[1], first[4]]
 
 
 def test_the_reporting_month_is_given(example: Path) -> None:

@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kpi_scorecard.errors import Problem, ScorecardError
-from kpi_scorecard.model import FIGURE_FIELDS, Results, Scorecard, Series, month_str
+from kpi_scorecard.model import (
+    FIGURE_FIELDS,
+    PACING_FIELDS,
+    Results,
+    Scorecard,
+    Series,
+    month_str,
+)
 from kpi_scorecard.read.validate import load_scorecard
 
 if TYPE_CHECKING:
@@ -23,9 +30,8 @@ if TYPE_CHECKING:
 
 VALUE_COLUMNS = ("kpi", "month", "value", "target", "status", "note", "segment")
 IDENTITY_COLUMNS = ("kpi", "name", "category", "owner", "better", "unit")
-PACING_FIELDS: tuple[str, ...] = ()
-"""The figures of contract 3.5 (pacing), appended to ``figures()`` once figures/ computes
-them: name each field here and return it from ``_pacing``."""
+PERIOD_COLUMNS = ("kpi", "period", "value", "target", "status", "months", "complete")
+"""The columns of ``periods()``: those of periods.csv (contract 3.6)."""
 
 
 def open_scorecard(path: str | os.PathLike[str] = ".") -> LoadedScorecard:
@@ -89,15 +95,21 @@ class LoadedScorecard:
             rows.append(row)
         columns = [*IDENTITY_COLUMNS, *FIGURE_FIELDS, *PACING_FIELDS]
         frame = pd.DataFrame.from_records(rows, columns=columns)
-        numbers = [name for name in FIGURE_FIELDS if name not in ("status", "trend", "streak")]
+        texts = ("status", "trend", "streak", "pace")
+        numbers = [name for name in (*FIGURE_FIELDS, *PACING_FIELDS) if name not in texts]
         return frame.astype(dict.fromkeys(numbers, "float64"))
 
     def periods(self) -> pd.DataFrame:
-        """Fiscal quarters and years (contract 3.6, ``periods.csv``)."""
-        raise NotImplementedError(
-            "periods() needs the fiscal periods of contract 3.6, which figures/ does not "
-            "compute yet (figures/periods.py)"
-        )
+        """Fiscal quarters and years (contract 3.6): the rows of ``periods.csv``."""
+        import pandas as pd
+
+        rows = [
+            (kpi_id, p.name, p.value, p.target, p.status, p.months, p.complete)
+            for kpi_id in self.model.kpis
+            for p in self.results.periods.get(kpi_id, ())
+        ]
+        frame = pd.DataFrame.from_records(rows, columns=list(PERIOD_COLUMNS))
+        return frame.astype({"value": "float64", "target": "float64"})
 
 
 def _series_rows(
@@ -112,6 +124,6 @@ def _series_rows(
 
 
 def _pacing(results: Results, kpi_id: str) -> dict[str, Any]:
-    """The 3.5 pacing fields of a KPI; none until figures/ computes them (see PACING_FIELDS)."""
-    del results, kpi_id
-    return {}
+    """The 3.5 pacing fields of a KPI (None each when it has no pacing)."""
+    pacing = results.pacing.get(kpi_id)
+    return {name: getattr(pacing, name) if pacing else None for name in PACING_FIELDS}
