@@ -14,6 +14,7 @@ from kpi_scorecard.audit.asreported import VALUE_KINDS, Reported, Review, Since
 from kpi_scorecard.model import FIGURE_FIELDS, Event, Kpi, Month, Results, Scorecard, month_str
 from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.numbers import change_text, value_text
+from kpi_scorecard.render.overview import categories_in_order
 from kpi_scorecard.render.text import escape, front_matter_title, inline, rich
 from kpi_scorecard.render.wording import Wording
 
@@ -109,17 +110,14 @@ def reported_pack(
     """The tables of a pack as the review showed them, each figure that changed since marked."""
     parts = []
     shown = review.kpis
-    titles = dict(now.settings.categories or {})
-    order = list(titles) + sorted({r.kpi.category for r in shown.values()} - set(titles))
-    for category in order:
+    # The categories of the KPIs the review showed, ordered and titled as on the other pages.
+    used = {r.kpi.category for r in shown.values()}
+    for category, title in categories_in_order(now, used):
         kpis = sorted(
             (r for r in shown.values() if r.kpi.category == category),
             key=lambda r: r.kpi.name.casefold(),
         )
-        if not kpis:
-            continue
         rows = [_reported_row(r, review, now, results, presenters_names, links) for r in kpis]
-        title = titles.get(category, category)
         parts += [f"## {inline(title)}", "", table(REPORTED_HEADERS, rows, "kpi-review"), ""]
     return "\n".join(parts)
 

@@ -159,10 +159,13 @@ def biggest_moves(scorecard: Scorecard, results: Results, links: Links) -> str:
     return f'<ul class="kpi-moves">{"".join(items)}</ul>' if items else ""
 
 
-def categories_in_order(scorecard: Scorecard) -> list[tuple[str, str]]:
-    """(key, title) for each category that has a KPI: scorecard.yaml's order, then the rest
-    alphabetically, titled from the key."""
-    used = {kpi.category for kpi in scorecard.kpis.values()}
+def categories_in_order(
+    scorecard: Scorecard, used: set[str] | None = None
+) -> list[tuple[str, str]]:
+    """(key, title) for each category that has a KPI (of the scorecard, or ``used``):
+    scorecard.yaml's order, then the rest alphabetically, titled from the key."""
+    if used is None:
+        used = {kpi.category for kpi in scorecard.kpis.values()}
     declared = scorecard.settings.categories or {}
     ordered = [(key, title) for key, title in declared.items() if key in used]
     rest = sorted(used - set(declared))
