@@ -16,7 +16,7 @@ from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.numbers import change_text, value_text
 from kpi_scorecard.render.overview import categories_in_order
 from kpi_scorecard.render.text import escape, front_matter_title, inline, rich
-from kpi_scorecard.render.wording import Wording
+from kpi_scorecard.render.wording import Wording, month_label
 
 
 def review_json(review: Review) -> str:
@@ -187,7 +187,7 @@ def reported_review_page(
     locale: str = "en",
 ) -> str:
     """A month's full pack as its review showed it."""
-    title = f"Monthly review {month_str(review.month)}"
+    title = f"Monthly review {month_label(month_str(review.month))}"
     names = {person_id: person.name for person_id, person in now.people.items()}
     return "\n".join(
         [
