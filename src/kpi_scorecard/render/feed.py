@@ -79,17 +79,19 @@ def _review_entries(
     scorecard: Scorecard, history: History, packs: Collection[str], links: Links
 ) -> Iterator[FeedEntry]:
     """A review pack per month that has values: dated by the last commit that recorded one."""
-    latest: dict[str, tuple[str, set[str]]] = {}
+    dates: dict[str, str] = {}
+    recorded: dict[str, set[str]] = {}
     for kpi_id, entry in _committed(history, scorecard):
+        date = utc(entry.date or "")
         for change in entry.changes:
             if change.field != "values" or change.month is None or change.kind == "removed":
                 continue
-            date = utc(entry.date or "")
-            previous, kpis = latest.get(change.month, (date, set()))
-            latest[change.month] = (max(previous, date), kpis | {kpi_id})
-    for month, (date, kpis) in latest.items():
+            dates[change.month] = max(dates.get(change.month, date), date)
+            recorded.setdefault(change.month, set()).add(kpi_id)
+    for month, date in dates.items():
         if month not in packs:
             continue
+        kpis = recorded[month]
         names = sorted(scorecard.kpis[k].name for k in kpis)
         yield FeedEntry(
             f"review:{month}",

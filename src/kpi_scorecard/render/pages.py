@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 from kpi_scorecard.audit.asreported import Review
 from kpi_scorecard.audit.history import History
@@ -51,6 +52,7 @@ from kpi_scorecard.render.reviews import (
 )
 from kpi_scorecard.render.segments import channels_page, segments_csv, segments_json
 from kpi_scorecard.render.tree import tree_page
+from kpi_scorecard.workers import process_count, run_shares, shares
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,25 @@ def _rotation_inputs(scorecard: Scorecard) -> tuple[object, ...]:
     )
 
 
+Job = Callable[[], str]
+"""Renders one page or export."""
+
+
 def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict[str, str]:
-    """Source path -> content of every generated page and export."""
+    """Source path -> content of every generated page and export. A single build shares the
+    pages out between processes (workers.py); ``mkdocs serve`` renders them here, where the
+    pages of the last build are remembered."""
+    jobs = page_jobs(data, with_retrospectives_index)
+    paths = list(jobs)
+    count = 1 if _remembering else process_count()
+    rendered: dict[str, str] = {}
+    for part in run_shares(lambda part: {p: jobs[p]() for p in part}, shares(paths, count)):
+        rendered.update(part)
+    return {path: rendered[path] for path in paths}
+
+
+def page_jobs(data: SiteData, with_retrospectives_index: bool = True) -> dict[str, Job]:
+    """Source path -> the job that renders it, for every generated page and export."""
     scorecard, results, history = data.scorecard, data.results, data.history
     top, nested = Links(0, data.directory_urls), Links(1, data.directory_urls)
     home, folder_index = (
@@ -136,71 +155,86 @@ def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict
         scorecard.events,
         data.repo_url,
     )
-    pages = {
-        "index.md": overview_page(scorecard, results, home),
-        "changes.md": changes_page(scorecard, history, top, data.repo_url).rstrip()
-        + "\n\n"
-        + changes_additions(data.reviews, scorecard, top),
-        "tree.md": tree_page(scorecard, results, top),
-        "health.md": health_page(scorecard, list(data.quality), top),
-        "people/index.md": people_index(scorecard, folder_index),
-        "data/scorecard.json": scorecard_json(scorecard, results, presenters),
-        "data/values.csv": values_csv(scorecard, results),
-        "data/periods.csv": periods_csv(scorecard, results),
-        "data/history.json": history_json(history, scorecard.kpis),
-        "data/segments.json": segments_json(results),
-        "data/segments.csv": segments_csv(results),
-        "channels.md": channels_page(scorecard, results, top),
+    jobs: dict[str, Job] = {
+        "index.md": lambda: overview_page(scorecard, results, home),
+        "changes.md": lambda: (
+            changes_page(scorecard, history, top, data.repo_url).rstrip()
+            + "\n\n"
+            + changes_additions(data.reviews, scorecard, top)
+        ),
+        "tree.md": lambda: tree_page(scorecard, results, top),
+        "health.md": lambda: health_page(scorecard, list(data.quality), top),
+        "people/index.md": lambda: people_index(scorecard, folder_index),
+        "data/scorecard.json": lambda: scorecard_json(scorecard, results, presenters),
+        "data/values.csv": lambda: values_csv(scorecard, results),
+        "data/periods.csv": lambda: periods_csv(scorecard, results),
+        "data/history.json": lambda: history_json(history, scorecard.kpis),
+        "data/segments.json": lambda: segments_json(results),
+        "data/segments.csv": lambda: segments_csv(results),
+        "channels.md": lambda: channels_page(scorecard, results, top),
     }
-    pages.update({f"schema/{name}": text for name, text in schema_texts().items()})
-    pages.update(_review_exports(data.reviews))
+    jobs.update({f"schema/{name}": _constant(text) for name, text in schema_texts().items()})
+    jobs.update(
+        {
+            f"data/reviews/{month_str(m)}.json": partial(review_json, r)
+            for m, r in data.reviews.items()
+        }
+    )
     for kpi_id, kpi in scorecard.kpis.items():
-        page_history = PageHistory(history.of(kpi_id), history.incomplete, data.repo_url)
-        inputs = (
-            context,
-            kpi,
-            results.figures[kpi_id],
-            results.series[kpi_id],
-            results.segment_figures.get(kpi_id),
-            results.segment_series.get(kpi_id),
-            results.pacing.get(kpi_id),
-            results.periods.get(kpi_id),
-            page_history,
-        )
-        pages[f"kpis/{kpi_id}.md"] = _memoized(
-            f"kpis/{kpi_id}.md",
-            lambda inputs=inputs: inputs,  # type: ignore[misc]
-            lambda kpi=kpi, page_history=page_history: kpi_page(  # type: ignore[misc]
-                kpi, scorecard, results, nested, page_history
-            ),
-        )
-        pages[f"data/kpis/{kpi_id}.csv"] = kpi_csv(kpi, results.series[kpi_id])
-    pages["data/index.md"] = data_page(scorecard, folder_index)
+        jobs[f"kpis/{kpi_id}.md"] = partial(_kpi_page, data, context, kpi, nested)
+        jobs[f"data/kpis/{kpi_id}.csv"] = partial(kpi_csv, kpi, results.series[kpi_id])
+    jobs["data/index.md"] = lambda: data_page(scorecard, folder_index)
     for person in scorecard.people.values():
-        pages[f"people/{person.id}.md"] = person_page(
-            person, scorecard, results, presenters, nested
+        jobs[f"people/{person.id}.md"] = partial(
+            person_page, person, scorecard, results, presenters, nested
         )
     months = review_months(results)
     periods = review_periods(results)
-    pages["reviews/index.md"] = _with_periods(
+    jobs["reviews/index.md"] = lambda: _with_periods(
         reviews_index(months, folder_index), periods, folder_index
     )
     index = period_index(results)
     for period in periods:
-        pages[f"reviews/{period.name}.md"] = _period_page(
-            data, context, rotation, (period, index), nested
+        jobs[f"reviews/{period.name}.md"] = partial(
+            _period_page, data, context, rotation, (period, index), nested
         )
     shown_kpis = _as_in_review_packs(scorecard)
     for month in months:
-        pages[f"reviews/{month_str(month)}.md"] = _review_page(
-            data, (context, shown_kpis), rotation, month, nested
+        jobs[f"reviews/{month_str(month)}.md"] = partial(
+            _review_page, data, (context, shown_kpis), rotation, month, nested
         )
-    pages[FEED_PATH] = _feed(data, months)
+    jobs[FEED_PATH] = lambda: _feed(data, months)
     if with_retrospectives_index:
-        pages["retrospectives/index.md"] = retrospectives_index(
+        jobs["retrospectives/index.md"] = lambda: retrospectives_index(
             list(data.retrospectives), scorecard, results, folder_index
         )
-    return pages
+    return jobs
+
+
+def _constant(text: str) -> Job:
+    return lambda: text
+
+
+def _kpi_page(data: SiteData, context: object, kpi: Kpi, links: Links) -> str:
+    """A KPI's page, rendered again only when what it shows changed."""
+    results = data.results
+    page_history = PageHistory(data.history.of(kpi.id), data.history.incomplete, data.repo_url)
+    inputs = (
+        context,
+        kpi,
+        results.figures[kpi.id],
+        results.series[kpi.id],
+        results.segment_figures.get(kpi.id),
+        results.segment_series.get(kpi.id),
+        results.pacing.get(kpi.id),
+        results.periods.get(kpi.id),
+        page_history,
+    )
+    return _memoized(
+        f"kpis/{kpi.id}.md",
+        lambda: inputs,
+        lambda: kpi_page(kpi, data.scorecard, results, links, page_history),
+    )
 
 
 def _as_in_review_packs(scorecard: Scorecard) -> tuple[Kpi, ...]:
@@ -312,11 +346,6 @@ def retrospective_results(data: SiteData, slug: str) -> str | None:
             links = Links(1, data.directory_urls)
             return results_section(retro, data.scorecard, data.results, links)
     return None
-
-
-def _review_exports(reviews: Mapping[Month, Review]) -> dict[str, str]:
-    """``data/reviews/<YYYY-MM>.json`` for every review month."""
-    return {f"data/reviews/{month_str(m)}.json": review_json(r) for m, r in reviews.items()}
 
 
 def _feed(data: SiteData, months: list[Month]) -> str:

@@ -1,0 +1,80 @@
+"""Work shared out between forked processes (workers.py): the same results, in the same order,
+whatever the number of processes; failures behave as if everything ran in one process."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kpi_scorecard.render.pages import render_pages
+from kpi_scorecard.site import prepare
+from kpi_scorecard.workers import PROCESSES_VARIABLE, process_count, run_shares, shares
+
+from .conftest import FIXTURES
+
+
+@given(st.lists(st.integers(), max_size=40), st.integers(1, 6), st.booleans())
+def test_shares_hold_every_item_once_and_none_is_empty(
+    items: list[int], count: int, contiguous: bool
+) -> None:
+    parts = shares(items, count, contiguous)
+    assert sorted(x for part in parts for x in part) == sorted(items)
+    assert all(parts) or parts == [[]]
+    assert len(parts) == max(1, min(count, len(items)))
+    if contiguous:
+        assert [x for part in parts for x in part] == items
+        assert max(map(len, parts)) - min(map(len, parts)) <= 1
+
+
+def test_each_share_but_the_first_runs_in_another_process() -> None:
+    parts = shares(list(range(9)), 3)
+    results = run_shares(lambda part: (os.getpid(), [x * x for x in part]), parts)
+    assert [squares for _, squares in results] == [[x * x for x in part] for part in parts]
+    pids = [pid for pid, _ in results]
+    assert pids[0] == os.getpid()
+    assert len(set(pids)) == 3
+
+
+def test_an_exception_in_another_process_is_raised_here() -> None:
+    def work(part: list[int]) -> int:
+        if 5 in part:
+            raise ValueError(f"no 5 please, in {os.getpid()}")
+        return sum(part)
+
+    with pytest.raises(ValueError, match="no 5 please") as raised:
+        run_shares(work, [[1, 2], [5]])
+    assert str(os.getpid()) not in str(raised.value)
+
+
+def test_the_share_of_a_process_that_died_is_run_here() -> None:
+    parent = os.getpid()
+
+    def work(part: list[int]) -> list[int]:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+        return [x + 1 for x in part]
+
+    assert run_shares(work, [[1], [2], [3]]) == [[2], [3], [4]]
+
+
+def test_the_number_of_processes_can_be_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PROCESSES_VARIABLE, "3")
+    assert process_count() == 3
+    monkeypatch.setenv(PROCESSES_VARIABLE, "many")  # not a number: the machine decides
+    assert 1 <= process_count() <= len(os.sched_getaffinity(0))
+
+
+def test_pages_are_the_same_rendered_in_one_process_or_several(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    state, _ = prepare(FIXTURES / "valid", with_history=False)
+    monkeypatch.setenv(PROCESSES_VARIABLE, "1")
+    alone = render_pages(state.data)
+    monkeypatch.setenv(PROCESSES_VARIABLE, "3")
+    shared = render_pages(state.data)
+    assert list(shared) == list(alone)
+    assert shared == alone
