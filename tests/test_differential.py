@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from kpi_scorecard.figures.compute import compute
@@ -40,6 +40,7 @@ from kpi_scorecard.model import (
 from kpi_scorecard.read.validate import load_scorecard
 from kpi_scorecard.render.numbers import number
 
+from .fuzz import budget
 from .reference import Expr, Month, Reference, RefKpi, refs_of, shift
 
 AS_OF: Month = (2026, 3)
@@ -294,7 +295,9 @@ def compare_figures(kpi_id: str, engine: Figures, expected: Card, kind: str = ""
         got, want = getattr(engine, name), nearest(expected[name])
         assert got == want, (kpi_id, name, got, expected[name])
         COUNTS[kind + "figures"] += 1
-    if expected["value"] is not None:
+    # The site writes a figure from its float: as written up to 15 significant digits
+    # (docs/decisions.md), so up to a trillion to the cent.
+    if expected["value"] is not None and abs(expected["value"]) < 10**13:
         displayed = number(engine.value, 2).replace(",", "")
         assert displayed == shown(expected["value"]), (kpi_id, engine.value)
         COUNTS[kind + "displayed values"] += 1
@@ -392,7 +395,7 @@ def issue_examples() -> Card:
 
 
 @pytest.mark.parametrize("fiscal_year_start", range(1, 13))
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@budget(25)
 @given(card=scorecards())
 @example(card=issue_examples())
 def test_the_engine_agrees_with_the_reference(fiscal_year_start: int, card: Card) -> None:

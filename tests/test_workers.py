@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kpi_scorecard import workers
 from kpi_scorecard.render.pages import render_pages
 from kpi_scorecard.site import prepare
 from kpi_scorecard.workers import PROCESSES_VARIABLE, process_count, run_shares, shares
@@ -30,13 +31,13 @@ def test_shares_hold_every_item_once_and_none_is_empty(
         assert max(map(len, parts)) - min(map(len, parts)) <= 1
 
 
-def test_each_share_but_the_first_runs_in_another_process() -> None:
+def test_the_first_share_runs_here_and_the_others_in_forked_processes() -> None:
     parts = shares(list(range(9)), 3)
     results = run_shares(lambda part: (os.getpid(), [x * x for x in part]), parts)
     assert [squares for _, squares in results] == [[x * x for x in part] for part in parts]
     pids = [pid for pid, _ in results]
     assert pids[0] == os.getpid()
-    assert len(set(pids)) == 3
+    assert os.getpid() not in pids[1:]
 
 
 def test_an_exception_in_another_process_is_raised_here() -> None:
@@ -62,6 +63,7 @@ def test_the_share_of_a_process_that_died_is_run_here() -> None:
 
 
 def test_the_number_of_processes_can_be_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers, "_serving", False)  # other tests run mkdocs serve's builds
     monkeypatch.setenv(PROCESSES_VARIABLE, "3")
     assert process_count() == 3
     monkeypatch.setenv(PROCESSES_VARIABLE, "many")  # not a number: the machine decides
@@ -78,3 +80,21 @@ def test_pages_are_the_same_rendered_in_one_process_or_several(
     shared = render_pages(state.data)
     assert list(shared) == list(alone)
     assert shared == alone
+
+
+def test_mkdocs_serve_keeps_everything_in_its_own_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kpi_scorecard import site
+
+    monkeypatch.setenv(PROCESSES_VARIABLE, "3")
+    site.on_startup(command="serve", dirty=False)
+    try:
+        assert process_count() == 1
+        assert run_shares(lambda part: os.getpid(), shares([1, 2, 3], process_count())) == [
+            os.getpid()
+        ]
+    finally:
+        site.on_startup(command="build", dirty=False)
+    assert process_count() == 3
+    assert not workers._serving

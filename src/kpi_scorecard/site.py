@@ -37,6 +37,7 @@ import click
 from mkdocs.exceptions import PluginError
 from mkdocs.utils import get_relative_url
 
+from kpi_scorecard import workers
 from kpi_scorecard.audit.asreported import reviews
 from kpi_scorecard.audit.history import History, commit_timestamp, read_history
 from kpi_scorecard.errors import Problem, ValidationFailed
@@ -151,6 +152,7 @@ def on_startup(command: str, dirty: bool) -> None:
     global _serving
     _serving = command == "serve"
     remember_pages(_serving)
+    workers.serving(_serving)
 
 
 def on_pre_build(config: MkDocsConfig) -> None:
@@ -401,6 +403,7 @@ def serve_site(root: Path, dev_addr: str | None = None) -> None:
 
     global _serving
     _serving = True  # also for hooks/ files written before on_startup was re-exported
+    workers.serving(True)
     quiet_upstream_banners()
     _show_mkdocs_log()
     os.chdir(root)

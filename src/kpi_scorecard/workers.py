@@ -25,15 +25,24 @@ PROCESSES_VARIABLE = "KPI_BUILD_PROCESSES"
 MAX_PROCESSES = 4
 """Beyond four, pickling the results back costs about what another share saves."""
 
+_serving = False
+"""``mkdocs serve`` runs a web server's threads beside the build: a process forked then could
+start with a lock one of them held, and wait for ever."""
 _work: Callable[[Any], Any] | None = None
 """The function the forked processes run, set before they are forked (closures do not pickle,
 and need not: a forked process has them already)."""
 
 
+def serving(enabled: bool) -> None:
+    """While serving, everything runs in this process (see ``_serving``)."""
+    global _serving
+    _serving = enabled
+
+
 def process_count() -> int:
     """How many processes share the work: ``KPI_BUILD_PROCESSES``, else the cores this process
-    may run on (at most MAX_PROCESSES); 1 without ``fork``."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    may run on (at most MAX_PROCESSES); 1 without ``fork`` and while serving."""
+    if _serving or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     chosen = os.environ.get(PROCESSES_VARIABLE, "").strip()
     if chosen.isdigit() and int(chosen) > 0:
@@ -55,8 +64,9 @@ def shares(items: Sequence[Item], count: int, contiguous: bool = False) -> list[
 
 
 def run_shares(work: Callable[[list[Item]], Result], parts: list[list[Item]]) -> list[Result]:
-    """``work`` on every share, the first in this process and the others each in a forked
-    process, at the same time; results in the order of ``parts``. An exception in a share is
+    """``work`` on every share, the first in this process and the others in forked processes
+    (one per share, but an early finisher may take the next), at the same time; results in
+    the order of ``parts``. An exception in a share is
     raised here, as if it ran here; a process that died (killed, out of memory) has its share
     run again here."""
     global _work

@@ -26,6 +26,7 @@ from kpi_scorecard.figures.compute import compute
 from kpi_scorecard.figures.rotation import assign_presenters
 from kpi_scorecard.model import Figures, Kpi, Month, Settings, month_str
 from kpi_scorecard.read.validate import ReadCache, scorecard_from_files
+from kpi_scorecard.workers import process_count, run_shares, shares
 
 VALUE_KINDS = ("added", "restated", "removed")
 NO_RECORD_BEFORE = "the history holds no commit from before the review"
@@ -161,22 +162,33 @@ def _since(committed: list[tuple[int, str, Entry]], index: int, month: Month) ->
 def _showed(
     revisions: tuple[Revision, ...], wanted: Mapping[Month, str]
 ) -> dict[tuple[str, Month], dict[str, Reported] | None]:
-    """What each review showed: the files are replayed from the oldest commit on, and each
-    review's state is read and computed at its commit (the files unchanged since the last
-    review are not read again)."""
+    """What each review showed: the files are replayed from the oldest commit on, each
+    review's state is read and computed at its commit, and the reviews are shared out between
+    processes in runs of consecutive reviews (the files unchanged since the review before are
+    not read again)."""
     missing = {m: sha for m, sha in wanted.items() if (sha, m) not in _shown}
     by_commit: dict[str, list[Month]] = {}
     for month, sha in missing.items():
         by_commit.setdefault(sha, []).append(month)
     files: dict[str, str] = {}  # path -> blob
-    cache: ReadCache = {}
+    states: list[tuple[str, Month, dict[str, str]]] = []
     for revision in reversed(revisions):
         if not by_commit:
             break
         _apply(files, revision)
-        for month in by_commit.pop(revision.sha, []):
-            _shown[(revision.sha, month)] = _figures_at(files, month, cache)
+        states.extend((revision.sha, m, dict(files)) for m in by_commit.pop(revision.sha, []))
+    parts = shares(states, process_count(), contiguous=True)
+    for part, shown in zip(parts, run_shares(_figures_of_states, parts), strict=True):
+        for (sha, month, _), reported in zip(part, shown, strict=True):
+            _shown[(sha, month)] = reported
     return {(sha, m): _shown[(sha, m)] for m, sha in wanted.items()}
+
+
+def _figures_of_states(
+    states: list[tuple[str, Month, dict[str, str]]],
+) -> list[dict[str, Reported] | None]:
+    cache: ReadCache = {}
+    return [_figures_at(files, month, cache) for _, month, files in states]
 
 
 def _apply(files: dict[str, str], revision: Revision) -> None:

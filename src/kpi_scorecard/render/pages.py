@@ -124,11 +124,11 @@ Job = Callable[[], str]
 
 def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict[str, str]:
     """Source path -> content of every generated page and export. A single build shares the
-    pages out between processes (workers.py); ``mkdocs serve`` renders them here, where the
+    pages out between processes (workers.py); ``mkdocs serve`` renders them in one, where the
     pages of the last build are remembered."""
     jobs = page_jobs(data, with_retrospectives_index)
     paths = list(jobs)
-    count = 1 if _remembering else process_count()
+    count = 1 if _remembering else process_count()  # the pages remembered live here
     rendered: dict[str, str] = {}
     for part in run_shares(lambda part: {p: jobs[p]() for p in part}, shares(paths, count)):
         rendered.update(part)
