@@ -176,4 +176,9 @@ def test_serve_renders_again_only_the_review_packs_of_a_changed_month(tmp_path: 
         assert again[f"reviews/{month}.md"] is first[f"reviews/{month}.md"]
     assert again["reviews/2026-03.md"] != first["reviews/2026-03.md"]
     assert again["kpis/orders.md"] != first["kpis/orders.md"]
+    # nothing kept is stale: every page and export is what a build from scratch makes
+    assert again == render_pages(prepare(repo, with_history=False)[0].data)
+    assert again["data/kpis/orders.csv"] != first["data/kpis/orders.csv"]
+    assert again["data/kpis/spend.csv"] is first["data/kpis/spend.csv"]
+    assert again["data/values.csv"] != first["data/values.csv"]
     assert again["kpis/spend.md"] is first["kpis/spend.md"]

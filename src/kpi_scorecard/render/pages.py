@@ -11,7 +11,7 @@ from kpi_scorecard.audit.asreported import Review
 from kpi_scorecard.audit.history import History
 from kpi_scorecard.errors import Problem
 from kpi_scorecard.figures.rotation import assign_presenters, roster
-from kpi_scorecard.model import Kpi, Month, Results, Scorecard, month_str
+from kpi_scorecard.model import Kpi, Month, Results, Scorecard, Series, month_str
 from kpi_scorecard.read.retrospectives import Retrospective
 from kpi_scorecard.read.schema import schema_texts
 from kpi_scorecard.render.as_reported import (
@@ -166,9 +166,21 @@ def page_jobs(data: SiteData, with_retrospectives_index: bool = True) -> dict[st
         "health.md": lambda: health_page(scorecard, list(data.quality), top),
         "people/index.md": lambda: people_index(scorecard, folder_index),
         "data/scorecard.json": lambda: scorecard_json(scorecard, results, presenters),
-        "data/values.csv": lambda: values_csv(scorecard, results),
-        "data/periods.csv": lambda: periods_csv(scorecard, results),
-        "data/history.json": lambda: history_json(history, scorecard.kpis),
+        "data/values.csv": lambda: _memoized(
+            "data/values.csv",
+            lambda: (tuple(scorecard.kpis), results.series),
+            lambda: values_csv(scorecard, results),
+        ),
+        "data/periods.csv": lambda: _memoized(
+            "data/periods.csv",
+            lambda: (tuple(scorecard.kpis), results.periods),
+            lambda: periods_csv(scorecard, results),
+        ),
+        "data/history.json": lambda: _memoized(
+            "data/history.json",
+            lambda: (tuple(scorecard.kpis), history),
+            lambda: history_json(history, scorecard.kpis),
+        ),
         "data/segments.json": lambda: segments_json(results),
         "data/segments.csv": lambda: segments_csv(results),
         "channels.md": lambda: channels_page(scorecard, results, top),
@@ -182,7 +194,7 @@ def page_jobs(data: SiteData, with_retrospectives_index: bool = True) -> dict[st
     )
     for kpi_id, kpi in scorecard.kpis.items():
         jobs[f"kpis/{kpi_id}.md"] = partial(_kpi_page, data, context, kpi, nested)
-        jobs[f"data/kpis/{kpi_id}.csv"] = partial(kpi_csv, kpi, results.series[kpi_id])
+        jobs[f"data/kpis/{kpi_id}.csv"] = partial(_kpi_export, kpi, results.series[kpi_id])
     jobs["data/index.md"] = lambda: data_page(scorecard, folder_index)
     for person in scorecard.people.values():
         jobs[f"people/{person.id}.md"] = partial(
@@ -213,6 +225,11 @@ def page_jobs(data: SiteData, with_retrospectives_index: bool = True) -> dict[st
 
 def _constant(text: str) -> Job:
     return lambda: text
+
+
+def _kpi_export(kpi: Kpi, series: Series) -> str:
+    """A KPI's CSV, written again only when its months changed."""
+    return _memoized(f"data/kpis/{kpi.id}.csv", lambda: (kpi, series), lambda: kpi_csv(kpi, series))
 
 
 def _kpi_page(data: SiteData, context: object, kpi: Kpi, links: Links) -> str:
@@ -313,9 +330,18 @@ def _period_page(
     period, index = period_and_index
     months = range(period.first, min(period.last, results.as_of) + 1)
 
+    # the period, the one before it and the same period a year before: what its rows show
+    length = period.last - period.first + 1
+    starts = [
+        (period.kind, first) for first in (period.first, period.first - length, period.first - 12)
+    ]
+
     def shown() -> tuple[object, ...]:
         return tuple(
-            (results.periods.get(kpi.id), tuple(kpi.notes.get(m) for m in months))
+            (
+                tuple(index.get(kpi.id, {}).get(start) for start in starts),
+                tuple(kpi.notes.get(m) for m in months),
+            )
             for kpi in scorecard.kpis.values()
         )
 
