@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Literal
 
 Month = int
@@ -62,6 +62,7 @@ def exact(value: float) -> Fraction:
     return Fraction(written_decimal(value))
 
 
+@cache  # a site writes the same few hundred months half a million times
 def month_str(month: Month) -> str:
     """The ordinal back to ``YYYY-MM``."""
     year, index = divmod(month, 12)

@@ -146,14 +146,30 @@ def _sign(value: float | Decimal, decimals: int) -> str:
     return "+" if rounded(value, decimals) > 0 else ""
 
 
+_value_texts: dict[tuple[object, ...], str] = {}
+"""(locale, unit, decimals, currency, value's type, value) -> its text: a page of 120 months
+writes each value and target three or four times (chart, table, packs)."""
+MAX_REMEMBERED = 500_000
+
+
 def value_text(kpi: Kpi, value: float | None, currency: str | None = None) -> str:
     """A KPI value with its unit: ``3.2 %``, ``€45.00``, ``12 400``."""
     if value is None:
         return EMPTY
+    code = kpi.currency or currency
+    key = (_locale.get(), kpi.unit, kpi.decimals, code, type(value), value)
+    text = _value_texts.get(key)
+    if text is None:
+        if len(_value_texts) >= MAX_REMEMBERED:
+            _value_texts.clear()
+        text = _value_texts[key] = _unit_text(kpi, value, code)
+    return text
+
+
+def _unit_text(kpi: Kpi, value: float, code: str | None) -> str:
     decimals = decimals_for(kpi, value)
     if kpi.unit == "percent":
         return _with_affixes(value, decimals, _style(_locale.get()).percent)
-    code = kpi.currency or currency
     if kpi.unit == "currency" and code:
         return _with_affixes(value, decimals, _currency_affixes(_locale.get(), code))
     return number(value, decimals)
