@@ -11,6 +11,7 @@ results.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -73,6 +74,9 @@ def run_shares(work: Callable[[list[Item]], Result], parts: list[list[Item]]) ->
     if len(parts) < 2:
         return [work(part) for part in parts]
     _work = work
+    # Out of the collector's sight before the fork: a forked process that walked the objects
+    # it started with would touch, and so copy, every page of its parent's memory.
+    gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(len(parts) - 1, mp_context=context) as pool:
@@ -87,6 +91,7 @@ def run_shares(work: Callable[[list[Item]], Result], parts: list[list[Item]]) ->
             ]
     finally:
         _work = None
+        gc.unfreeze()
 
 
 def _run_share(part: list[Any]) -> Any:
