@@ -36,7 +36,10 @@ def escape(text: str) -> str:
 def inline(text: str) -> str:
     """Text for a Markdown line (a heading, a table cell): shown exactly as written."""
     one_line = " ".join(text.split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", escape(one_line))
+    # No entity for an apostrophe: its '#' would be backslashed below, and CommonMark (GitHub,
+    # where kpi diff and kpi readout's Markdown go) then shows "&#x27;" as written.
+    markup_safe = html.escape(one_line, quote=False).replace('"', "&quot;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", markup_safe)
 
 
 def front_matter_title(text: str, searchable: bool = True) -> str:
