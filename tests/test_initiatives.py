@@ -3,6 +3,7 @@ checked against git, the stages, the quality warnings and ``kpi readout --initia
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -10,12 +11,21 @@ from click.testing import CliRunner
 
 from kpi_scorecard.cli import main
 from kpi_scorecard.errors import ValidationFailed
+from kpi_scorecard.figures.compute import compute
 from kpi_scorecard.figures.retrospectives import readouts, stage
 from kpi_scorecard.model import parse_month
+from kpi_scorecard.render.initiative import (
+    InitiativeMessage,
+    initiative_message,
+    message_html,
+    message_markdown,
+    message_text,
+)
 from kpi_scorecard.render.retro import plan_section
 from kpi_scorecard.repository import load_repository
 
-from .conftest import GitRepo
+from .conftest import FIXTURES, GitRepo
+from .test_render import check_golden
 
 PLAN = """---
 title: Summer orders push
@@ -203,3 +213,40 @@ def test_the_health_page_lists_the_initiative_warnings(kpi_repo: GitRepo) -> Non
     health = render_pages(state.data)["health.md"]
     assert f"<code>{RETRO}:1</code>" in health
     assert "running without the approver&#x27;s sign-off" in health
+
+
+# -- each message of an initiative against its golden file ------------------------------------
+
+MESSAGES = {
+    "kick-off": "2025-12",
+    "30-day readout": "2026-01",
+    "60-day readout": "2026-02",
+    "90-day readout": "2026-03",
+    "end summary": "2026-05",
+}
+"""Each kind of message and a reporting month at which it is the one due (fixtures/initiative:
+a window from 2026-01 to 2026-04, signed off on 2025-12-01)."""
+WRITERS = {"md": message_markdown, "html": message_html, "txt": message_text}
+
+
+def fixture_message(month: str) -> InitiativeMessage:
+    repository = load_repository(FIXTURES / "initiative")
+    (retro,) = repository.retrospectives
+    scorecard = repository.scorecard
+    as_of = parse_month(month)
+    scorecard = dataclasses.replace(
+        scorecard, settings=dataclasses.replace(scorecard.settings, as_of=as_of)
+    )
+    results, _ = compute(scorecard)
+    return initiative_message(retro, scorecard, results, "https://kpi.example.com/scorecard/")
+
+
+@pytest.mark.parametrize("extension", WRITERS)
+@pytest.mark.parametrize("kind", MESSAGES)
+def test_each_initiative_message_matches_its_golden_file(kind: str, extension: str) -> None:
+    message = fixture_message(MESSAGES[kind])
+    assert message.kind == kind
+    assert message.recipients == ("ann@example.com", "cy@example.com")
+    assert message.without_email == ("Bob Brown",)
+    name = f"initiative/{kind.replace(' ', '-')}.{extension}"
+    check_golden(name, WRITERS[extension](message))

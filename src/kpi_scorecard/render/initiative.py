@@ -18,9 +18,10 @@ from kpi_scorecard.figures.retrospectives import (
     results_of,
     stage,
 )
-from kpi_scorecard.model import Results, Scorecard, month_str
+from kpi_scorecard.model import Kpi, Results, Scorecard, month_str
 from kpi_scorecard.read.retrospectives import Retrospective
 from kpi_scorecard.render.numbers import number_locale, value_text
+from kpi_scorecard.render.readout import text_item
 from kpi_scorecard.render.readout_html import (
     email_document,
     heading_row,
@@ -75,10 +76,10 @@ def _message(
     kpi_results = results_of(retro, scorecard, results)
     sections = [("Goal", _goal(retro, scorecard))]
     if kind == "kick-off":
-        sections += _plan(retro)
+        sections += _plan(retro, scorecard)
     else:
         sections.append(("Where we are" if kind != "end summary" else "What we achieved",
-                         _results(kpi_results, scorecard, kind)))  # fmt: skip
+                         _results(retro, kpi_results, scorecard, kind)))  # fmt: skip
         if kind == "end summary":
             sections.append(("Why", ("The team's retrospective tells the story behind it.",)))
     sections.append(("People", _people(retro, scorecard)))
@@ -107,7 +108,7 @@ def _goal(retro: Retrospective, scorecard: Scorecard) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _plan(retro: Retrospective) -> list[tuple[str, tuple[str, ...]]]:
+def _plan(retro: Retrospective, scorecard: Scorecard) -> list[tuple[str, tuple[str, ...]]]:
     plan = retro.plan
     sections: list[tuple[str, tuple[str, ...]]] = []
     if plan.context:
@@ -117,30 +118,51 @@ def _plan(retro: Retrospective) -> list[tuple[str, tuple[str, ...]]]:
     if plan.risks:
         sections.append(("Risks", plan.risks))
     if plan.approved:
-        sections.append(("Sign-off", (f"Approved by {plan.approved.by} on {plan.approved.on}.",)))
+        approver = scorecard.people[plan.approved.by].name
+        sections.append(("Sign-off", (f"Approved by {approver} on {plan.approved.on}.",)))
     return sections
 
 
-def _results(kpi_results: list[KpiResult], scorecard: Scorecard, kind: str) -> tuple[str, ...]:
+def _results(
+    retro: Retrospective, kpi_results: list[KpiResult], scorecard: Scorecard, kind: str
+) -> tuple[str, ...]:
     currency = scorecard.settings.currency
-    when = "at the end" if kind == "end summary" else "now"
     lines = []
     for result in kpi_results:
         kpi = scorecard.kpis[result.kpi_id]
-        latest = next(
-            (v for v in (result.at_end, result.at_90, result.at_60, result.at_30) if v is not None),
-            None,
-        )
         target = (
             "" if result.target is None else f", target {value_text(kpi, result.target, currency)}"
         )
+        if target and kind == "end summary":
+            target += f": {result.outcome}"  # before the end, every outcome is "pending"
         lines.append(
-            f"{kpi.name}: {value_text(kpi, result.before, currency)} before, "
-            f"{value_text(kpi, latest, currency)} {when}{target} ({result.outcome})"
+            f"{kpi.name}: {_reported(kpi, result.before, currency)} before the start, "
+            f"{_latest(kpi, retro, result, currency)}{target}"
         )
     if kind == "end summary":
         lines.append(f"Overall: {overall_outcome(kpi_results)}.")
     return tuple(lines)
+
+
+def _latest(kpi: Kpi, retro: Retrospective, result: KpiResult, currency: str | None) -> str:
+    """The latest value of the window with its month: when a month is not reported yet (the
+    end, often), the month before must not pass for it."""
+    checkpoints = (
+        (result.at_end, retro.end),
+        (result.at_90, retro.start + 2),
+        (result.at_60, retro.start + 1),
+        (result.at_30, retro.start),
+    )
+    for value, month in checkpoints:
+        if value is not None:
+            label = month_label(month_str(month))
+            when = f"at the end ({label})" if month == retro.end else f"in {label}"
+            return f"{value_text(kpi, value, currency)} {when}"
+    return "not reported since the start"
+
+
+def _reported(kpi: Kpi, value: float | None, currency: str | None) -> str:
+    return "not reported" if value is None else value_text(kpi, value, currency)
 
 
 def _people(retro: Retrospective, scorecard: Scorecard) -> tuple[str, ...]:
@@ -185,7 +207,8 @@ def message_text(message: InitiativeMessage) -> str:
         lines += ["To: " + ", ".join(message.recipients), ""]
     for heading, items in message.sections:
         lines += [heading, "-" * len(heading)]
-        lines += [f"- {' '.join(item.split())}" for item in items]
+        for item in items:
+            lines += text_item(item, None)
         lines.append("")
     if message.url:
         lines += [f"The initiative on the scorecard: {message.url}", ""]

@@ -333,7 +333,7 @@ def readout_text(readout: Readout) -> str:
     out += ["", "Off target, and why", "-" * 19]
     for item in readout.off_target:
         why = item.note if item.note else f"{NO_EXPLANATION}: ask {item.owner}."
-        out += _item(
+        out += text_item(
             f"{item.kpi.name}, {status_words(item.status)}: {item.value} against "
             f"{item.target} ({item.gap}). {why}",
             item.url,
@@ -342,7 +342,7 @@ def readout_text(readout: Readout) -> str:
         out.append("Every KPI with a target is on target.")
     out += ["", "Biggest moves", "-" * 13]
     for move in readout.moves:
-        out += _item(
+        out += text_item(
             f"{move.kpi.name}: {move.previous} -> {move.value} ({move.change}, {move_words(move)})",
             move.url,
         )
@@ -351,14 +351,14 @@ def readout_text(readout: Readout) -> str:
     if readout.pacing:
         out += ["", "Pace of the year", "-" * 16]
         for pace in readout.pacing:
-            out += _item(
+            out += text_item(
                 f"{pace.kpi.name} heading for {pace.forecast} against {pace.target} "
                 f"({pace.gap}), {status_words(pace.pace)}",
                 pace.url,
             )
     out += ["", "Restated since the last review", "-" * 30]
     for restated in readout.restatements:
-        out += _item(
+        out += text_item(
             f"{restated.kpi.name}: {restated.sentence} ({restated.date}, {restated.author})",
             None,
         )
@@ -372,7 +372,7 @@ _LINE_BREAKS = re.compile(r"[ \t\r\n]+")
 """Ordinary white space only: the thin spaces that group thousands stay."""
 
 
-def _item(text: str, url: str | None) -> list[str]:
+def text_item(text: str, url: str | None) -> list[str]:
     """A list item wrapped at WIDTH, never between a number and its unit, its link on a line
     of its own (a link must not wrap)."""
     one_line = _UNIT_SPACE.sub("\u00a0", _LINE_BREAKS.sub(" ", text).strip())
