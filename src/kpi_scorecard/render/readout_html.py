@@ -36,6 +36,16 @@ STATUS_COLOURS: dict[Status, tuple[str, str]] = {
 """Status -> (text, background): dark text on a light tint, readable in either mail theme."""
 GOOD, BAD = "#1a7f37", "#b42318"
 
+COLUMN = 640
+"""The email's width in pixels on a desktop; on a phone it narrows to the screen."""
+_OUTLOOK_COLUMN_START = (
+    f'<!--[if mso]><table role="presentation" width="{COLUMN}" align="center" cellpadding="0" '
+    'cellspacing="0" border="0"><tr><td><![endif]-->'
+)
+"""Outlook on Windows (Word's engine) ignores max-width, so the 100 % wide column would span
+the whole window: a fixed-width table that only Outlook reads (a conditional comment) holds it."""
+_OUTLOOK_COLUMN_END = "<!--[if mso]></td></tr></table><![endif]-->"
+
 
 def readout_html(readout: Readout) -> str:
     sections = [
@@ -72,30 +82,43 @@ def email_document(title: str, rows: list[str]) -> str:
         '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" '
         'style="width:100%;background:#f3f4f6;border-collapse:collapse;">\n'
         '<tr><td align="center" style="padding:16px 8px;">\n'
-        '<table role="presentation" width="640" cellpadding="0" cellspacing="0" border="0" '
-        'style="width:100%;max-width:640px;background:#ffffff;border:1px solid #d0d7de;'
+        f"{_OUTLOOK_COLUMN_START}\n"
+        f'<table role="presentation" width="{COLUMN}" cellpadding="0" cellspacing="0" border="0" '
+        f'style="width:100%;max-width:{COLUMN}px;background:#ffffff;border:1px solid #d0d7de;'
         f'border-collapse:collapse;{FONT}color:{INK};">\n'
         + "\n".join(rows)
         + "\n"
         + _row("", "0 0 16px 0")
-        + "\n</table>\n</td></tr>\n</table>\n</body>\n</html>\n"
+        + f"\n</table>\n{_OUTLOOK_COLUMN_END}\n</td></tr>\n</table>\n</body>\n</html>\n"
     )
 
 
 def heading_row(title: str) -> str:
     return _row(
-        f'<h1 style="margin:0;font-size:22px;line-height:1.3;{FONT}">{escape(title)}</h1>',
+        _heading(title),
         "24px 24px 8px 24px",
     )
 
 
-def section_rows(title: str, paragraphs: list[str]) -> str:
-    """A heading and its paragraphs (HTML, escaped by the caller)."""
-    return _section(title, [_paragraph(p) for p in paragraphs])
+def section_rows(title: str, items: list[str]) -> str:
+    """A heading and its items (HTML, escaped by the caller): one paragraph, or a list."""
+    if len(items) == 1:
+        return _section(title, [_paragraph(items[0])])
+    # Outlook ignores a list's padding and indents by its margin: the margin indents in both.
+    bullets = "".join(f'<li style="margin:0 0 4px 0;padding:0;">{item}</li>' for item in items)
+    return _section(title, [f'<ul style="margin:0 0 0 20px;padding:0;">{bullets}</ul>'])
 
 
 def link_row(url: str, text: str) -> str:
     return _row(_link(url, text))
+
+
+def _heading(title: str) -> str:
+    # The colour is set: Outlook gives headings its own theme's blue.
+    return (
+        f'<h1 style="margin:0;font-size:22px;line-height:1.3;{FONT}color:{INK};">'
+        f"{escape(title)}</h1>"
+    )
 
 
 def _row(content: str, padding: str = "8px 24px") -> str:
@@ -116,8 +139,9 @@ def _header(readout: Readout) -> str:
             f'<p style="margin:8px 0 0 0;">{_link(readout.review_url, "Open the review pack")}</p>'
         )
     return _row(
-        f'<h1 style="margin:0;font-size:22px;line-height:1.3;{FONT}">{escape(readout.heading)}</h1>'
-        f'<p style="margin:8px 0 0 0;color:{MUTED};">{escape(counts_sentence(readout))}</p>' + pack,
+        _heading(readout.heading)
+        + f'<p style="margin:8px 0 0 0;color:{MUTED};">{escape(counts_sentence(readout))}</p>'
+        + pack,
         "24px 24px 8px 24px",
     )
 
@@ -141,7 +165,7 @@ def _counts(readout: Readout) -> str:
 
 def _section(title: str, items: list[str], empty: str | None = None) -> str:
     heading = _row(
-        f'<h2 style="margin:0;font-size:17px;{FONT}border-bottom:1px solid #d0d7de;'
+        f'<h2 style="margin:0;font-size:17px;{FONT}color:{INK};border-bottom:1px solid #d0d7de;'
         f'padding-bottom:4px;">{escape(title)}</h2>',
         "16px 24px 4px 24px",
     )
