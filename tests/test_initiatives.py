@@ -25,6 +25,7 @@ from kpi_scorecard.render.retro import plan_section
 from kpi_scorecard.repository import load_repository
 
 from .conftest import FIXTURES, GitRepo
+from .mail_html import mail_findings
 from .test_render import check_golden
 
 PLAN = """---
@@ -250,3 +251,5 @@ def test_each_initiative_message_matches_its_golden_file(kind: str, extension: s
     assert message.without_email == ("Bob Brown",)
     name = f"initiative/{kind.replace(' ', '-')}.{extension}"
     check_golden(name, WRITERS[extension](message))
+    if extension == "html":
+        assert mail_findings(message_html(message)) == []

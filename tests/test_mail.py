@@ -23,6 +23,9 @@ from kpi_scorecard import mail
 from kpi_scorecard.cli import main
 from kpi_scorecard.mail import MailError, is_loopback, parse_smtp_url
 
+from .conftest import FIXTURES
+from .mail_html import image_sources, mail_findings
+
 
 @dataclass
 class Inbox:
@@ -31,11 +34,13 @@ class Inbox:
     logins: list[tuple[str, str, bool]] = field(default_factory=list)
     messages: list[EmailMessage] = field(default_factory=list)
     recipients: list[list[str]] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append(parsed)  # type: ignore[arg-type]
         self.recipients.append(list(envelope.rcpt_tos))
+        self.raw.append(envelope.original_content or envelope.content)
         return "250 OK"
 
     def authenticate(
@@ -96,11 +101,33 @@ def test_send_delivers_text_and_html_to_every_recipient(
     message = inbox.messages[0]
     assert message["Subject"] == "Test scorecard: Feb 2026 readout"
     assert message["From"] == "kpi@example.com"
-    assert message.get_content_type() == "multipart/alternative"
+    assert_mail_structure(message, inbox.raw[0])
     text = message.get_body(("plain",))
     html = message.get_body(("html",))
     assert text is not None and "Cost per order, off target" in text.get_content()
     assert html is not None and html.get_content().startswith("<!DOCTYPE html>")
+    assert "3 KPIs: 1 off target" in text.get_content()
+    assert "3 KPIs: 1 off target" in html.get_content()
+
+
+def assert_mail_structure(message: EmailMessage, raw: bytes) -> None:
+    """multipart/alternative of exactly the plain text and then the HTML (clients show the
+    last part they can), both UTF-8 and inline; the HTML passes the mail client audit, and an
+    image it shows would be a related part named by its cid:, never a data: URI or a remote
+    file; no line longer than the 998 octets RFC 5322 allows."""
+    assert message["MIME-Version"] == "1.0"
+    assert message["Date"] and message["Message-ID"]
+    assert message.get_content_type() == "multipart/alternative"
+    parts = list(message.iter_parts())
+    assert [part.get_content_type() for part in parts] == ["text/plain", "text/html"]
+    for part in parts:
+        assert part.get_content_charset() == "utf-8"
+        assert part.get_content_disposition() is None  # inline, not an attachment
+    html = parts[1].get_content()
+    assert mail_findings(html) == []
+    related = {str(part["Content-ID"]).strip("<>") for part in message.walk() if part["Content-ID"]}
+    assert {src.removeprefix("cid:") for src in image_sources(html)} <= related
+    assert max(len(line) for line in raw.splitlines()) <= 998
 
 
 def test_sender_falls_back_to_the_environment(
@@ -267,3 +294,28 @@ def test_starttls_is_used_when_offered_and_the_password_goes_encrypted(
     assert result.exit_code == 0, result.output
     assert inbox.logins == [("bot", "secret", True)]
     assert len(inbox.messages) == 1
+
+
+def test_an_initiative_message_goes_to_its_daci_people(smtp_server: tuple[Inbox, int]) -> None:
+    inbox, port = smtp_server
+    result = CliRunner().invoke(
+        main,
+        [
+            "readout",
+            "--initiative",
+            "spring-push",
+            "--send",
+            "--repo",
+            str(FIXTURES / "initiative"),
+        ],
+        env={"KPI_SMTP_URL": f"smtp://127.0.0.1:{port}", "KPI_SMTP_FROM": "kpi@example.com"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "warning: Bob Brown has no email in kpis/people.yaml" in result.output
+    # The reporting month is the window's last: the end summary, to the driver and approver.
+    assert inbox.recipients == [["ann@example.com", "cy@example.com"]]
+    message = inbox.messages[0]
+    assert message["Subject"] == "Spring orders push: end summary"
+    assert_mail_structure(message, inbox.raw[0])
+    text = message.get_body(("plain",))
+    assert text is not None and "Overall: missed." in text.get_content()

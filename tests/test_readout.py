@@ -21,6 +21,7 @@ from kpi_scorecard.render.readout_html import readout_html
 from kpi_scorecard.repository import load_repository
 
 from .conftest import FIXTURES, GitRepo
+from .mail_html import mail_findings
 from .test_render import check_golden
 
 SITE = "https://kpi.example.com/scorecard/"
@@ -146,6 +147,7 @@ def assert_self_contained(html: str, site_url: str | None) -> None:
             assert site_url is not None and href.startswith(site_url), href
         if tag == "meta":
             assert attributes.get("http-equiv") is None
+    assert mail_findings(html) == []
 
 
 def test_html_is_one_self_contained_file_for_mail_clients() -> None:

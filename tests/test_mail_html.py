@@ -1,0 +1,83 @@
+"""The readout and the initiative messages as Gmail and Outlook read them (tests/mail_html.py):
+an HTML parser finds every construct those clients drop, and finds none in what we send."""
+
+from __future__ import annotations
+
+import pytest
+
+from kpi_scorecard.audit.history import History
+from kpi_scorecard.render.initiative import initiative_message, message_html
+from kpi_scorecard.render.readout import build_readout
+from kpi_scorecard.render.readout_html import email_document, readout_html, section_rows
+from kpi_scorecard.repository import load_repository
+
+from .conftest import PROJECT
+from .mail_html import GMAIL_CLIPS_AT, mail_findings
+
+SITE = "https://kpi.example.com/"
+GOOD_ROW = '<tr><td style="padding:8px;color:#1f2328;">fine</td></tr>'
+
+
+@pytest.mark.parametrize(
+    ("row", "finding"),
+    [
+        ("<tr><td><style>p {color: red}</style></td></tr>", "<style>: not shown"),
+        ("<tr><td><script>alert(1)</script></td></tr>", "<script>: not shown"),
+        ('<tr><td><link rel="stylesheet" href="https://x.test/a.css"></td></tr>', "<link>"),
+        ('<tr><td><iframe src="https://x.test/"></iframe></td></tr>', "<iframe>"),
+        ('<tr><td style="display:flex;">x</td></tr>', "display:flex: Outlook ignores it"),
+        ('<tr><td><div style="display: grid">x</div></td></tr>', "display:grid"),
+        ('<tr><td style="flex-wrap:wrap">x</td></tr>', "flex-wrap:wrap"),
+        ('<tr><td style="color:var(--ink)">x</td></tr>', "var(--ink)"),
+        ('<tr><td style="--ink:#000">x</td></tr>', "--ink:#000"),
+        ('<tr><td style="background:url(https://x.test/t.png)">x</td></tr>', "url("),
+        ('<tr><td><div style="max-width:600px">x</div></td></tr>', "<div> max-width:600px"),
+        ('<tr><td style="position:absolute">x</td></tr>', "positioning"),
+        ('<tr><td><img src="data:image/png;base64,iVBORw0" alt="a chart"></td></tr>', "data:"),
+        ('<tr><td><img src="https://x.test/chart.png" alt="a chart"></td></tr>', "https:"),
+        ('<tr><td><img src="cid:chart@kpi"></td></tr>', "no alt text"),
+        ('<tr><td><a href="/kpis/orders/">Orders</a></td></tr>', "not an absolute"),
+        ('<tr><td><a href="javascript:alert(1)">x</a></td></tr>', "not an absolute"),
+        ('<tr><td class="note">x</td></tr>', "attribute class"),
+        ('<tr><td onclick="x()">x</td></tr>', "attribute onclick"),
+        ("<tr><td><table><tr><td>x</td></tr></table></td></tr>", "without role, width"),
+    ],
+)
+def test_the_audit_finds_what_mail_clients_drop(row: str, finding: str) -> None:
+    findings = mail_findings(email_document("t", [GOOD_ROW, row]))
+    assert any(finding in f for f in findings), findings
+    assert mail_findings(email_document("t", [GOOD_ROW])) == []
+
+
+def test_a_cid_image_with_alt_text_and_a_mail_link_pass() -> None:
+    row = (
+        '<tr><td><img src="cid:chart@kpi" alt="Orders by month" width="200">'
+        '<a href="mailto:ann@example.com">Ann</a></td></tr>'
+    )
+    assert mail_findings(email_document("t", [row])) == []
+
+
+def test_a_column_without_outlooks_fixed_width_is_found() -> None:
+    document = email_document("t", [GOOD_ROW])
+    without = document.replace("<!--[if mso]>", "<!--[if !mso]>")
+    assert mail_findings(without) == [
+        "a max-width column without Outlook's fixed-width table around it"
+    ]
+
+
+def test_a_message_gmail_would_clip_is_found() -> None:
+    rows = [section_rows("Notes", ["word " * 100] * 300)]
+    assert mail_findings(email_document("t", rows)) == [
+        f"{len(email_document('t', rows).encode())} bytes: Gmail clips the message"
+    ]
+
+
+def test_the_examples_readout_and_initiative_message_pass_and_stay_unclipped() -> None:
+    repository = load_repository(PROJECT)
+    readout = build_readout(repository.scorecard, repository.results, History({}), None, SITE)
+    html = readout_html(readout)
+    assert mail_findings(html) == []
+    assert len(html.encode()) < GMAIL_CLIPS_AT / 4
+    (retro,) = repository.retrospectives
+    message = initiative_message(retro, repository.scorecard, repository.results, SITE)
+    assert mail_findings(message_html(message)) == []
