@@ -4,7 +4,8 @@ A session fixture builds the project's own example (kpis/, site_src/, hooks/, mk
 temporary copy and serves it on a free localhost port. Chromium comes from apt
 (``make browser-deps``, or ``.ci/install-chromium``), axe-core from ``npm ci`` in tests/browser/;
 when chromium is missing these tests fail with a message saying so, they never skip.
-Screenshots of both palettes are written to test-artifacts/.
+Screenshots of both palettes, and of the emails at a phone's and a mail client's width, are
+written to test-artifacts/.
 """
 
 from __future__ import annotations
@@ -668,51 +669,94 @@ READOUT_SITE = "https://kpi.example.com/"
 
 
 @pytest.fixture(scope="module")
-def readout_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example scorecard's readout (it has red and amber KPIs, notes and moves)."""
+def emails(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The emails people get, as files: the example's monthly readout (red and amber KPIs,
+    notes, moves) and its initiative's end summary, and the kick-off of the initiative
+    fixture (every section of a plan)."""
+    import dataclasses
+
     from kpi_scorecard.audit.history import History
+    from kpi_scorecard.render.initiative import initiative_message, message_html
     from kpi_scorecard.render.readout import build_readout
     from kpi_scorecard.render.readout_html import readout_html
     from kpi_scorecard.repository import load_repository
 
-    repository = load_repository(PROJECT)
-    readout = build_readout(
-        repository.scorecard, repository.results, History({}), None, READOUT_SITE
+    from .conftest import FIXTURES
+
+    example = load_repository(PROJECT)
+    readout = build_readout(example.scorecard, example.results, History({}), None, READOUT_SITE)
+    (retro,) = example.retrospectives
+    end = initiative_message(retro, example.scorecard, example.results, READOUT_SITE)
+    plan = load_repository(FIXTURES / "initiative")
+    before = dataclasses.replace(plan.scorecard.settings, as_of=plan.retrospectives[0].start - 1)
+    scorecard = dataclasses.replace(plan.scorecard, settings=before)
+    kick_off = initiative_message(
+        plan.retrospectives[0], scorecard, compute(scorecard)[0], READOUT_SITE
     )
-    path = tmp_path_factory.mktemp("readout") / "readout.html"
-    path.write_text(readout_html(readout), encoding="utf-8")
-    return path
+    assert (end.kind, kick_off.kind) == ("end summary", "kick-off")
+    folder = tmp_path_factory.mktemp("emails")
+    files = {
+        "readout": readout_html(readout),
+        "initiative-end-summary": message_html(end),
+        "initiative-kick-off": message_html(kick_off),
+    }
+    for name, html in files.items():
+        (folder / f"{name}.html").write_text(html, encoding="utf-8")
+    return {name: folder / f"{name}.html" for name in files}
 
 
-@pytest.mark.parametrize("width", [1400, 390])
-def test_readout_renders_without_fetching_anything_and_fits_the_screen(
-    browser: Browser, readout_file: Path, width: int
+MAIL_WIDTHS = {"phone": 390, "desktop": 800}
+"""A phone, and the reading pane of a desktop mail client."""
+EMAILS = {
+    "readout": "readout",
+    "initiative-end-summary": "end summary",
+    "initiative-kick-off": "kick-off",
+}
+"""Each email of the emails fixture and how its heading ends."""
+
+
+@pytest.mark.parametrize("width", MAIL_WIDTHS)
+@pytest.mark.parametrize("name", EMAILS)
+def test_emails_render_without_fetching_anything_and_fit_the_screen(
+    browser: Browser, emails: dict[str, Path], name: str, width: str
 ) -> None:
+    """Screenshots land in test-artifacts/email-<name>-<width>.png."""
     from playwright.sync_api import Route
 
-    context = browser.new_context(viewport={"width": width, "height": 900})
+    pixels = MAIL_WIDTHS[width]
+    context = browser.new_context(viewport={"width": pixels, "height": 900})
     page = context.new_page()
     fetched: list[str] = []
 
     def record(route: Route) -> None:
-        if route.request.url != readout_file.as_uri():
+        if route.request.url != emails[name].as_uri():
             fetched.append(route.request.url)
             route.abort()
         else:
             route.continue_()
 
     page.route("**/*", record)
-    page.goto(readout_file.as_uri())
-    assert fetched == [], "the readout loads nothing: mail clients block remote content"
-    assert page.locator("h1").inner_text().endswith("readout")
-    # Each status is written out, and a KPI name links back to the site.
-    assert page.get_by_text("off target").first.is_visible()
-    link = page.locator("a", has_text="Marketing qualified leads").first
-    assert link.get_attribute("href") == f"{READOUT_SITE}kpis/mqls/"
+    page.goto(emails[name].as_uri())
+    assert fetched == [], "an email loads nothing: mail clients block remote content"
+    assert page.locator("h1").inner_text().endswith(EMAILS[name])
+    if name == "readout":
+        # Each status is written out, and a KPI name links back to the site.
+        assert page.get_by_text("off target").first.is_visible()
+        link = page.locator("a", has_text="Marketing qualified leads").first
+        assert link.get_attribute("href") == f"{READOUT_SITE}kpis/mqls/"
+    else:
+        link = page.get_by_role("link", name="The initiative on the scorecard")
+        assert (link.get_attribute("href") or "").startswith(f"{READOUT_SITE}retrospectives/")
     overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
-    assert not overflow, f"the readout scrolls sideways at {width} px"
+    assert not overflow, f"the email scrolls sideways at {pixels} px"
+    # The message's column: 640 px on a desktop, the screen less a margin on a phone.
+    column = page.locator("body > table table").first.bounding_box()
+    assert column is not None and column["width"] == min(640, pixels - 16)
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"readout-{width}.png"), full_page=True)
+    path = ARTIFACTS / f"email-{name}-{pixels}.png"
+    path.unlink(missing_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    assert path.read_bytes().startswith(b"\x89PNG")
     context.close()
 
 
