@@ -83,6 +83,10 @@ def test_content_off_target_with_owner_moves_and_restatements_since_the_review()
     # The largest relative move first: orders +15.6 %, spend +8.3 %, cost per order -6.3 %.
     assert [m.kpi.id for m in readout.moves] == ["orders", "spend", "cost_per_order"]
     assert [m.better for m in readout.moves] == [True, False, True]
+    # The fiscal year (from April) heads for a mean of €51.67 a month against €45.
+    assert [(p.kpi.id, p.pace, p.forecast) for p in readout.pacing] == [
+        ("cost_per_order", "red", "€51.67")
+    ]
     # Only the restatement committed on or after the first day of the month.
     assert [(r.sentence, r.date, r.author) for r in readout.restatements] == [
         ("Jan 2026 restated from 88 to 90", "2026-02-03", "Bob Brown")

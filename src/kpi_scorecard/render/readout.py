@@ -203,24 +203,20 @@ def _moves(
 def _pacing(
     kpis: Sequence[Kpi], results: Results, currency: str | None, url: KpiUrl
 ) -> tuple[Pace, ...]:
-    """Each KPI whose fiscal year is heading off or near target.
-
-    PACING (contract 3.5): the fields ``pace``, ``forecast_fy``, ``target_fy`` and
-    ``forecast_gap_pct`` are being added to ``Figures``; until they are, this section is empty.
-    They are read by name so that this module works before and after they land."""
+    """Each KPI whose fiscal year is heading off or near target (contract 3.5), off first."""
     paces = []
     for status in ("red", "amber"):
         for kpi in kpis:
-            figures = results.figures[kpi.id]
-            if getattr(figures, "pace", None) != status:
+            pacing = results.pacing.get(kpi.id)
+            if pacing is None or pacing.pace != status:
                 continue
             paces.append(
                 Pace(
                     kpi,
                     status,
-                    value_text(kpi, getattr(figures, "forecast_fy", None), currency),
-                    value_text(kpi, getattr(figures, "target_fy", None), currency),
-                    percent_text(getattr(figures, "forecast_gap_pct", None)),
+                    value_text(kpi, pacing.forecast_fy, currency),
+                    value_text(kpi, pacing.target_fy, currency),
+                    percent_text(pacing.forecast_gap_pct),
                     url(kpi),
                 )
             )
