@@ -110,6 +110,50 @@ def test_a_signoff_committed_by_someone_else_is_a_warning(kpi_repo: GitRepo) -> 
     ]
 
 
+def test_a_signoff_added_by_someone_else_stays_a_warning_after_the_approver_edits(
+    kpi_repo: GitRepo,
+) -> None:
+    """Who committed the file last does not matter: the commit that added ``approved`` does."""
+    write_plan(kpi_repo, approved=APPROVED)
+    added = kpi_repo.commit("Summer push: plan, approved", author="Bob Brown")
+    kpi_repo.edit(RETRO, "Orders lag the target.", "Orders lag the target badly.")
+    kpi_repo.commit("Summer push: context", author="Cy Clay")
+    (warning,) = warnings_of(kpi_repo.path)
+    assert f"was committed by Bob Brown <bob@example.com> ({added[:7]})" in warning
+
+
+def test_a_signoff_rewritten_by_someone_else_is_a_warning(kpi_repo: GitRepo) -> None:
+    write_plan(kpi_repo, approved=APPROVED)
+    kpi_repo.commit("Summer push: plan, approved", author="Cy Clay")
+    kpi_repo.edit(RETRO, "on: 2026-03-01", "on: 2026-03-02")
+    rewritten = kpi_repo.commit("Summer push: the sign-off's date", author="Bob Brown")
+    (warning,) = warnings_of(kpi_repo.path)
+    assert f"was committed by Bob Brown <bob@example.com> ({rewritten[:7]})" in warning
+
+
+@pytest.mark.parametrize(
+    ("signed_by", "merged_by", "warned"),
+    [("Cy Clay", "Bob Brown", False), ("Bob Brown", "Cy Clay", True)],
+)
+def test_a_signoff_merged_in_a_pull_request_is_the_commit_on_its_branch(
+    kpi_repo: GitRepo, signed_by: str, merged_by: str, warned: bool
+) -> None:
+    """The sign-off is committed on a branch and the pull request is merged with a merge
+    commit, authored by whoever merged: the commit on the branch added it."""
+    write_plan(kpi_repo)
+    kpi_repo.commit("Summer push: the plan", author="Ann Archer")
+    kpi_repo.git("checkout", "-q", "-b", "signoff")
+    kpi_repo.edit(RETRO, "---\n\n#", APPROVED + "---\n\n#")
+    kpi_repo.commit("Summer push: approved", author=signed_by)
+    kpi_repo.git("checkout", "-q", "main")
+    kpi_repo.edit("kpis/sales/orders.yaml", "2026-01: 90", "2026-01: 91")
+    kpi_repo.commit("Orders: January corrected", author="Ann Archer")
+    kpi_repo.merge("signoff", "Merge pull request #7 from acme/signoff", author=merged_by)
+    warnings = warnings_of(kpi_repo.path)
+    assert len(warnings) == warned
+    assert all("was committed by Bob Brown" in w for w in warnings)
+
+
 def test_a_github_noreply_address_matches_the_handle(kpi_repo: GitRepo) -> None:
     write_plan(kpi_repo, approved="approved: {by: ann, on: 2026-03-01}\n")
     kpi_repo.edit(RETRO, "approver: cy", "approver: ann")

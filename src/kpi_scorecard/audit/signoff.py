@@ -4,7 +4,10 @@ to an initiative's file must be authored by the approver, known by their ``email
 
 For each file, the commits that touched it are read newest first (one ``git log``; the
 versions through GitPython's single ``cat-file`` process); the commit that added the sign-off
-is the oldest of the latest run of versions whose ``approved`` equals the current one.
+is the oldest of the latest run of versions whose ``approved`` equals the current one. Unlike
+the history pages, this log is not ``--first-parent``: when a pull request is merged, git's
+history simplification follows the side the file came from, so the approver's own commit is
+found rather than the merge commit of whoever merged it.
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ def signoff_author(root: Path, path: str) -> Author | None:
         if current is None:
             return None
         found: Author | None = None
-        for commit in repo.iter_commits(paths=in_repo, first_parent=True):
+        for commit in repo.iter_commits(paths=in_repo):
             try:
                 blob = commit.tree / in_repo
             except KeyError:
