@@ -6,6 +6,7 @@ import dataclasses
 import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,10 +25,12 @@ RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:
 SITE = "https://kpi.example.com/s/"
 
 
-def check_atom(text: str) -> ET.Element:
+def check_atom(text: str, site_url: str | None = None) -> ET.Element:
     """The parts of RFC 4287 a reader relies on: well-formed XML; the feed's id, title,
     updated, author and links; each entry's id, title, updated, alternate link and content;
-    ids unique; dates RFC 3339; entries newest first."""
+    ids unique absolute IRIs (4.2.6); dates RFC 3339; entries newest first; at most one
+    alternate link per type (4.1.1); links with an href, absolute under ``site_url`` when it is
+    given; text constructs of type text, html or xhtml (3.1)."""
     feed = ET.fromstring(text)
     assert feed.tag == "{http://www.w3.org/2005/Atom}feed"
     for name in ("id", "title", "updated"):
@@ -35,6 +38,20 @@ def check_atom(text: str) -> ET.Element:
     assert feed.find("a:author/a:name", NS) is not None
     rels = {link.get("rel") for link in feed.findall("a:link", NS)}
     assert {"self", "alternate"} <= rels
+    for parent in [feed, *feed.findall("a:entry", NS)]:
+        alternates = [link.get("type") for link in parent.findall("a:link[@rel='alternate']", NS)]
+        assert len(alternates) == len(set(alternates)), "one alternate link per type"
+    for link in feed.iter("{http://www.w3.org/2005/Atom}link"):
+        href = link.get("href") or ""
+        assert href, ET.tostring(link)
+        if site_url is not None:
+            assert href.startswith(site_url), href
+    for element in feed.iter():
+        if element.tag.rsplit("}", 1)[-1] in ("title", "subtitle", "content", "summary"):
+            assert element.get("type", "text") in ("text", "html", "xhtml"), element.tag
+    if site_url is not None:
+        self_link = feed.find("a:link[@rel='self']", NS)
+        assert self_link is not None and self_link.get("href") == site_url + "feed.xml"
     ids = [feed.findtext("a:id", namespaces=NS)]
     dates = []
     for entry in feed.findall("a:entry", NS):
@@ -47,6 +64,7 @@ def check_atom(text: str) -> ET.Element:
     for date in [feed.findtext("a:updated", namespaces=NS) or "", *dates]:
         assert RFC3339.match(date), date
     assert len(ids) == len(set(ids)), "ids are unique"
+    assert all(urlsplit(i or "").scheme for i in ids), "ids are absolute IRIs"
     instants = [datetime.fromisoformat(d.replace("Z", "+00:00")) for d in dates]
     assert instants == sorted(instants, reverse=True), "newest first"
     if dates:
@@ -65,7 +83,7 @@ def test_the_feed_follows_the_history(kpi_repo: GitRepo) -> None:
     kpi_repo.commit("Spend: a leaner target", author="Cy Clay")
     state, _ = prepare(kpi_repo.path)
     data = dataclasses.replace(state.data, site_url=SITE)
-    feed = check_atom(render_pages(data)["feed.xml"])
+    feed = check_atom(render_pages(data)["feed.xml"], SITE)
     shown = titles(feed)
     # Newest first: the target change (day 3), then the restatement and the pack of January
     # (whose value was last recorded by that restatement, on day 2), then the other packs.
@@ -122,7 +140,7 @@ def test_data_text_is_escaped_and_the_feed_stays_well_formed(
             )
         }
     )
-    feed = check_atom(atom_feed(scorecard, history, {"2026-01"}, SITE))
+    feed = check_atom(atom_feed(scorecard, history, {"2026-01"}, SITE), SITE)
     dates = {e.findtext("a:updated", namespaces=NS) for e in feed.findall("a:entry", NS)}
     assert dates == {"2026-03-03T04:30:00Z"}  # in UTC
 
@@ -142,3 +160,35 @@ def test_the_built_site_serves_the_feed_and_announces_it_on_every_page(kpi_repo:
             '<link rel="alternate" type="application/atom+xml" '
             f'title="Acme marketing scorecard: changes" href="{href}">'
         ) in head, page
+
+
+def test_the_feed_matches_its_golden_file() -> None:
+    """A review pack, a restatement and a target change, as a reader gets them."""
+    from .test_render import check_golden
+
+    history = History(
+        {
+            "orders": (
+                Entry(
+                    "b" * 40,
+                    "2026-02-03T10:00:00+01:00",
+                    "Bob Brown",
+                    "Orders: January corrected",
+                    (Change("values", "2026-01", 88, 90, "restated"),),
+                ),
+            ),
+            "spend": (
+                Entry(
+                    "c" * 40,
+                    "2026-02-04T09:00:00+00:00",
+                    "Cy Clay",
+                    "Spend: a leaner target",
+                    (Change("target", None, 5000, 4800, "definition"),),
+                ),
+            ),
+        }
+    )
+    scorecard = load_repository(FIXTURES / "valid").scorecard
+    feed = atom_feed(scorecard, history, {"2026-01", "2026-02"}, SITE)
+    check_atom(feed, SITE)
+    check_golden("feed.xml", feed)
