@@ -789,6 +789,8 @@ def test_the_feed_and_ask_links_work_in_the_browser(browser: Browser, served_fix
     import xml.etree.ElementTree as ET
     from urllib.parse import parse_qs, urlsplit
 
+    from playwright.sync_api import Route
+
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(served_fixture + "changes/")
@@ -808,5 +810,22 @@ def test_the_feed_and_ask_links_work_in_the_browser(browser: Browser, served_fix
     page.goto(served_fixture + "reviews/2026-03/")
     row_link = page.get_by_role("link", name="Ask about this number: Spend, Mar 2026")
     assert row_link.is_visible()
-    assert row_link.get_attribute("href", timeout=1000).startswith(f"{ASK_REPO}/issues/new?")  # type: ignore[union-attr]
+    # A click opens GitHub's new issue form in a new tab; GitHub is answered here (no network).
+    asked: list[str] = []
+
+    def github(route: Route) -> None:
+        asked.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body="<title>New issue</title>")
+
+    context.route(f"{ASK_REPO}/**", github)
+    with context.expect_page() as opened:
+        row_link.click()
+    opened.value.wait_for_load_state()
+    assert page.url == served_fixture + "reviews/2026-03/", "the scorecard stays open"
+    (url,) = asked
+    assert url.startswith(f"{ASK_REPO}/issues/new?")
+    query = parse_qs(urlsplit(url).query)
+    assert query["title"] == ["Spend: €5,100 in Mar 2026"]
+    assert "**Spend** (`spend`) in Mar 2026" in query["body"][0]
+    assert "Bob Brown (owner)" in query["body"][0]  # no github handle: the name
     context.close()
