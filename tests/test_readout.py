@@ -93,6 +93,18 @@ def test_content_off_target_with_owner_moves_and_restatements_since_the_review()
     ]
 
 
+def test_a_percent_kpis_pace_is_off_by_points_not_a_relative_change() -> None:
+    from .conftest import PROJECT
+
+    repository = load_repository(PROJECT)
+    readout = build_readout(repository.scorecard, repository.results, History({}))
+    paces = {pace.kpi.id: pace for pace in readout.pacing}
+    pacing = repository.results.pacing["conversion_rate"]
+    assert pacing.forecast_fy is not None and pacing.target_fy is not None
+    points = round(pacing.forecast_fy - pacing.target_fy, 2)
+    assert paces["conversion_rate"].gap == f"{points:+.2f} pp"
+
+
 def test_a_note_explains_the_kpi_and_the_owner_is_named_with_the_github_handle() -> None:
     scorecard = at_month(load_repository(FIXTURES / "valid").scorecard, "2026-02")
     orders = dataclasses.replace(
