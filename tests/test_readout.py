@@ -143,7 +143,7 @@ EMAIL_TAGS = {
 }  # fmt: skip
 LAYOUT_ATTRIBUTES = {
     "style", "role", "width", "cellpadding", "cellspacing", "border", "align", "lang",
-    "charset", "name", "content", "href", "title", "rel",
+    "charset", "name", "content", "href", "title", "rel", "height", "valign", "bgcolor",
 }  # fmt: skip
 
 

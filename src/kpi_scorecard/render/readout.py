@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from kpi_scorecard.audit.history import History
-from kpi_scorecard.model import Figures, Kpi, Pacing, Results, Scorecard, Status, month_str
+from kpi_scorecard.model import Kpi, Pacing, Results, Scorecard, Status, month_str
 from kpi_scorecard.render.numbers import (
     STATUS_LABELS,
     change_text,
@@ -34,6 +34,8 @@ STATUS_ORDER: tuple[Status, ...] = ("red", "amber", "green", "missing", "no_targ
 MOVES = 3
 """The biggest moves listed: the three largest month-on-month changes in percent."""
 NO_EXPLANATION = "No explanation yet"
+HISTORY_MONTHS = 12
+"""How many months an off-target KPI's chart shows: how long it has been off, and its trend."""
 KpiUrl = Callable[[Kpi], "str | None"]
 
 
@@ -51,6 +53,18 @@ class OffTarget:
     owner: str
     """The owner's name, and their GitHub handle when known: who can explain."""
     url: str | None
+    months: tuple[MonthMark, ...] = ()
+    """The last HISTORY_MONTHS months up to the readout's, oldest first (the email's chart)."""
+
+
+@dataclass(frozen=True)
+class MonthMark:
+    month: str
+    """``YYYY-MM``."""
+    value: float | None
+    shown: str
+    """The value as the pages write it."""
+    status: Status
 
 
 @dataclass(frozen=True)
@@ -137,7 +151,7 @@ def _build(
 
     kpis = list(scorecard.kpis.values())
     off = [
-        _off_target(scorecard, kpi, results.figures[kpi.id], month, url(kpi))
+        _off_target(scorecard, kpi, results, url(kpi))
         for status in ("red", "amber")
         for kpi in kpis
         if results.figures[kpi.id].status == status
@@ -157,10 +171,9 @@ def _build(
     )
 
 
-def _off_target(
-    scorecard: Scorecard, kpi: Kpi, figures: Figures, month: int, url: str | None
-) -> OffTarget:
+def _off_target(scorecard: Scorecard, kpi: Kpi, results: Results, url: str | None) -> OffTarget:
     currency = scorecard.settings.currency
+    figures, month = results.figures[kpi.id], results.as_of
     owner = scorecard.people.get(kpi.owner)
     name = owner.name if owner else kpi.owner
     if owner and owner.github:
@@ -174,7 +187,19 @@ def _off_target(
         kpi.notes.get(month),
         name,
         url,
+        _history(kpi, results, currency),
     )
+
+
+def _history(kpi: Kpi, results: Results, currency: str | None) -> tuple[MonthMark, ...]:
+    series = results.series.get(kpi.id)
+    if series is None:
+        return ()
+    marks = []
+    for month in range(results.as_of - HISTORY_MONTHS + 1, results.as_of + 1):
+        value, _, status = series.at(month)
+        marks.append(MonthMark(month_str(month), value, value_text(kpi, value, currency), status))
+    return tuple(marks)
 
 
 def _moves(

@@ -9,10 +9,15 @@ sanitised (render/text.py ``rich``); everything else is escaped text.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+
 from kpi_scorecard.model import Status
 from kpi_scorecard.render.numbers import STATUS_LABELS
 from kpi_scorecard.render.readout import (
     NO_EXPLANATION,
+    STATUS_ORDER,
+    MonthMark,
     Move,
     OffTarget,
     Pace,
@@ -21,7 +26,7 @@ from kpi_scorecard.render.readout import (
     move_words,
 )
 from kpi_scorecard.render.text import escape, rich
-from kpi_scorecard.render.wording import status_words
+from kpi_scorecard.render.wording import month_label, status_words
 
 FONT = "font-family:Arial,Helvetica,sans-serif;"
 INK = "#1f2328"
@@ -51,7 +56,10 @@ def readout_html(readout: Readout) -> str:
     sections = [
         _header(readout),
         _counts(readout),
-        _section("Off target, and why", [_off_target(item) for item in readout.off_target]),
+        _section(
+            "Off target, and why",
+            [_off_target(item, i < CHARTED) for i, item in enumerate(readout.off_target)],
+        ),
         _section("Biggest moves", [_move(move) for move in readout.moves]),
     ]
     if readout.pacing:
@@ -193,7 +201,7 @@ def _badge(status: Status) -> str:
     )
 
 
-def _off_target(item: OffTarget) -> str:
+def _off_target(item: OffTarget, charted: bool) -> str:
     if item.note:
         # The note's paragraphs get the same spacing in every client (no default margins).
         note = rich(item.note).replace("<p>", '<p style="margin:4px 0 0 0;">')
@@ -207,8 +215,63 @@ def _off_target(item: OffTarget) -> str:
         f'<p style="margin:0;"><strong>{_link(item.url, item.kpi.name)}</strong> '
         f"{_badge(item.status)}</p>"
         f'<p style="margin:2px 0 0 0;">{escape(item.value)} against {escape(item.target)} '
-        f'<span style="color:{MUTED};">({escape(item.gap)})</span></p>' + why
+        f'<span style="color:{MUTED};">({escape(item.gap)})</span></p>'
+        + (_history_chart(item.months) if charted else "")
+        + why
     )
+
+
+CHARTED = 10
+"""The off-target KPIs (red first) that get a chart: each adds about 2 KB, and Gmail clips a
+message past 102 KB."""
+BAR_WIDTH, BAR_GAP, CHART_HEIGHT, LOWEST_BAR = 14, 3, 28, 4
+"""The months' chart in pixels: a bar per month, the lowest value LOWEST_BAR high."""
+
+
+def _history_chart(months: Sequence[MonthMark]) -> str:
+    """The last months as a bar chart made of table cells (mail clients show no scripts or
+    SVG, and Gmail no data: images): the height is the value between the lowest and highest,
+    the colour its status; the sentence below says the same in words, and each bar's title
+    its month and value."""
+    values = [m.value for m in months if m.value is not None]
+    if len(values) < 2:
+        return ""
+    low, high = min(values), max(values)
+    cells = "".join(_bar(mark, low, high) for mark in months)
+    width = len(months) * (BAR_WIDTH + BAR_GAP)
+    return (
+        f'<table role="presentation" width="{width}" cellpadding="0" cellspacing="0" border="0" '
+        f'style="width:{width}px;border-collapse:collapse;margin:6px 0 0 0;"><tr>{cells}</tr>'
+        "</table>"
+        f'<p style="margin:2px 0 0 0;font-size:13px;color:{MUTED};">'
+        f"{escape(_months_sentence(months))}</p>"
+    )
+
+
+def _bar(mark: MonthMark, low: float, high: float) -> str:
+    if mark.value is None:
+        height, colour = 1, "#d0d7de"  # a hairline: not reported
+    else:
+        share = (mark.value - low) / (high - low) if high > low else 0.5
+        height = LOWEST_BAR + round(share * (CHART_HEIGHT - LOWEST_BAR))
+        colour = STATUS_COLOURS[mark.status][0]
+    # The cell holds the height; the bar is a table of its own at its bottom, since Outlook
+    # sizes neither divs nor empty cells. Attributes rather than styles where clients read
+    # both: a readout has many bars, and Gmail clips a message past 102 KB.
+    return (
+        f'<td width="{BAR_WIDTH + BAR_GAP}" height="{CHART_HEIGHT}" valign="bottom" '
+        f'style="padding:0 {BAR_GAP}px 0 0;"><table role="presentation" width="{BAR_WIDTH}" '
+        'cellpadding="0" cellspacing="0" border="0"><tr>'
+        f'<td height="{height}" bgcolor="{colour}" style="font-size:1px;line-height:1px;">'
+        "&nbsp;</td></tr></table></td>"
+    )
+
+
+def _months_sentence(months: Sequence[MonthMark]) -> str:
+    """``12 months to Oct 2026: 3 off target, 2 near target, 7 on target``."""
+    counts = Counter(mark.status for mark in months)
+    parts = [f"{counts[s]} {status_words(s)}" for s in STATUS_ORDER if counts[s]]
+    return f"{len(months)} months to {month_label(months[-1].month)}: {', '.join(parts)}"
 
 
 def _move(move: Move) -> str:
