@@ -4,13 +4,18 @@ an HTML parser finds every construct those clients drop, and finds none in what 
 from __future__ import annotations
 
 import dataclasses
+from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kpi_scorecard.audit.history import History
+from kpi_scorecard.model import Status
 from kpi_scorecard.render.initiative import initiative_message, message_html
-from kpi_scorecard.render.readout import build_readout
+from kpi_scorecard.render.readout import HISTORY_MONTHS, MonthMark, Readout, build_readout
 from kpi_scorecard.render.readout_html import (
+    CHART_HEIGHT,
     CHARTED,
     email_document,
     readout_html,
@@ -108,3 +113,59 @@ def test_the_first_off_target_kpis_get_a_chart_of_their_months() -> None:
     crowded = readout_html(many)
     assert crowded.count(sentence) == CHARTED
     assert mail_findings(crowded) == []
+
+
+class Bars(HTMLParser):
+    """The heights of the chart's bars (the cells with a bgcolor)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.heights: list[int] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "td" and attributes.get("bgcolor"):
+            self.heights.append(int(attributes.get("height") or 0))
+
+
+marks = st.lists(
+    st.tuples(
+        st.none() | st.floats(min_value=-1e12, max_value=1e12, allow_nan=False),
+        st.sampled_from(["red", "amber", "green", "missing", "no_target"]),
+    ),
+    min_size=1,
+    max_size=HISTORY_MONTHS,
+)
+
+
+@pytest.fixture(scope="module")
+def example_readout() -> Readout:
+    repository = load_repository(PROJECT)
+    return build_readout(repository.scorecard, repository.results, History({}), None, SITE)
+
+
+@settings(max_examples=80, deadline=None)
+@given(months=marks)
+def test_a_chart_has_a_bar_per_month_within_its_height(
+    example_readout: Readout, months: list[tuple[float | None, Status]]
+) -> None:
+    readout = example_readout
+    item = dataclasses.replace(
+        readout.off_target[0],
+        months=tuple(
+            MonthMark(f"2026-{i + 1:02d}", value, str(value), status)
+            for i, (value, status) in enumerate(months)
+        ),
+    )
+    bars = Bars()
+    bars.feed(readout_html(dataclasses.replace(readout, off_target=(item,))))
+    values = [value for value, _ in months if value is not None]
+    if len(values) < 2:
+        assert bars.heights == []  # one value is no trend
+        return
+    assert len(bars.heights) == len(months)
+    assert all(1 <= h <= CHART_HEIGHT for h in bars.heights)
+    reported = [h for h, (value, _) in zip(bars.heights, months, strict=True) if value is not None]
+    assert max(reported) == CHART_HEIGHT if max(values) > min(values) else len(set(reported)) == 1
+    highest = months.index(next(m for m in months if m[0] == max(values)))
+    assert bars.heights[highest] == max(reported)
