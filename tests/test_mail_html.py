@@ -153,7 +153,7 @@ def test_a_chart_has_a_bar_per_month_within_its_height(
     item = dataclasses.replace(
         readout.off_target[0],
         months=tuple(
-            MonthMark(f"2026-{i + 1:02d}", value, str(value), status)
+            MonthMark(f"2026-{i + 1:02d}", value, status)
             for i, (value, status) in enumerate(months)
         ),
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -62,8 +63,6 @@ class MonthMark:
     month: str
     """``YYYY-MM``."""
     value: float | None
-    shown: str
-    """The value as the pages write it."""
     status: Status
 
 
@@ -187,18 +186,18 @@ def _off_target(scorecard: Scorecard, kpi: Kpi, results: Results, url: str | Non
         kpi.notes.get(month),
         name,
         url,
-        _history(kpi, results, currency),
+        _history(kpi, results),
     )
 
 
-def _history(kpi: Kpi, results: Results, currency: str | None) -> tuple[MonthMark, ...]:
+def _history(kpi: Kpi, results: Results) -> tuple[MonthMark, ...]:
     series = results.series.get(kpi.id)
     if series is None:
         return ()
     marks = []
     for month in range(results.as_of - HISTORY_MONTHS + 1, results.as_of + 1):
         value, _, status = series.at(month)
-        marks.append(MonthMark(month_str(month), value, value_text(kpi, value, currency), status))
+        marks.append(MonthMark(month_str(month), value, status))
     return tuple(marks)
 
 
@@ -289,6 +288,13 @@ def counts_sentence(readout: Readout) -> str:
     return f"{readout.total} {noun}: {', '.join(parts)}"
 
 
+def months_sentence(months: Sequence[MonthMark]) -> str:
+    """``12 months to Oct 2026: 3 off target, 2 near target, 7 on target``."""
+    counts = Counter(mark.status for mark in months)
+    parts = [f"{counts[s]} {status_words(s)}" for s in STATUS_ORDER if counts[s]]
+    return f"{len(months)} months to {month_label(months[-1].month)}: {', '.join(parts)}"
+
+
 def move_words(move: Move) -> str:
     return "better" if move.better else "worse"
 
@@ -363,9 +369,10 @@ def readout_text(readout: Readout) -> str:
     out += ["", "Off target, and why", "-" * 19]
     for item in readout.off_target:
         why = item.note if item.note else f"{NO_EXPLANATION}: ask {item.owner}."
+        history = f" {months_sentence(item.months)}." if item.months else ""
         out += text_item(
             f"{item.kpi.name}, {status_words(item.status)}: {item.value} against "
-            f"{item.target} ({item.gap}). {why}",
+            f"{item.target} ({item.gap}).{history} {why}",
             item.url,
         )
     if not readout.off_target:

@@ -9,24 +9,23 @@ sanitised (render/text.py ``rich``); everything else is escaped text.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 
 from kpi_scorecard.model import Status
 from kpi_scorecard.render.numbers import STATUS_LABELS
 from kpi_scorecard.render.readout import (
     NO_EXPLANATION,
-    STATUS_ORDER,
     MonthMark,
     Move,
     OffTarget,
     Pace,
     Readout,
     counts_sentence,
+    months_sentence,
     move_words,
 )
 from kpi_scorecard.render.text import escape, rich
-from kpi_scorecard.render.wording import month_label, status_words
+from kpi_scorecard.render.wording import status_words
 
 FONT = "font-family:Arial,Helvetica,sans-serif;"
 INK = "#1f2328"
@@ -231,8 +230,7 @@ BAR_WIDTH, BAR_GAP, CHART_HEIGHT, LOWEST_BAR = 14, 3, 28, 4
 def _history_chart(months: Sequence[MonthMark]) -> str:
     """The last months as a bar chart made of table cells (mail clients show no scripts or
     SVG, and Gmail no data: images): the height is the value between the lowest and highest,
-    the colour its status; the sentence below says the same in words, and each bar's title
-    its month and value."""
+    the colour its status, and the sentence below counts the statuses in words."""
     values = [m.value for m in months if m.value is not None]
     if len(values) < 2:
         return ""
@@ -244,7 +242,7 @@ def _history_chart(months: Sequence[MonthMark]) -> str:
         f'style="width:{width}px;border-collapse:collapse;margin:6px 0 0 0;"><tr>{cells}</tr>'
         "</table>"
         f'<p style="margin:2px 0 0 0;font-size:13px;color:{MUTED};">'
-        f"{escape(_months_sentence(months))}</p>"
+        f"{escape(months_sentence(months))}</p>"
     )
 
 
@@ -265,13 +263,6 @@ def _bar(mark: MonthMark, low: float, high: float) -> str:
         f'<td height="{height}" bgcolor="{colour}" style="font-size:1px;line-height:1px;">'
         "&nbsp;</td></tr></table></td>"
     )
-
-
-def _months_sentence(months: Sequence[MonthMark]) -> str:
-    """``12 months to Oct 2026: 3 off target, 2 near target, 7 on target``."""
-    counts = Counter(mark.status for mark in months)
-    parts = [f"{counts[s]} {status_words(s)}" for s in STATUS_ORDER if counts[s]]
-    return f"{len(months)} months to {month_label(months[-1].month)}: {', '.join(parts)}"
 
 
 def _move(move: Move) -> str:
