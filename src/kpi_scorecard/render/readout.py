@@ -41,6 +41,14 @@ KpiUrl = Callable[[Kpi], "str | None"]
 
 
 @dataclass(frozen=True)
+class MonthMark:
+    month: str
+    """``YYYY-MM``."""
+    value: float | None
+    status: Status
+
+
+@dataclass(frozen=True)
 class OffTarget:
     """A red or amber KPI and the story behind it (its note for the month)."""
 
@@ -56,14 +64,6 @@ class OffTarget:
     url: str | None
     months: tuple[MonthMark, ...] = ()
     """The last HISTORY_MONTHS months up to the readout's, oldest first (the email's chart)."""
-
-
-@dataclass(frozen=True)
-class MonthMark:
-    month: str
-    """``YYYY-MM``."""
-    value: float | None
-    status: Status
 
 
 @dataclass(frozen=True)
