@@ -319,3 +319,4 @@ def test_an_initiative_message_goes_to_its_daci_people(smtp_server: tuple[Inbox,
     assert_mail_structure(message, inbox.raw[0])
     text = message.get_body(("plain",))
     assert text is not None and "Overall: missed." in text.get_content()
+    assert "To:" not in text.get_content()  # the header says it; --to may differ

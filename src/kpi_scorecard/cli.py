@@ -531,7 +531,8 @@ def initiative_readout(
     text = writers[output_format](message)
     if send:
         to = recipients or message.recipients
-        mail(message.subject, message_text(message), message_html(message), to, sender)
+        body = message_text(message, addressed=False)
+        mail(message.subject, body, message_html(message), to, sender)
     _write_or_print(text, output)
 
 

@@ -201,9 +201,11 @@ def message_markdown(message: InitiativeMessage) -> str:
     return "\n".join(lines)
 
 
-def message_text(message: InitiativeMessage) -> str:
+def message_text(message: InitiativeMessage, addressed: bool = True) -> str:
+    """``addressed=False`` for the body of the mail itself, whose header says who gets it
+    (``--to`` may send it to others than the DACI people)."""
     lines = [message.subject, "=" * len(message.subject), ""]
-    if message.recipients:
+    if message.recipients and addressed:
         lines += ["To: " + ", ".join(message.recipients), ""]
     for heading, items in message.sections:
         lines += [heading, "-" * len(heading)]
