@@ -221,7 +221,7 @@ def _off_target(item: OffTarget, charted: bool) -> str:
 
 
 CHARTED = 10
-"""The off-target KPIs (red first) that get a chart: each adds about 2 KB, and Gmail clips a
+"""The off-target KPIs (red first) that get a chart: each adds about 3.4 KB, and Gmail clips a
 message past 102 KB."""
 BAR_WIDTH, BAR_GAP, CHART_HEIGHT, LOWEST_BAR = 14, 3, 28, 4
 """The months' chart in pixels: a bar per month, the lowest value LOWEST_BAR high."""
