@@ -5,9 +5,16 @@ Every expectation is worked out by hand; the arithmetic is in the comment next t
 
 from __future__ import annotations
 
-import pytest
+from decimal import Decimal
+from fractions import Fraction
 
-from kpi_scorecard.figures.compute import compute
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kpi_scorecard.figures.compute import compute, status
+from kpi_scorecard.figures.pairs import grades
 from kpi_scorecard.figures.periods import fiscal_year_name
 from kpi_scorecard.model import Pacing, Period, Scorecard, Target
 
@@ -24,14 +31,24 @@ def periods(card: Scorecard, kpi_id: str = "k") -> dict[str, Period]:
     return {p.name: p for p in results.periods.get(kpi_id, ())}
 
 
-def grown(aggregate: str) -> Scorecard:
-    """2025 at 10 a month; 2026 so far 11, 12, 13 against a target of 10: g = 36 / 30."""
+def grown(aggregate: str, path: str = "decimals") -> Scorecard:
+    """2025 at 10 a month; 2026 so far 11, 12, 13 against a target of 10: g = 36 / 30.
+
+    ``path`` picks how the engine adds the numbers up: ``decimals`` as whole numbers of
+    0.01; ``tiny`` (everything times 1e-7, seven decimals) and ``calculated`` (k is a formula
+    over another KPI) as fractions. Figures scale with the numbers."""
+    scale = 1e-7 if path == "tiny" else 1.0
     values: dict[str, float | None] = {f"2025-{n:02d}": 10.0 for n in range(1, 13)}
     values |= {"2026-01": 11.0, "2026-02": 12.0, "2026-03": 13.0}
-    return scorecard(
-        kpi("k", values, aggregate=aggregate, target=Target(constant=10.0)),
-        as_of=m("2026-03"),
-    )
+    values = {month: round(v * scale, 8) for month, v in values.items() if v is not None}
+    target = Target(constant=10.0 * scale)
+    if path == "calculated":
+        return scorecard(
+            kpi("k", formula="source * 1", aggregate=aggregate, target=target),
+            kpi("source", values),
+            as_of=m("2026-03"),
+        )
+    return scorecard(kpi("k", values, aggregate=aggregate, target=target), as_of=m("2026-03"))
 
 
 # -- 3.5: growth so far ---------------------------------------------------------------------------
@@ -48,20 +65,43 @@ def grown(aggregate: str) -> Scorecard:
         ("last", 10.0, 10.0, 12.0, 0.3),
     ],
 )
+@pytest.mark.parametrize("path", ["decimals", "tiny", "calculated"])
 def test_pacing_on_the_growth_so_far(
-    aggregate: str, target_ytd: float, target_fy: float, forecast_fy: float, ytd_gap_pct: float
+    aggregate: str,
+    target_ytd: float,
+    target_fy: float,
+    forecast_fy: float,
+    ytd_gap_pct: float,
+    path: str,
 ) -> None:
-    p = pacing(grown(aggregate))
-    assert p.target_ytd == target_ytd
-    assert p.target_fy == target_fy
-    assert p.forecast_fy == pytest.approx(forecast_fy)
+    p = pacing(grown(aggregate, path))
+    scale = 1e-7 if path == "tiny" else 1.0
+    assert p.target_ytd == pytest.approx(target_ytd * scale)
+    assert p.target_fy == pytest.approx(target_fy * scale)
+    assert p.forecast_fy == pytest.approx(forecast_fy * scale)
     assert p.ytd_gap_pct == pytest.approx(ytd_gap_pct)
     assert p.forecast_gap_pct == pytest.approx(0.2)  # (forecast - target) / target
     assert p.pace == "green"
     assert p.fiscal_year == "FY2026"
     assert (p.basis, p.growth, p.run_rate) == ("growth", pytest.approx(0.2), None)
     assert [month for month, _ in p.forecasts] == [m(f"2026-{n:02d}") for n in range(4, 13)]
-    assert all(value == pytest.approx(12.0) for _, value in p.forecasts)  # 10 x 1.2
+    assert all(value == pytest.approx(12.0 * scale) for _, value in p.forecasts)  # 10 x 1.2
+
+
+@pytest.mark.parametrize("path", ["decimals", "tiny", "calculated"])
+def test_the_quarters_of_the_growth_case(path: str) -> None:
+    # 2025-Q1..Q4 at 10 a month (mean 10 = target: green), 2026-Q1 11, 12, 13 (mean 12)
+    scale = 1e-7 if path == "tiny" else 1.0
+    found = periods(grown("mean", path))
+    assert list(found)[-2:] == ["FY2026-Q1", "FY2026"]
+    assert len(found) == 7  # FY2025 Q1..Q4 and the year, FY2026 Q1 and the year so far
+    quarter = found["FY2026-Q1"]
+    assert (quarter.value, quarter.target) == (
+        pytest.approx(12 * scale),
+        pytest.approx(10 * scale),
+    )
+    assert (quarter.status, quarter.months, quarter.complete) == ("green", 3, True)
+    assert found["FY2025-Q2"].status == "green"  # on its target exactly
 
 
 def test_growth_only_over_months_reported_in_both_years() -> None:
@@ -277,3 +317,39 @@ def test_a_kpi_never_reported_has_no_periods() -> None:
     )
     assert periods(card) == {}
     assert periods(card, "other")["FY2026"].value == 1.0
+
+
+# -- exact decisions on floats ------------------------------------------------------------------
+
+places = st.integers(min_value=0, max_value=4)
+
+
+@st.composite
+def near_an_edge(draw: st.DrawFn) -> tuple[Decimal, Decimal, Decimal, str]:
+    """(value, target, tolerance, better): values on the target, on the band's edge, a last
+    decimal either side of them, or anywhere."""
+    digits = draw(places)
+    target = Decimal(draw(st.integers(-(10**6), 10**6))).scaleb(-digits)
+    tolerance = Decimal(draw(st.integers(0, 30))) / 100
+    better = draw(st.sampled_from(["higher", "lower"]))
+    band = tolerance * abs(target)
+    edge = target - band if better == "higher" else target + band
+    near = draw(st.sampled_from([target, edge]))
+    step = Decimal(draw(st.integers(-2, 2))).scaleb(-digits - 2)
+    value = draw(st.sampled_from([near, near + step, Decimal(draw(st.integers(-99, 99)))]))
+    return value, target, tolerance, better
+
+
+@given(case=near_an_edge())
+def test_floats_decide_a_status_only_where_they_agree_with_the_decimals(
+    case: tuple[Decimal, Decimal, Decimal, str],
+) -> None:
+    value, target, tolerance, better = case
+    graded, unsure = grades(
+        np.array([float(value)]),
+        np.array([float(target)]),
+        np.array([better == "higher"]),
+        np.array([float(tolerance)]),
+    )
+    exactly = status(Fraction(value), Fraction(target), better, Fraction(tolerance))
+    assert unsure[0] or graded[0] == exactly, (graded[0], exactly)
