@@ -3,9 +3,11 @@ the cumulative chart of a summed KPI (render/pacing.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from kpi_scorecard.figures.compute import compute
+from kpi_scorecard.render.numbers import value_text
 from kpi_scorecard.render.pacing import (
     FORECAST_RULE,
     cumulative_chart,
@@ -14,6 +16,7 @@ from kpi_scorecard.render.pacing import (
     pacing_line,
 )
 from kpi_scorecard.render.periods import period_summary, review_periods
+from kpi_scorecard.render.wording import month_label
 from kpi_scorecard.site import prepare
 
 from .conftest import FIXTURES
@@ -43,7 +46,7 @@ def test_a_kpi_without_history_is_forecast_on_its_run_rate() -> None:
 def test_the_forecast_continues_the_line_from_the_reporting_month() -> None:
     card = grown("mean")
     results, _ = compute(card)
-    trace = forecast_trace(results.pacing["k"], results.series["k"], results.as_of)
+    trace = forecast_trace(card.kpis["k"], results.pacing["k"], results.series["k"], results.as_of)
     assert trace is not None
     assert trace["x"][0] == "2026-03" and trace["y"][0] == 13.0  # the last reported value
     assert trace["x"][1:] == [f"2026-{n:02d}" for n in range(4, 13)]
@@ -78,3 +81,38 @@ def test_an_older_periods_pack_counts_statuses_by_category() -> None:
     rows = re.findall(r"<tr><td>([^<]+)</td>((?:<td>\d+</td>)+)</tr>", summary)
     counts = {title: re.findall(r"\d+", cells) for title, cells in rows}
     assert counts == {"Sales": ["0", "0", "0", "0", "1"], "Cost": ["1", "0", "1", "0", "0"]}
+
+
+def test_the_forecast_and_cumulative_hovers_write_values_as_the_tables_do() -> None:
+    card = new_kpi("sum")
+    kpi = dataclasses.replace(card.kpis["k"], unit="currency")
+    results, _ = compute(card)
+    pacing, series = results.pacing["k"], results.series["k"]
+    forecast = forecast_trace(kpi, pacing, series, m("2026-06"), "EUR")
+    cumulative = cumulative_chart(kpi, pacing, series, m("2026-06"), 4, "EUR")
+    assert forecast is not None and cumulative is not None
+    traces = [forecast, *cumulative["data"]]
+    assert [t["meta"] for t in traces] == ["forecast", "actual", "target", "forecast"]
+    for trace in traces:
+        assert "%{y}" not in trace["hovertemplate"]
+        assert "%{customdata[1]}" in trace["hovertemplate"]
+        months = [month_label(x) for x in trace["x"]]
+        shown = [value_text(kpi, y, "EUR") for y in trace["y"]]
+        assert [row[:2] for row in trace["customdata"]] == [
+            [month, text] for month, text in zip(months, shown, strict=True)
+        ]
+    # 2026-06 has no value: the forecast line starts with its forecast, 105 (the run rate)
+    assert forecast["customdata"][0] == ["Jun 2026", "€105", "forecast"]
+    actual, target, _ = cumulative["data"]
+    assert actual["customdata"][-1] == ["May 2026", "€210", "so far this year"]
+    assert target["customdata"][-1] == ["Mar 2027", "€1,500", "target by then"]
+    assert cumulative["layout"]["yaxis"]["tickprefix"] == "€"
+
+
+def test_the_forecast_line_starts_at_the_reported_month() -> None:
+    card = grown("sum")
+    results, _ = compute(card)
+    trace = forecast_trace(card.kpis["k"], results.pacing["k"], results.series["k"], m("2026-03"))
+    assert trace is not None
+    assert trace["customdata"][0] == ["Mar 2026", "13", "reported"]
+    assert trace["customdata"][1] == ["Apr 2026", "12", "forecast"]  # 10 x 1.2

@@ -78,7 +78,7 @@ def kpi_page(
     tolerance = _tolerance(kpi, scorecard)
     figure = chart(kpi, series, currency, restated, markers, tolerance)
     pacing = results.pacing.get(kpi.id)
-    forecast = forecast_trace(pacing, series, results.as_of) if pacing else None
+    forecast = forecast_trace(kpi, pacing, series, results.as_of, currency) if pacing else None
     if forecast is not None:
         figure["data"].append(forecast)
     figure_json = json_attribute(chart_json(figure))
@@ -100,7 +100,7 @@ def kpi_page(
         "",
         not_searched(chart_html),
         "",
-        *_cumulative(kpi, results, scorecard.settings.fiscal_year_start),
+        *_cumulative(kpi, results, scorecard.settings.fiscal_year_start, currency),
         f"## Figures for {as_of}",
         "",
         not_searched(_figures_table(kpi, figures, currency)),
@@ -182,12 +182,16 @@ def headline(
     )
 
 
-def _cumulative(kpi: Kpi, results: Results, fiscal_year_start: int) -> list[str]:
+def _cumulative(
+    kpi: Kpi, results: Results, fiscal_year_start: int, currency: str | None
+) -> list[str]:
     """The year summed month by month against the target path, for a summed KPI."""
     pacing = results.pacing.get(kpi.id)
     series = results.series[kpi.id]
     figure = (
-        cumulative_chart(kpi, pacing, series, results.as_of, fiscal_year_start) if pacing else None
+        cumulative_chart(kpi, pacing, series, results.as_of, fiscal_year_start, currency)
+        if pacing
+        else None
     )
     if figure is None or pacing is None:
         return []

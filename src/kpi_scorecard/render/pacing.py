@@ -9,10 +9,11 @@ from collections.abc import Sequence
 
 from kpi_scorecard.figures.compute import fiscal_year_begin
 from kpi_scorecard.model import Kpi, Month, Pacing, Period, Series, month_str
-from kpi_scorecard.render.chart import Figure, base_layout
+from kpi_scorecard.render.chart import Figure, base_layout, value_axis
 from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.numbers import percent_text, value_text
 from kpi_scorecard.render.text import escape
+from kpi_scorecard.render.wording import month_label
 
 FORECAST_RULE = (
     "Forecast: each month still to come is the same month last year times the growth so far "
@@ -82,9 +83,11 @@ def pace_cell(pacing: Pacing | None) -> str:
 # -- on the chart --------------------------------------------------------------------------------
 
 
-def forecast_trace(pacing: Pacing, series: Series, as_of: Month) -> Figure | None:
+def forecast_trace(
+    kpi: Kpi, pacing: Pacing, series: Series, as_of: Month, currency: str | None = None
+) -> Figure | None:
     """The forecast months as a dotted continuation of the actual line, from the reporting
-    month's value when there is one."""
+    month's value when there is one; the hover as the Actual line's."""
     ahead = [(m, v) for m, v in pacing.forecasts if m >= as_of]
     if not ahead:
         return None
@@ -98,12 +101,37 @@ def forecast_trace(pacing: Pacing, series: Series, as_of: Month) -> Figure | Non
         "x": [month_str(m) for m, _ in points],
         "y": [v for _, v in points],
         "line": {"dash": "dot", "width": 2},
-        "hovertemplate": "%{x|%b %Y}: %{y} (forecast)<extra></extra>",
+        **hover(kpi, currency, points, ["reported"] * len(start) + ["forecast"] * len(ahead)),
+    }
+
+
+def hover(
+    kpi: Kpi,
+    currency: str | None,
+    points: Sequence[tuple[Month, float | None]],
+    words: str | Sequence[str],
+) -> Figure:
+    """A trace's hover: each month and value written as the tables write them, then what it is
+    (``Jun 2026: €1,260.00 forecast``), never plotly's raw number. ``words``: one for all
+    points, or one each."""
+    each = [words] * len(points) if isinstance(words, str) else words
+    return {
+        "customdata": [
+            [month_label(month_str(m)), escape(value_text(kpi, v, currency)), escape(word)]
+            for (m, v), word in zip(points, each, strict=True)
+        ],
+        "hovertemplate": "%{customdata[0]}: <b>%{customdata[1]}</b> %{customdata[2]}"
+        "<extra></extra>",
     }
 
 
 def cumulative_chart(
-    kpi: Kpi, pacing: Pacing, series: Series, as_of: Month, fiscal_year_start: int
+    kpi: Kpi,
+    pacing: Pacing,
+    series: Series,
+    as_of: Month,
+    fiscal_year_start: int,
+    currency: str | None = None,
 ) -> Figure | None:
     """For a KPI whose months add up (``aggregate: sum``): the fiscal year so far, summed
     month by month, and its forecast, against the summed target path. None for the others or
@@ -121,15 +149,16 @@ def cumulative_chart(
     so_far = list(itertools.accumulate(reported.get(m, 0.0) for m in months if m <= as_of))
     filled = [reported.get(m, forecast.get(m)) for m in months]
     x = [month_str(m) for m in months]
+    actual = [(m, so_far[m - begin]) for m in reported]
     traces: list[Figure] = [
         {
             "type": "scatter",
             "mode": "lines+markers",
             "name": "Actual, summed",
             "meta": "actual",
-            "x": [month_str(m) for m in reported],
-            "y": [so_far[m - begin] for m in reported],
-            "hovertemplate": "%{x|%b %Y}: %{y}<extra></extra>",
+            "x": [month_str(m) for m, _ in actual],
+            "y": [v for _, v in actual],
+            **hover(kpi, currency, actual, "so far this year"),
         },
         {
             "type": "scatter",
@@ -139,7 +168,7 @@ def cumulative_chart(
             "x": x,
             "y": target_path,
             "line": {"dash": "dash", "width": 1.5},
-            "hovertemplate": "%{x|%b %Y}: %{y}<extra></extra>",
+            **hover(kpi, currency, list(zip(months, target_path, strict=True)), "target by then"),
         },
     ]
     if None not in filled and as_of < begin + 11:
@@ -154,8 +183,14 @@ def cumulative_chart(
                 "x": x[start:],
                 "y": path[start:],
                 "line": {"dash": "dot", "width": 2},
-                "hovertemplate": "%{x|%b %Y}: %{y} (forecast)<extra></extra>",
+                **hover(
+                    kpi, currency, list(zip(months, path, strict=True))[start:], "forecast by then"
+                ),
             }
         )
-    layout = {**base_layout(300), "hovermode": "closest", "yaxis": {"rangemode": "tozero"}}
+    layout = {
+        **base_layout(300, months),
+        "hovermode": "closest",
+        "yaxis": value_axis(kpi, currency),
+    }
     return {"data": traces, "layout": layout}
