@@ -353,3 +353,66 @@ def test_floats_decide_a_status_only_where_they_agree_with_the_decimals(
     )
     exactly = status(Fraction(value), Fraction(target), better, Fraction(tolerance))
     assert unsure[0] or graded[0] == exactly, (graded[0], exactly)
+
+
+# -- fiscal year start 4 with a year of history: growth across the calendar year ----------------
+
+
+def april_year(aggregate: str) -> Scorecard:
+    """FY2026 (2025-04..2026-03) at 20 a month; FY2027 so far 22, 24, 26 (g = 72 / 60); the
+    target 20, stepping to 30 in 2027-01, in the middle of FY2027 and after a new calendar year."""
+    values: dict[str, float | None] = {f"2025-{n:02d}": 20.0 for n in range(4, 13)}
+    values |= {f"2026-{n:02d}": 20.0 for n in range(1, 4)}
+    values |= {"2026-04": 22.0, "2026-05": 24.0, "2026-06": 26.0}
+    target = Target(steps=((m("2025-04"), 20.0), (m("2027-01"), 30.0)))
+    return scorecard(
+        kpi("k", values, aggregate=aggregate, target=target),
+        as_of=m("2026-06"),
+        fiscal_year_start=4,
+    )
+
+
+@pytest.mark.parametrize(
+    ("aggregate", "target_ytd", "target_fy", "forecast_fy", "ytd_gap_pct", "pace"),
+    [
+        # 3 x 20; 9 x 20 + 3 x 30; 72 + 9 x (20 x 1.2); (72 - 60) / 60; 288 > 270
+        ("sum", 60.0, 270.0, 288.0, 0.2, "green"),
+        # 20; 270 / 12; 288 / 12; (24 - 20) / 20; 24 > 22.5
+        ("mean", 20.0, 22.5, 24.0, 0.2, "green"),
+        # the target at 2026-06; at 2027-03; 2027-03 = 20 x 1.2; (26 - 20) / 20; 24 < 28.5
+        ("last", 20.0, 30.0, 24.0, 0.3, "red"),
+    ],
+)
+def test_pacing_of_a_fiscal_year_from_april_on_last_years_growth(
+    aggregate: str,
+    target_ytd: float,
+    target_fy: float,
+    forecast_fy: float,
+    ytd_gap_pct: float,
+    pace: str,
+) -> None:
+    p = pacing(april_year(aggregate))
+    assert (p.fiscal_year, p.target_ytd, p.target_fy) == ("FY2027", target_ytd, target_fy)
+    assert p.forecast_fy == pytest.approx(forecast_fy)
+    assert p.ytd_gap_pct == pytest.approx(ytd_gap_pct)
+    assert p.forecast_gap_pct == pytest.approx((forecast_fy - target_fy) / target_fy)
+    assert (p.pace, p.basis, p.growth) == (pace, "growth", pytest.approx(0.2))
+    assert [month for month, _ in p.forecasts] == [m("2026-07") + n for n in range(9)]
+
+
+def test_quarters_of_a_fiscal_year_from_april() -> None:
+    found = periods(april_year("sum"))
+    quarters = ["FY2026-Q1", "FY2026-Q2", "FY2026-Q3", "FY2026-Q4", "FY2026"]
+    assert list(found) == [*quarters, "FY2027-Q1", "FY2027"]
+    q4 = found["FY2026-Q4"]  # 2026-01..03: a new calendar year, the same fiscal year
+    assert (q4.first, q4.last, q4.value, q4.target, q4.status) == (
+        m("2026-01"),
+        m("2026-03"),
+        60.0,
+        60.0,
+        "green",
+    )
+    assert found["FY2026"].value == 240.0  # 12 x 20
+    q1, year = found["FY2027-Q1"], found["FY2027"]
+    assert (q1.value, q1.target, q1.complete) == (72.0, 60.0, True)  # 22 + 24 + 26; ends at as_of
+    assert (year.value, year.target, year.months, year.complete) == (72.0, 60.0, 3, False)
