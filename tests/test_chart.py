@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpi_scorecard.model import Benchmark, Kpi, Results, Series, Status, parse_month
+from kpi_scorecard.model import Benchmark, Kpi, Results, Series, Status, Target, parse_month
 from kpi_scorecard.render.chart import (
     MAX_NOTE_CHARS,
     NOTE_LINE_CHARS,
@@ -191,3 +191,19 @@ def test_changes_keep_the_currency_sign_and_trends_the_kpis_decimals() -> None:
     assert slope_text(bare_kpi("r", unit="percent", decimals=1), -0.04) == "0.0 pp a month"
     with number_locale("de"):
         assert change_text(kpi, 340.0, None) == "+340\xa0€"
+
+
+def test_the_target_and_its_band_run_on_over_the_forecast_months() -> None:
+    # the target steps from 100 to 150 in 2027-01; the series ends in 2026-11
+    target = Target(steps=((OCT, 100.0), (OCT + 3, 150.0)))
+    kpi = bare_kpi("n", target=target)
+    series = series_of([90.0, 95.0], [100.0, 100.0])
+    ahead = [OCT + 1, OCT + 2, OCT + 3, OCT + 4]  # 2026-11 is in the series already
+    figure = chart(kpi, series, tolerance=0.1, ahead=ahead)
+    line = trace(figure, "target")
+    assert line["x"] == ["2026-10", "2026-11", "2026-12", "2027-01", "2027-02"]
+    assert line["y"] == [100.0, 100.0, 100.0, 150.0, 150.0]
+    edge = next(t for t in figure["data"] if t["meta"] == "band")
+    assert edge["y"][-2:] == [135.0, 135.0]  # 150 - 0.1 x 150
+    assert trace(figure, "actual")["x"] == ["2026-10", "2026-11"]  # values stay as they are
+    assert figure["layout"]["xaxis"]["ticktext"][-1] == "Feb 2027"  # the axis spans the forecast

@@ -6,11 +6,14 @@ from __future__ import annotations
 import dataclasses
 import re
 
+import pytest
+
 from kpi_scorecard.figures.compute import compute
 from kpi_scorecard.render.numbers import value_text
 from kpi_scorecard.render.pacing import (
     FORECAST_RULE,
     cumulative_chart,
+    fiscal_year_span,
     forecast_trace,
     pace_cell,
     pacing_line,
@@ -116,3 +119,32 @@ def test_the_forecast_line_starts_at_the_reported_month() -> None:
     assert trace is not None
     assert trace["customdata"][0] == ["Mar 2026", "13", "reported"]
     assert trace["customdata"][1] == ["Apr 2026", "12", "forecast"]  # 10 x 1.2
+
+
+@pytest.mark.parametrize(
+    ("name", "start", "span"),
+    [
+        ("FY2027", 4, "Apr 2026 to Mar 2027"),
+        ("FY2026", 1, "Jan 2026 to Dec 2026"),
+        ("FY2027", 12, "Dec 2026 to Nov 2027"),
+    ],
+)
+def test_a_fiscal_years_months(name: str, start: int, span: str) -> None:
+    assert fiscal_year_span(name, start) == span
+
+
+def test_the_pacing_line_says_the_fiscal_years_months() -> None:
+    card = new_kpi("sum")
+    results, _ = compute(card)
+    line = pacing_line(card.kpis["k"], results.pacing["k"], None, 4)
+    assert "FY2027 (Apr 2026 to Mar 2027): behind." in line
+
+
+def test_the_cumulative_chart_is_labelled_by_fiscal_quarter() -> None:
+    card = new_kpi("sum")
+    results, _ = compute(card)
+    kpi = card.kpis["k"]
+    figure = cumulative_chart(kpi, results.pacing["k"], results.series["k"], m("2026-06"), 4)
+    assert figure is not None
+    axis = figure["layout"]["xaxis"]
+    assert axis["ticktext"] == ["Apr 2026", "Jul 2026", "Oct 2026", "Jan 2027"]

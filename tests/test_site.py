@@ -89,7 +89,10 @@ def test_quarterly_and_yearly_review_packs(built: Path) -> None:
     index = (built / "reviews" / "index.html").read_text()
     assert 'href="../reviews/FY2027-Q1/"' in index and 'href="../reviews/FY2026/"' in index
     kpi = (built / "kpis" / "spend" / "index.html").read_text()
-    assert "FY2027: on pace. Forecast €59" in kpi and 'href="../../reviews/FY2026-Q4/"' in kpi
+    assert (
+        "FY2027 (Apr 2026 to Mar 2027): on pace. Forecast €59" in kpi
+        and 'href="../../reviews/FY2026-Q4/"' in kpi
+    )
 
 
 def test_periods_csv_has_every_fiscal_quarter_and_year(built: Path) -> None:

@@ -65,19 +65,25 @@ def chart(
     restated: Mapping[Month, str] | None = None,
     markers: Sequence[Marker] = (),
     tolerance: float | None = None,
+    ahead: Sequence[Month] = (),
 ) -> Figure:
     """The figure of one KPI; the hover of a month gives value, target, status and note.
     ``restated`` (month -> what happened) adds a marker on each restated month; ``markers``
     (events, definition changes) stand along the foot of the chart with a line up;
-    ``tolerance`` shades the band in which the KPI is near target."""
+    ``tolerance`` shades the band in which the KPI is near target. ``ahead``: months after
+    the series that the chart also spans (the forecast's, render/pacing.py), with their
+    targets, so that a forecast is read against the target it heads for."""
     months = [month_str(m) for m in series.months]
+    later = [m for m in ahead if not series.months or m > series.months[-1]]
+    target_months = months + [month_str(m) for m in later]
+    targets = [*series.targets, *(kpi.target.at(m) if kpi.target else None for m in later)]
     traces: list[Figure] = []
-    has_target = any(t is not None for t in series.targets)
+    has_target = any(t is not None for t in targets)
     if has_target and tolerance:
-        traces += band_traces(kpi, months, series.targets, tolerance)
+        traces += band_traces(kpi, target_months, targets, tolerance)
     traces.append(actual_trace(kpi, series, currency, has_target))
     if has_target:
-        traces.append(line_trace("Target", "target", months, list(series.targets), "dash", "hv"))
+        traces.append(line_trace("Target", "target", target_months, targets, "dash", "hv"))
     traces.append(line_trace("3-month rolling mean", "rolling", months, list(series.rolling_3)))
     if kpi.benchmark is not None and months:
         traces.append(benchmark_trace(kpi, kpi.benchmark, months, currency))
@@ -87,7 +93,7 @@ def chart(
     if restated:
         traces.append(_restated_markers(series, restated))
     layout = {
-        **base_layout(360, series.months),
+        **base_layout(360, [*series.months, *later]),
         "hovermode": "closest",
         "yaxis": value_axis(kpi, currency),
     }

@@ -76,8 +76,10 @@ def kpi_page(
         chart_markers(kpi.id, scorecard.events, history.entries, wording), series.months
     )
     tolerance = _tolerance(kpi, scorecard)
-    figure = chart(kpi, series, currency, restated, markers, tolerance)
     pacing = results.pacing.get(kpi.id)
+    ahead = [month for month, _ in pacing.forecasts] if pacing else []
+    start = scorecard.settings.fiscal_year_start
+    figure = chart(kpi, series, currency, restated, markers, tolerance, ahead)
     forecast = forecast_trace(kpi, pacing, series, results.as_of, currency) if pacing else None
     if forecast is not None:
         figure["data"].append(forecast)
@@ -93,7 +95,7 @@ def kpi_page(
         "",
         not_searched(summary),
         "",
-        *([not_searched(pacing_line(kpi, pacing, currency)), ""] if pacing else []),
+        *([not_searched(pacing_line(kpi, pacing, currency, start)), ""] if pacing else []),
         f'<div class="kpi-description">{rich(kpi.description)}</div>',
         "",
         "## Chart",

@@ -47,15 +47,21 @@ def periods_table(kpi: Kpi, periods: Sequence[Period], currency: str | None, lin
     return table(headers, rows, "kpi-periods")
 
 
-def pacing_line(kpi: Kpi, pacing: Pacing, currency: str | None) -> str:
+def pacing_line(
+    kpi: Kpi, pacing: Pacing, currency: str | None, fiscal_year_start: int | None = None
+) -> str:
     """``On pace`` or ``behind`` for the fiscal year, the forecast against the target, its
-    basis, and how the forecast is made."""
+    basis, and how the forecast is made. With ``fiscal_year_start``, the fiscal year's months
+    too: FY2027 alone does not say whether it started in 2026."""
+    year = pacing.fiscal_year
+    if fiscal_year_start is not None:
+        year += f" ({fiscal_year_span(pacing.fiscal_year, fiscal_year_start)})"
     if pacing.pace == "missing":
-        head = f"{pacing.fiscal_year}: no forecast (no value in the last 12 months)."
+        head = f"{year}: no forecast (no value in the last 12 months)."
     else:
         state = PACE_WORDS.get(pacing.pace, "no target for the year")
         head = (
-            f"{pacing.fiscal_year}: {state}. Forecast {value_text(kpi, pacing.forecast_fy, currency)}"
+            f"{year}: {state}. Forecast {value_text(kpi, pacing.forecast_fy, currency)}"
             f" against a target of {value_text(kpi, pacing.target_fy, currency)}"
         )
         if pacing.forecast_gap_pct is not None:
@@ -70,6 +76,13 @@ def pacing_line(kpi: Kpi, pacing: Pacing, currency: str | None) -> str:
         f'<p class="kpi-pacing kpi-pacing--{pacing.pace}">{escape(head + basis)} '
         f'<span class="kpi-pacing-rule">{escape(FORECAST_RULE)}</span></p>'
     )
+
+
+def fiscal_year_span(name: str, fiscal_year_start: int) -> str:
+    """``Apr 2026 to Mar 2027`` for FY2027 starting in April: a fiscal year is named after
+    the calendar year in which it ends (contract 3.6)."""
+    last = int(name.removeprefix("FY")) * 12 + (fiscal_year_start - 2) % 12
+    return f"{month_label(month_str(last - 11))} to {month_label(month_str(last))}"
 
 
 def pace_cell(pacing: Pacing | None) -> str:
@@ -192,5 +205,11 @@ def cumulative_chart(
         **base_layout(300, months),
         "hovermode": "closest",
         "yaxis": value_axis(kpi, currency),
+    }
+    # one label a fiscal quarter: four fit a phone's width without turning
+    quarters = months[::3]
+    layout["xaxis"] |= {
+        "tickvals": [month_str(m) for m in quarters],
+        "ticktext": [month_label(month_str(m)) for m in quarters],
     }
     return {"data": traces, "layout": layout}

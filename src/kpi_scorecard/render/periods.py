@@ -86,7 +86,8 @@ def period_pack(
     index: PeriodIndex | None = None,
 ) -> str:
     """The review pack of a quarter or year: one row per KPI, by category."""
-    title = f"{'Quarterly' if period.kind == 'quarter' else 'Yearly'} review {period.name}"
+    kind = "Quarterly" if period.kind == "quarter" else "Yearly"
+    title = f"{kind} review {period.name}"
     months = [m for m in range(period.first, period.last + 1) if m <= results.as_of]
     complete = period.last <= results.as_of
     span = f"{month_label(month_str(period.first))} to {month_label(month_str(period.last))}"
@@ -94,7 +95,8 @@ def period_pack(
         "complete" if complete else f"not complete: up to {month_label(month_str(results.as_of))}"
     )
     parts = [
-        front_matter_title(title, searchable=False) + f"# {title}",
+        front_matter_title(title, searchable=False)
+        + f'# {kind} review <span class="kpi-nowrap">{escape(period.name)}</span>',
         "",
         f"<p>{escape(span)} ({escape(state)}). Each KPI over the period by its aggregate: "
         "the sum, the mean or the last value of its months.</p>",
@@ -181,7 +183,8 @@ def period_summary(
     """An older period's pack: how many KPIs had each status, per category."""
     index = period_index(results) if index is None else index
     key = (period.kind, period.first)
-    title = f"{'Quarterly' if period.kind == 'quarter' else 'Yearly'} review {period.name}"
+    kind = "Quarterly" if period.kind == "quarter" else "Yearly"
+    title = f"{kind} review {period.name}"
     statuses: tuple[Status, ...] = tuple(STATUS_LABELS)
     rows = []
     for category, category_title in categories_in_order(scorecard):
@@ -194,7 +197,8 @@ def period_summary(
     headers = ("Category", *(escape(STATUS_LABELS[s][1].capitalize()) for s in statuses))
     return "\n".join(
         [
-            front_matter_title(title, searchable=False) + f"# {title}",
+            front_matter_title(title, searchable=False)
+            + f'# {kind} review <span class="kpi-nowrap">{escape(period.name)}</span>',
             "",
             f"<p>A summary of an older period: packs of periods that ended in the last "
             f"{FULL_PACK_MONTHS} months list every KPI; each KPI's page has all its quarters "
