@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from kpi_scorecard.figures.compute import compute, status
 from kpi_scorecard.figures.pairs import grades
-from kpi_scorecard.figures.periods import fiscal_year_name
+from kpi_scorecard.figures.periods import _quotients, fiscal_year_name
 from kpi_scorecard.model import Pacing, Period, Scorecard, Target
 
 from .test_compute import kpi, m, scorecard
@@ -416,3 +416,19 @@ def test_quarters_of_a_fiscal_year_from_april() -> None:
     q1, year = found["FY2027-Q1"], found["FY2027"]
     assert (q1.value, q1.target, q1.complete) == (72.0, 60.0, True)  # 22 + 24 + 26; ends at as_of
     assert (year.value, year.target, year.months, year.complete) == (72.0, 60.0, 3, False)
+
+
+@given(
+    numerators=st.lists(
+        st.one_of(st.integers(-(2**62), 2**62), st.integers(2**53 + 1, 2**58)),
+        min_size=1,
+        max_size=20,
+    ),
+    denominator=st.integers(1, 10**8),
+)
+def test_quotients_of_whole_columns_round_as_python_divides(
+    numerators: list[int], denominator: int
+) -> None:
+    # numpy's float division is correctly rounded only while both are floats exactly (< 2**53)
+    found = _quotients(np.array(numerators), np.full(len(numerators), denominator))
+    assert found.tolist() == [n / denominator for n in numerators]
