@@ -25,7 +25,7 @@ from kpi_scorecard.errors import ValidationFailed
 from kpi_scorecard.figures.compute import compute
 from kpi_scorecard.figures.rotation import assign_presenters
 from kpi_scorecard.model import Figures, Kpi, Month, Settings, month_str
-from kpi_scorecard.read.validate import ReadCache, scorecard_from_files
+from kpi_scorecard.read.validate import ReadCache, current_read_cache, scorecard_from_files
 from kpi_scorecard.workers import process_count, run_shares, shares
 
 VALUE_KINDS = ("added", "restated", "removed")
@@ -187,7 +187,7 @@ def _showed(
 def _figures_of_states(
     states: list[tuple[str, Month, dict[str, str]]],
 ) -> list[dict[str, Reported] | None]:
-    cache: ReadCache = {}
+    cache = current_read_cache()
     return [_figures_at(files, month, cache) for _, month, files in states]
 
 

@@ -118,6 +118,12 @@ _read_cache: ReadCache = {}
 """``mkdocs serve`` rebuilds after an edit re-read only the files that changed."""
 
 
+def current_read_cache() -> ReadCache:
+    """A copy of the current files' cache, to read another version of the scorecard with: the
+    files that did not change since are not read again."""
+    return dict(_read_cache)
+
+
 def read_kpi_file(
     relative: str, data: bytes, problems: Problems, cache: ReadCache | None = None
 ) -> Kpi | None:

@@ -130,7 +130,9 @@ def render_pages(data: SiteData, with_retrospectives_index: bool = True) -> dict
     paths = list(jobs)
     count = 1 if _remembering else process_count()  # the pages remembered live here
     rendered: dict[str, str] = {}
-    for part in run_shares(lambda part: {p: jobs[p]() for p in part}, shares(paths, count)):
+    # dealt kind by kind (every share gets its part of the KPI pages, of the CSVs, ...)
+    by_kind = sorted(paths, key=lambda path: path.rpartition("/")[0] + path.rpartition(".")[2])
+    for part in run_shares(lambda part: {p: jobs[p]() for p in part}, shares(by_kind, count)):
         rendered.update(part)
     return {path: rendered[path] for path in paths}
 
