@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -13,9 +15,22 @@ from hypothesis import strategies as st
 from kpi_scorecard import workers
 from kpi_scorecard.render.pages import render_pages
 from kpi_scorecard.site import prepare
-from kpi_scorecard.workers import PROCESSES_VARIABLE, process_count, run_shares, shares
+from kpi_scorecard.workers import (
+    PROCESSES_VARIABLE,
+    Pending,
+    process_count,
+    run_shares,
+    shares,
+)
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, GitRepo
+
+
+@pytest.fixture(autouse=True)
+def building(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in a build on two cores or more, whatever mkdocs serve's tests left behind."""
+    monkeypatch.setattr(workers, "_serving", False)
+    monkeypatch.setenv(PROCESSES_VARIABLE, "2")
 
 
 @given(st.lists(st.integers(), max_size=40), st.integers(1, 6), st.booleans())
@@ -63,7 +78,6 @@ def test_the_share_of_a_process_that_died_is_run_here() -> None:
 
 
 def test_the_number_of_processes_can_be_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(workers, "_serving", False)  # other tests run mkdocs serve's builds
     monkeypatch.setenv(PROCESSES_VARIABLE, "3")
     assert process_count() == 3
     monkeypatch.setenv(PROCESSES_VARIABLE, "many")  # not a number: the machine decides
@@ -98,3 +112,66 @@ def test_mkdocs_serve_keeps_everything_in_its_own_process(
         site.on_startup(command="build", dirty=False)
     assert process_count() == 3
     assert not workers._serving
+
+
+def test_pending_work_runs_in_another_process_meanwhile() -> None:
+    pending = Pending(lambda: (os.getpid(), os.getppid()))
+    pid, parent = pending.result()
+    assert pid != os.getpid() and parent == os.getpid()
+
+
+def test_pending_work_that_fails_there_fails_here_as_if_it_ran_here() -> None:
+    def failing() -> int:
+        raise ValueError(f"broken in {os.getpid()}")
+
+    with pytest.raises(ValueError, match=f"broken in {os.getpid()}$"):
+        Pending(failing).result()
+
+
+def test_pending_work_whose_process_died_is_done_here() -> None:
+    parent = os.getpid()
+
+    def work() -> int:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return 42
+
+    assert Pending(work).result() == 42
+
+
+def test_cancelled_work_stops_its_process(tmp_path: Path) -> None:
+    marker = tmp_path / "finished"
+
+    def slow() -> None:
+        time.sleep(5)
+        marker.write_text("done")
+
+    pending = Pending(slow)
+    pending.cancel()
+    time.sleep(0.2)
+    assert not marker.exists()
+
+
+def test_in_one_process_pending_work_is_done_when_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(PROCESSES_VARIABLE, "1")
+    calls: list[int] = []
+    pending = Pending(lambda: calls.append(os.getpid()))
+    assert calls == []
+    pending.result()
+    assert calls == [os.getpid()]
+
+
+def test_the_history_read_in_another_process_is_the_same(
+    kpi_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kpi_repo.edit("kpis/sales/orders.yaml", "2026-03: 118", "2026-03: 121")
+    kpi_repo.commit("Restate March")
+    monkeypatch.setenv(PROCESSES_VARIABLE, "1")
+    alone, _ = prepare(kpi_repo.path)
+    monkeypatch.setenv(PROCESSES_VARIABLE, "2")
+    shared, _ = prepare(kpi_repo.path)
+    assert shared.data.history == alone.data.history
+    assert shared.data.history.of("orders")  # the restatement is there
+    assert shared.data.reviews == alone.data.reviews

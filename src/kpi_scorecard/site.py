@@ -29,6 +29,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,10 +40,17 @@ from mkdocs.utils import get_relative_url
 
 from kpi_scorecard import workers
 from kpi_scorecard.audit.asreported import reviews
-from kpi_scorecard.audit.history import History, commit_timestamp, read_history
+from kpi_scorecard.audit.history import (
+    History,
+    adopt_blobs,
+    commit_timestamp,
+    history_and_blobs,
+    read_history,
+)
 from kpi_scorecard.errors import Problem, ValidationFailed
 from kpi_scorecard.read.retrospectives import FOLDER
 from kpi_scorecard.read.site_config import check_site_urls
+from kpi_scorecard.read.validate import kpi_paths
 from kpi_scorecard.render.audience import AUDIENCE_VARIABLE, for_audience, reviews_for_audience
 from kpi_scorecard.render.blocks import Block, Skeleton, for_reader, for_search, skeleton
 from kpi_scorecard.render.feed import FEED_PATH, with_feed_link
@@ -58,6 +66,7 @@ from kpi_scorecard.render.reviews import review_months
 from kpi_scorecard.render.text import title_text
 from kpi_scorecard.repository import load_repository
 from kpi_scorecard.swap import staged, swap_in
+from kpi_scorecard.workers import Pending
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -118,11 +127,23 @@ def prepare(
 ) -> tuple[BuildState, list[Problem]]:
     """Load, validate, compute, read the history and keep one audience; raises
     ValidationFailed on errors. Returns the state and the warnings for the build log."""
-    repository = load_repository(root)
+    # git's history is read in another process while this one reads the files
+    listed = kpi_paths(root)
+    pending = Pending(partial(history_and_blobs, root, listed)) if with_history else None
+    try:
+        repository = load_repository(root)
+    except BaseException:
+        if pending is not None:
+            pending.cancel()
+        raise
     scorecard = repository.scorecard
     history = History({})
-    if with_history:
-        history = read_history(root, {kpi.path: kpi.id for kpi in scorecard.kpis.values()})
+    if pending is not None:
+        history, blobs = pending.result()
+        adopt_blobs(blobs)
+        current = {kpi.path: kpi.id for kpi in scorecard.kpis.values()}
+        if current != listed:  # pragma: no cover - a valid scorecard reads every file listed
+            history = read_history(root, current)
     shown = {}
     if with_history:  # without it, nothing is known of what the reviews showed
         shown = reviews(scorecard.settings, history, review_months(repository.results))

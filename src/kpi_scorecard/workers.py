@@ -17,7 +17,9 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any, Generic, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -106,3 +108,55 @@ def _result(
         return future.result()
     except BrokenProcessPool:
         return work(part)
+
+
+class Pending(Generic[Result]):
+    """``function`` running in a forked process while this one goes on (or, in one process,
+    run when its result is asked for). A failure there is run again here, and so raised as
+    if it had run here; a process that died has its work run here."""
+
+    def __init__(self, function: Callable[[], Result]) -> None:
+        self._function = function
+        self._process: BaseProcess | None = None
+        if process_count() < 2:
+            return
+        context = multiprocessing.get_context("fork")
+        self._reader, writer = context.Pipe(duplex=False)
+        gc.freeze()  # see run_shares
+        try:
+            self._process = context.Process(target=_send, args=(function, writer), daemon=True)
+            self._process.start()
+        finally:
+            gc.unfreeze()
+            writer.close()
+
+    def result(self) -> Result:
+        if self._process is None:
+            return self._function()
+        try:
+            succeeded, value = self._reader.recv()
+        except (EOFError, OSError):
+            succeeded, value = False, None
+        finally:
+            self._stop()
+        return value if succeeded else self._function()
+
+    def cancel(self) -> None:
+        """Stop the work: its result is not needed (the build failed)."""
+        self._stop()
+
+    def _stop(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.join()
+            self._reader.close()
+            self._process = None
+
+
+def _send(function: Callable[[], object], writer: Connection) -> None:
+    try:
+        result = (True, function())
+    except BaseException:  # raised again where the result is asked for
+        result = (False, None)
+    writer.send(result)
+    writer.close()

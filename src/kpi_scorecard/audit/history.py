@@ -96,6 +96,18 @@ class _Cache:
 _cache = _Cache()
 
 
+def history_and_blobs(
+    root: Path, current_files: Mapping[str, str]
+) -> tuple[History, dict[str, Blob]]:
+    """``read_history`` with the blobs it read, for another process (see ``adopt_blobs``)."""
+    return read_history(root, current_files), dict(_cache.blobs)
+
+
+def adopt_blobs(blobs: Mapping[str, Blob]) -> None:
+    """The blobs another process read (``history_and_blobs``), for ``blob_data``."""
+    _cache.blobs.update(blobs)
+
+
 def read_history(root: Path, current_files: Mapping[str, str]) -> History:
     """The history of the KPIs in ``current_files`` (path relative to root -> KPI id)."""
     try:

@@ -179,6 +179,11 @@ def is_kpi_path(path: str) -> bool:
     )
 
 
+def kpi_paths(root: Path) -> dict[str, str]:
+    """Path relative to ``root`` -> KPI id of every KPI file ``load_scorecard`` reads."""
+    return {path.relative_to(root).as_posix(): kpi_id(path.name) for path in kpi_files(root)}
+
+
 def kpi_id(path: str) -> str:
     return Path(path).stem
 
