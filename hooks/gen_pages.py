@@ -1,4 +1,5 @@
-"""mkdocs-gen-files script named in mkdocs.yml: writes the scorecard's pages and exports."""
+"""mkdocs-gen-files script named in mkdocs.yml: the scorecard's pages and exports join the build
+(through on_files in hooks/scorecard.py; written here for older hooks)."""
 
 from kpi_scorecard.site import generate_pages
 

@@ -27,7 +27,7 @@ import dataclasses
 import gc
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from importlib import resources
@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files, file_sort_key
 from mkdocs.utils import get_relative_url
 
 from kpi_scorecard import workers
@@ -303,23 +304,45 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, **_: Any) 
     return markdown if results is None else f"{markdown.rstrip()}\n\n{results}"
 
 
-# -- the gen-files script ---------------------------------------------------------------------
+# -- the generated files ----------------------------------------------------------------------
+
+
+def on_files(files: Files, config: MkDocsConfig, **_: Any) -> Files:
+    """Every generated page, export and asset joins the build as a file held in memory (not
+    written to a temporary folder and read back, as the gen-files script does)."""
+    for path, content in _generated(config):
+        existing = files.get_file_from_path(path)
+        if existing is not None:  # a generated page takes the place of a written one
+            files.remove(existing)
+        files.append(File.generated(config, path, content=content))
+    # in mkdocs' own order (as gen-files leaves them): pages and the search index keep theirs
+    return Files(sorted(files, key=file_sort_key))
 
 
 def generate_pages() -> None:
-    """Write every generated file through mkdocs-gen-files (called by hooks/gen_pages.py)."""
+    """The gen-files script (hooks/gen_pages.py): with ``on_files`` among the hooks, which
+    adds the files itself, nothing to do; the hooks/scorecard.py of an older ``kpi init``
+    does not re-export it, and then the files are written through mkdocs-gen-files."""
     import mkdocs_gen_files
     from mkdocs_gen_files.editor import FilesEditor
 
+    config = FilesEditor.current().config
+    if on_files in config.plugins.events["files"]:
+        return
+    for path, content in _generated(config):
+        mode, encoding = ("wb", None) if isinstance(content, bytes) else ("w", "utf-8")
+        with mkdocs_gen_files.open(path, mode, encoding=encoding) as handle:
+            handle.write(content)
+
+
+def _generated(config: MkDocsConfig) -> Iterator[tuple[str, str | bytes]]:
+    """Source path -> content of every generated file of this build: the rendered pages as
+    skeletons (their blocks kept in ``_blocks``), or the pages that list the errors."""
     global _current
-    editor = FilesEditor.current()
     if _problem_pages is not None:
         _blocks.clear()  # the problem pages are whole Markdown, no skeletons
-        for path, text in _problem_pages.items():
-            with mkdocs_gen_files.open(path, "w", encoding="utf-8") as handle:
-                handle.write(text)
+        yield from _problem_pages.items()
         return
-    config = editor.config
     state = _current
     if state is None or state.root != repository_root(config) or state.pages is None:
         state, _ = prepare(repository_root(config), audience_of(config))  # without our hooks
@@ -327,17 +350,12 @@ def generate_pages() -> None:
     _blocks.clear()
     skeletons = _blocks_are_put_back(config)
     for path, content in (state.pages or {}).items():
-        if isinstance(content, bytes):
-            with mkdocs_gen_files.open(path, "wb") as binary:
-                binary.write(content)
-            continue
-        if skeletons and path.endswith(".md"):
+        if skeletons and isinstance(content, str) and path.endswith(".md"):
             page = _skeleton_of(path, content)
             _blocks[path] = page.blocks
             content = page.markdown
-        with mkdocs_gen_files.open(path, "w", encoding="utf-8") as handle:
-            handle.write(content)
-    # Written out (and their blocks in _blocks): the texts need not live until the build ends.
+        yield path, content
+    # Handed over (and their blocks in _blocks): the texts need not live until the build ends.
     _current = dataclasses.replace(state, pages={})
     # The scorecard, its history and the pages are a few hundred thousand objects that live
     # until the build ends: kept out of the collector's passes, mkdocs' own work does not pay
