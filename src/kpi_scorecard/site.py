@@ -349,14 +349,18 @@ def _generated(config: MkDocsConfig) -> Iterator[tuple[str, str | bytes]]:
         state = _current = rendered(state, config)
     _blocks.clear()
     skeletons = _blocks_are_put_back(config)
-    for path, content in (state.pages or {}).items():
+    # Handed over one by one (a page's blocks kept in _blocks): a page's text is let go as
+    # soon as it is split, so that the pages are never held twice.
+    pages = dict(state.pages or {})
+    state = _current = dataclasses.replace(state, pages={})
+    for path in list(pages):
+        content = pages.pop(path)
         if skeletons and isinstance(content, str) and path.endswith(".md"):
             page = _skeleton_of(path, content)
             _blocks[path] = page.blocks
             content = page.markdown
         yield path, content
-    # Handed over (and their blocks in _blocks): the texts need not live until the build ends.
-    _current = dataclasses.replace(state, pages={})
+        del content
     # The scorecard, its history and the pages are a few hundred thousand objects that live
     # until the build ends: kept out of the collector's passes, mkdocs' own work does not pay
     # for walking them again and again (about 5 % of a 1,000-KPI build). on_post_build undoes it.
