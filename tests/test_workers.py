@@ -175,3 +175,17 @@ def test_the_history_read_in_another_process_is_the_same(
     assert shared.data.history == alone.data.history
     assert shared.data.history.of("orders")  # the restatement is there
     assert shared.data.reviews == alone.data.reviews
+
+
+def test_a_scorecard_with_errors_stops_the_history_read_meanwhile(
+    kpi_repo: GitRepo,
+) -> None:
+    import multiprocessing
+
+    from kpi_scorecard.errors import ValidationFailed
+
+    (kpi_repo.path / "kpis" / "sales" / "orders.yaml").write_text("name: [unclosed\n")
+    with pytest.raises(ValidationFailed) as failed:
+        prepare(kpi_repo.path)
+    assert "kpis/sales/orders.yaml:1" in failed.value.report()
+    assert multiprocessing.active_children() == []
