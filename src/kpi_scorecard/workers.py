@@ -4,7 +4,7 @@ each past review showed it.
 A build of a thousand KPIs renders a thousand pages from data already in memory, and computes
 the whole scorecard again for every past review: seconds of work in which nothing is shared.
 Forked processes start with that data (only the results travel back, pickled), so each core of
-the machine takes a share. Where ``fork`` does not exist, when one core is all there is, or with
+the machine takes a share. Away from Linux, when one core is all there is, or with
 ``KPI_BUILD_PROCESSES=1``, everything runs in this process, in the same order, with the same
 results.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -44,8 +45,9 @@ def serving(enabled: bool) -> None:
 
 def process_count() -> int:
     """How many processes share the work: ``KPI_BUILD_PROCESSES``, else the cores this process
-    may run on (at most MAX_PROCESSES); 1 without ``fork`` and while serving."""
-    if _serving or "fork" not in multiprocessing.get_all_start_methods():
+    may run on (at most MAX_PROCESSES); 1 while serving, and away from Linux (macOS has
+    ``fork`` but its system libraries do not survive it)."""
+    if _serving or not sys.platform.startswith("linux"):
         return 1
     chosen = os.environ.get(PROCESSES_VARIABLE, "").strip()
     if chosen.isdigit() and int(chosen) > 0:
