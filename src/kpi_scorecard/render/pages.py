@@ -204,8 +204,8 @@ def page_jobs(data: SiteData, with_retrospectives_index: bool = True) -> dict[st
         )
     months = review_months(results)
     periods = review_periods(results)
-    jobs["reviews/index.md"] = lambda: _with_periods(
-        reviews_index(months, folder_index), periods, folder_index
+    jobs["reviews/index.md"] = lambda: reviews_index(
+        months, folder_index, *periods_index_items(periods, folder_index)
     )
     index = period_index(results)
     for period in periods:
@@ -306,16 +306,6 @@ def _review_page(
         lambda: with_notice(
             review_pack(scorecard, results, month, presenters, links, data.repo_url), review, events
         ),
-    )
-
-
-def _with_periods(index: str, periods: list[PeriodRef], links: Links) -> str:
-    """The review index with its quarters and years after its months."""
-    if not periods:
-        return index
-    quarters, years = periods_index_items(periods, links)
-    return "\n".join(
-        [index.rstrip("\n"), "", "## Quarters", "", quarters, "", "## Years", "", years, ""]
     )
 
 

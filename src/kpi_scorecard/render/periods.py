@@ -165,7 +165,7 @@ def _change(kpi: Kpi, now: Period | None, before: Period | None) -> str:
 
 
 def periods_index_items(periods: Sequence[PeriodRef], links: Links) -> tuple[str, str]:
-    """The index's lists of quarters and of years, newest first."""
+    """The index's items (``<li>``) of quarters and of years, newest first."""
 
     def items(kind: str) -> str:
         return "".join(
@@ -174,7 +174,7 @@ def periods_index_items(periods: Sequence[PeriodRef], links: Links) -> tuple[str
             if p.kind == kind
         )
 
-    return f"<ul>{items('quarter')}</ul>", f"<ul>{items('year')}</ul>"
+    return items("quarter"), items("year")
 
 
 def period_summary(

@@ -192,19 +192,35 @@ def review_summary(scorecard: Scorecard, results: Results, month: Month, links: 
     )
 
 
-def reviews_index(months: list[Month], links: Links) -> str:
+def reviews_index(months: list[Month], links: Links, quarters: str = "", years: str = "") -> str:
+    """The reviews: the latest of each kind first, then every month, quarter and year (the
+    items of ``periods_index_items``), so that a quarterly review is not found only after
+    years of months."""
     items = "".join(
         f"<li>{link(links.page(f'reviews/{month_str(m)}'), f'Review {month_label(month_str(m))}')}</li>"
         for m in months
     )
-    intro = "<p>One pack per month, newest first: the figures, the notes and who presents what.</p>"
-    return "\n".join(
-        [
-            front_matter_title("Monthly reviews") + "# Monthly reviews",
-            "",
-            intro,
-            "",
-            f"<ul>{items}</ul>",
-            "",
-        ]
+    sections = [
+        (title, html)
+        for title, html in (("Months", items), ("Quarters", quarters), ("Years", years))
+        if html
+    ]
+    intro = (
+        "<p>A pack for each monthly review, and for each fiscal quarter and year (business "
+        "reviews): the figures, the notes and who presents what, newest first.</p>"
     )
+    lines = [front_matter_title("Reviews") + "# Reviews", "", intro, ""]
+    if len(sections) > 1:
+        latest = ", ".join(_first_item(html) for _, html in sections)
+        anchors = [f'<a href="#{title.lower()}">{title.lower()}</a>' for title, _ in sections]
+        every = f"{', '.join(anchors[:-1])} and {anchors[-1]}"
+        lines += [f"<p>Latest: {latest}. Below, all the {every}.</p>", ""]
+    for title, html in sections:
+        lines += [f"## {title}", "", f"<ul>{html}</ul>", ""]
+    return "\n".join(lines)
+
+
+def _first_item(items: str) -> str:
+    """The first link of a list's items (``<li>...</li>``), or ""."""
+    start = items.find("<li>")
+    return "" if start < 0 else items[start + 4 : items.index("</li>", start)]
