@@ -148,3 +148,15 @@ def test_the_cumulative_chart_is_labelled_by_fiscal_quarter() -> None:
     assert figure is not None
     axis = figure["layout"]["xaxis"]
     assert axis["ticktext"] == ["Apr 2026", "Jul 2026", "Oct 2026", "Jan 2027"]
+
+
+def test_a_percent_kpis_forecast_is_off_by_points() -> None:
+    card = grown("mean")
+    kpi = dataclasses.replace(card.kpis["k"], unit="percent", decimals=1)
+    card = dataclasses.replace(card, kpis={"k": kpi})
+    results, _ = compute(card)
+    pacing = results.pacing["k"]
+    assert pacing.forecast_fy is not None and pacing.target_fy is not None
+    points = pacing.forecast_fy - pacing.target_fy
+    line = pacing_line(kpi, pacing, None)
+    assert f"against a target of {pacing.target_fy:.1f}% ({points:+.1f} pp)." in line

@@ -11,7 +11,7 @@ from kpi_scorecard.figures.compute import fiscal_year_begin
 from kpi_scorecard.model import Kpi, Month, Pacing, Period, Series, month_str
 from kpi_scorecard.render.chart import Figure, base_layout, value_axis
 from kpi_scorecard.render.html import Links, link, status_badge, table
-from kpi_scorecard.render.numbers import percent_text, value_text
+from kpi_scorecard.render.numbers import gap_text, percent_text, value_text
 from kpi_scorecard.render.text import escape
 from kpi_scorecard.render.wording import month_label
 
@@ -65,7 +65,9 @@ def pacing_line(
             f" against a target of {value_text(kpi, pacing.target_fy, currency)}"
         )
         if pacing.forecast_gap_pct is not None:
-            head += f" ({percent_text(pacing.forecast_gap_pct)})"
+            # a percent KPI's gap in points: a relative change would read like points
+            gap = forecast_gap_text(kpi, pacing, currency) if kpi.unit == "percent" else None
+            head += f" ({gap or percent_text(pacing.forecast_gap_pct)})"
         head += "."
     basis = ""
     if pacing.basis == "growth":
@@ -76,6 +78,15 @@ def pacing_line(
         f'<p class="kpi-pacing kpi-pacing--{pacing.pace}">{escape(head + basis)} '
         f'<span class="kpi-pacing-rule">{escape(FORECAST_RULE)}</span></p>'
     )
+
+
+def forecast_gap_text(kpi: Kpi, pacing: Pacing, currency: str | None) -> str:
+    """Said as the off-target gaps are: ``+€1.28 (+0.9%)``, and a percent KPI's in points
+    (``-0.07 pp``), never as a relative change that reads like points."""
+    if pacing.forecast_fy is None or pacing.target_fy is None:
+        return percent_text(pacing.forecast_gap_pct)
+    gap = pacing.forecast_fy - pacing.target_fy
+    return gap_text(kpi, gap, pacing.forecast_gap_pct, currency)
 
 
 def fiscal_year_span(name: str, fiscal_year_start: int) -> str:

@@ -17,15 +17,15 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from kpi_scorecard.audit.history import History
-from kpi_scorecard.model import Kpi, Pacing, Results, Scorecard, Status, month_str
+from kpi_scorecard.model import Kpi, Results, Scorecard, Status, month_str
 from kpi_scorecard.render.numbers import (
     STATUS_LABELS,
     change_text,
     gap_text,
     number_locale,
-    percent_text,
     value_text,
 )
+from kpi_scorecard.render.pacing import forecast_gap_text
 from kpi_scorecard.render.text import inline
 from kpi_scorecard.render.wording import Wording, month_label, status_words
 
@@ -240,20 +240,11 @@ def _pacing(
                     status,
                     value_text(kpi, pacing.forecast_fy, currency),
                     value_text(kpi, pacing.target_fy, currency),
-                    _forecast_gap(kpi, pacing, currency),
+                    forecast_gap_text(kpi, pacing, currency),
                     url(kpi),
                 )
             )
     return tuple(paces)
-
-
-def _forecast_gap(kpi: Kpi, pacing: Pacing, currency: str | None) -> str:
-    """Said as the off-target gaps are: ``+€1.28 (+0.9%)``, and a percent KPI's in points
-    (``-0.07 pp``), never as a relative change that reads like points."""
-    if pacing.forecast_fy is None or pacing.target_fy is None:
-        return percent_text(pacing.forecast_gap_pct)
-    gap = pacing.forecast_fy - pacing.target_fy
-    return gap_text(kpi, gap, pacing.forecast_gap_pct, currency)
 
 
 def _restatements(
