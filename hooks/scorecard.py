@@ -1,6 +1,7 @@
 """mkdocs hooks named in mkdocs.yml: the work is done by kpi_scorecard.site."""
 
 from kpi_scorecard.site import (
+    on_build_error,
     on_files,
     on_nav,
     on_page_content,
@@ -12,6 +13,7 @@ from kpi_scorecard.site import (
 )
 
 __all__ = [
+    "on_build_error",
     "on_files",
     "on_nav",
     "on_page_content",

@@ -332,3 +332,22 @@ def test_hooks_from_before_skeleton_pages_still_build_every_page(
     assert tree_digest(older / "site").keys() == tree_digest(built).keys()
     page = (older / "site" / "kpis" / "orders" / "index.html").read_text()
     assert "Monthly values" in page and "kpi-chart" in page
+
+
+def test_a_gen_files_script_of_the_team_can_add_to_a_generated_page(valid_repo: Path) -> None:
+    (valid_repo / "hooks" / "extra.py").write_text(
+        "import mkdocs_gen_files\n\n"
+        "with mkdocs_gen_files.open('index.md', 'a') as page:\n"
+        "    page.write('\\n\\nWords the team adds to the overview.\\n')\n"
+    )
+    config = valid_repo / "mkdocs.yml"
+    text = config.read_text()
+    assert "        - hooks/gen_pages.py\n" in text
+    config.write_text(
+        text.replace("- hooks/gen_pages.py\n", "- hooks/gen_pages.py\n        - hooks/extra.py\n")
+    )
+    code, output = build(valid_repo)
+    assert code == 0, output
+    overview = (valid_repo / "site" / "index.html").read_text()
+    assert "Words the team adds to the overview." in overview
+    assert "Needs attention" in overview  # still the generated overview

@@ -3,8 +3,12 @@ whatever the number of processes; failures behave as if everything ran in one pr
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
+import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -28,8 +32,11 @@ from .conftest import FIXTURES, GitRepo
 
 @pytest.fixture(autouse=True)
 def building(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As in a build on two cores or more, whatever mkdocs serve's tests left behind."""
+    """As in a build on two cores or more, whatever mkdocs serve's tests (or threads that
+    other tests left running) would make of it."""
     monkeypatch.setattr(workers, "_serving", False)
+    monkeypatch.setattr(workers, "_other_threads", lambda: False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0, 1, 2, 3})
     monkeypatch.setenv(PROCESSES_VARIABLE, "2")
 
 
@@ -80,8 +87,76 @@ def test_the_share_of_a_process_that_died_is_run_here() -> None:
 def test_the_number_of_processes_can_be_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(PROCESSES_VARIABLE, "3")
     assert process_count() == 3
+    monkeypatch.setenv(PROCESSES_VARIABLE, "64")  # at most one per core
+    assert process_count() == 4
     monkeypatch.setenv(PROCESSES_VARIABLE, "many")  # not a number: the machine decides
-    assert 1 <= process_count() <= len(os.sched_getaffinity(0))
+    assert process_count() == 4
+
+
+def test_beside_other_threads_everything_runs_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.undo()  # the real check
+    monkeypatch.setenv(PROCESSES_VARIABLE, "2")
+    monkeypatch.setattr(workers, "_serving", False)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert process_count() == 1
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _count_in_a_daemon(queue: multiprocessing.Queue[int]) -> None:
+    queue.put(process_count())
+
+
+def test_a_daemonic_process_which_may_not_fork_runs_everything_itself() -> None:
+    context = multiprocessing.get_context("fork")
+    queue: multiprocessing.Queue[int] = context.Queue()
+    process = context.Process(target=_count_in_a_daemon, args=(queue,), daemon=True)
+    process.start()
+    assert queue.get(timeout=30) == 1
+    process.join()
+
+
+ORPHANS = """
+import os, sys, time
+sys.path.insert(0, {src!r})
+os.environ["KPI_BUILD_PROCESSES"] = "2"
+from kpi_scorecard.workers import Pending, run_shares
+
+def slow(_=None):
+    print(os.getpid(), flush=True)
+    time.sleep(60)
+    return "x" * 1_000_000  # more than a pipe holds
+
+pending = Pending(slow)
+run_shares(slow, [[1], [2]])
+"""
+
+
+def test_forked_processes_end_with_a_build_killed_outright(tmp_path: Path) -> None:
+    script = tmp_path / "build.py"
+    script.write_text(ORPHANS.format(src=str(Path(workers.__file__).parents[1])))
+    build = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert build.stdout is not None
+    # Pending's process, and the two shares': the build's own and a forked one's
+    children = [int(build.stdout.readline()) for _ in range(3)]
+    build.kill()  # as the out-of-memory killer would
+    build.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in children):
+        time.sleep(0.1)
+    assert not [pid for pid in children if _alive(pid)]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
 
 
 def test_pages_are_the_same_rendered_in_one_process_or_several(

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, file_sort_key
 from mkdocs.utils import get_relative_url
 
@@ -256,7 +257,12 @@ def use_commit_date(root: Path) -> None:
 
 
 def on_post_build(config: MkDocsConfig) -> None:
-    """Hand our data back to the garbage collector (see generate_pages)."""
+    """Hand our data back to the garbage collector (see _generated)."""
+    gc.unfreeze()
+
+
+def on_build_error(error: Exception, **_: Any) -> None:
+    """...also when the build fails (mkdocs serve goes on to the next build)."""
     gc.unfreeze()
 
 
@@ -310,6 +316,7 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, **_: Any) 
 # -- the generated files ----------------------------------------------------------------------
 
 
+@event_priority(50)  # before other plugins' (gen-files' scripts, i18n...), which may edit them
 def on_files(files: Files, config: MkDocsConfig, **_: Any) -> Files:
     """Every generated page, export and asset joins the build as a file held in memory (not
     written to a temporary folder and read back, as the gen-files script does)."""

@@ -11,13 +11,17 @@ results.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any, Generic, TypeVar
@@ -26,6 +30,8 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 PROCESSES_VARIABLE = "KPI_BUILD_PROCESSES"
+PR_SET_PDEATHSIG = 1
+"""prctl(2): the signal a process gets when its parent ends (Linux)."""
 MAX_PROCESSES = 4
 """Beyond four, pickling the results back costs about what another share saves."""
 
@@ -44,22 +50,37 @@ def serving(enabled: bool) -> None:
 
 
 def process_count() -> int:
-    """How many processes share the work: ``KPI_BUILD_PROCESSES``, else the cores this process
-    may run on (at most MAX_PROCESSES); 1 while serving, and away from Linux (macOS has
-    ``fork`` but its system libraries do not survive it)."""
-    if _serving or not sys.platform.startswith("linux"):
+    """How many processes share the work: ``KPI_BUILD_PROCESSES`` (at most one per core),
+    else the cores this process may run on (at most MAX_PROCESSES). 1 wherever forking is not
+    safe: while serving, beside other threads (see ``_serving``), in a daemonic process (which
+    may not have children: a build run from a multiprocessing pool), and away from Linux
+    (macOS has ``fork`` but its system libraries do not survive it)."""
+    if not _can_fork():
         return 1
+    cores = len(os.sched_getaffinity(0))
     chosen = os.environ.get(PROCESSES_VARIABLE, "").strip()
     if chosen.isdigit() and int(chosen) > 0:
-        return int(chosen)
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(cores or 1, MAX_PROCESSES))
+        return min(int(chosen), cores)
+    return max(1, min(cores, MAX_PROCESSES))
+
+
+def _can_fork() -> bool:
+    return (
+        sys.platform.startswith("linux")
+        and not _serving
+        and not _other_threads()
+        and not multiprocessing.current_process().daemon
+    )
+
+
+def _other_threads() -> bool:
+    return threading.active_count() > 1
 
 
 def shares(items: Sequence[Item], count: int, contiguous: bool = False) -> list[list[Item]]:
-    """``items`` dealt into ``count`` non-empty shares: in turn (pages of every kind in each
-    share, so the shares cost about the same), or in runs (``contiguous``: work that reuses
-    what the item before it read)."""
+    """``items`` dealt into ``count`` shares, none empty (unless there are no items: one empty
+    share): in turn (pages of every kind in each share, so the shares cost about the same), or
+    in runs (``contiguous``: work that reuses what the item before it read)."""
     count = max(1, min(count, len(items)))
     if not contiguous:
         return [list(items[start::count]) for start in range(count)]
@@ -78,13 +99,16 @@ def run_shares(work: Callable[[list[Item]], Result], parts: list[list[Item]]) ->
     if len(parts) < 2:
         return [work(part) for part in parts]
     _work = work
-    # Out of the collector's sight before the fork: a forked process that walked the objects
-    # it started with would touch, and so copy, every page of its parent's memory.
-    gc.freeze()
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(len(parts) - 1, mp_context=context) as pool:
-            futures = [pool.submit(_run_share, part) for part in parts[1:]]
+        with _frozen():
+            context = multiprocessing.get_context("fork")
+            pool = ProcessPoolExecutor(len(parts) - 1, context, initializer=_die_with_parent)
+            try:
+                futures = [pool.submit(_run_share, part) for part in parts[1:]]
+            except OSError:  # no fork (memory or process limits): all of it here
+                pool.shutdown(cancel_futures=True)
+                return [work(part) for part in parts]
+        with pool:
             first = work(parts[0])
             return [
                 first,
@@ -95,7 +119,30 @@ def run_shares(work: Callable[[list[Item]], Result], parts: list[list[Item]]) ->
             ]
     finally:
         _work = None
+
+
+@contextmanager
+def _frozen() -> Iterator[None]:
+    """The objects out of the collector's sight while processes are forked: a forked process
+    that walked the objects it started with would touch, and so copy, every page of its
+    parent's memory. Left as they are when something froze them already."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
         gc.unfreeze()
+
+
+def _die_with_parent() -> None:
+    """A forked process ends with the build that forked it, even one killed outright (the
+    out-of-memory killer): it would otherwise wait for ever to hand back its result."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() == 1:  # the parent died before the line above
+        os._exit(1)
 
 
 def _run_share(part: list[Any]) -> Any:
@@ -124,12 +171,15 @@ class Pending(Generic[Result]):
             return
         context = multiprocessing.get_context("fork")
         self._reader, writer = context.Pipe(duplex=False)
-        gc.freeze()  # see run_shares
+        process = context.Process(target=_send, args=(function, self._reader, writer))
         try:
-            self._process = context.Process(target=_send, args=(function, writer), daemon=True)
-            self._process.start()
+            with _frozen():
+                process.start()
+        except OSError:  # no fork (memory or process limits): done here when asked for
+            self._reader.close()
+        else:
+            self._process = process
         finally:
-            gc.unfreeze()
             writer.close()
 
     def result(self) -> Result:
@@ -155,7 +205,9 @@ class Pending(Generic[Result]):
             self._process = None
 
 
-def _send(function: Callable[[], object], writer: Connection) -> None:
+def _send(function: Callable[[], object], reader: Connection, writer: Connection) -> None:
+    _die_with_parent()
+    reader.close()  # so that a write fails, rather than waits, once nobody reads
     try:
         result = (True, function())
     except BaseException:  # raised again where the result is asked for
