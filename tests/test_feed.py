@@ -104,7 +104,24 @@ def test_without_history_or_site_url_the_feed_is_still_valid(tmp_path) -> None: 
     repository = load_repository(FIXTURES / "valid")
     feed = check_atom(atom_feed(repository.scorecard, History({}), {"2026-03"}, None))
     assert feed.findtext("a:updated", namespaces=NS) == "1970-01-01T00:00:00Z"  # never the clock
-    assert feed.findtext("a:id", namespaces=NS) == "urn:kpi-scorecard:feed"
+    ids = {feed.findtext("a:id", namespaces=NS)}
+    other = dataclasses.replace(
+        repository.scorecard,
+        settings=dataclasses.replace(repository.scorecard.settings, title="Another scorecard"),
+    )
+    ids.add(check_atom(atom_feed(other, History({}), set(), None)).findtext("a:id", namespaces=NS))
+    assert len(ids) == 2  # Atom ids are universally unique, not the same in every scorecard
+    assert all(i and i.startswith("urn:kpi-scorecard:") and i.endswith(":feed") for i in ids)
+
+
+def test_without_site_url_ids_are_named_after_the_repositorys_first_commit(
+    kpi_repo: GitRepo,
+) -> None:
+    state, _ = prepare(kpi_repo.path)
+    first = state.data.history.revisions[-1].sha
+    feed = check_atom(atom_feed(state.data.scorecard, state.data.history, {"2026-03"}, None))
+    ids = [e.findtext("a:id", namespaces=NS) or "" for e in feed.findall("a:entry", NS)]
+    assert ids and all(i.startswith(f"urn:kpi-scorecard:{first}:") for i in ids)
 
 
 hostile = st.text(

@@ -9,6 +9,7 @@ Text is written by ElementTree (escaped) after removing the characters XML canno
 
 from __future__ import annotations
 
+import hashlib
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Collection, Iterator
@@ -138,12 +139,14 @@ def atom_feed(
     directory_urls: bool = True,
 ) -> str:
     """The feed as XML. Links are absolute under ``site_url``, else relative to the feed (which
-    sits at the site's root); ids are the pages' addresses, or ``urn:kpi-scorecard:`` names."""
+    sits at the site's root); ids are the pages' addresses, or ``urn:kpi-scorecard:`` names of
+    this scorecard's own (see ``_urn``)."""
     base = site_url.rstrip("/") + "/" if site_url else ""
+    urn = _urn(scorecard, history)
     entries = feed_entries(scorecard, history, packs, Links(0, directory_urls, index=True))
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
-    _text(feed, "id", base + FEED_PATH if base else URN + "feed")
+    _text(feed, "id", base + FEED_PATH if base else urn + "feed")
     _text(feed, "title", scorecard.settings.title)
     _text(feed, "subtitle", "Review packs, restatements and target changes")
     _text(feed, "updated", entries[0].updated if entries else EPOCH)
@@ -154,7 +157,7 @@ def atom_feed(
     for item in entries:
         element = ET.SubElement(feed, f"{{{ATOM}}}entry")
         anchor = "" if item.key.startswith("review:") else "#" + item.key.replace(":", "-")
-        _text(element, "id", base + item.path + anchor if base else URN + item.key)
+        _text(element, "id", base + item.path + anchor if base else urn + item.key)
         _text(element, "title", item.title)
         _text(element, "updated", item.updated)
         _link(element, base + item.path, "alternate", "text/html")
@@ -163,6 +166,15 @@ def atom_feed(
         _text(element, "content", item.content).set("type", "text")
     ET.indent(feed)
     return ET.tostring(feed, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _urn(scorecard: Scorecard, history: History) -> str:
+    """Without ``site_url``, ids are names of this scorecard's own: after its repository's
+    first commit (no other repository has it), else a digest of its title."""
+    if history.revisions:
+        return f"{URN}{history.revisions[-1].sha}:"
+    digest = hashlib.sha256(scorecard.settings.title.encode()).hexdigest()[:16]
+    return f"{URN}{digest}:"
 
 
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
