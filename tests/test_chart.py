@@ -3,6 +3,7 @@ notes, and colour each trace by a fixed meaning; changes and trends keep the KPI
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -15,7 +16,9 @@ from kpi_scorecard.render.chart import (
     NOTE_LINE_CHARS,
     ROLES,
     SEGMENT_COLOURS,
+    SHARED_X,
     chart,
+    chart_json,
     wrapped,
 )
 from kpi_scorecard.render.numbers import (
@@ -26,8 +29,9 @@ from kpi_scorecard.render.numbers import (
 )
 from kpi_scorecard.render.segments import segment_chart
 from kpi_scorecard.render.text import escape
+from kpi_scorecard.site import prepare
 
-from .conftest import bare_kpi
+from .conftest import FIXTURES, bare_kpi
 
 OCT = parse_month("2026-10") or 0
 BASIC_BUNDLE_TYPES = {"scatter", "bar", "pie"}
@@ -207,3 +211,24 @@ def test_the_target_and_its_band_run_on_over_the_forecast_months() -> None:
     assert edge["y"][-2:] == [135.0, 135.0]  # 150 - 0.1 x 150
     assert trace(figure, "actual")["x"] == ["2026-10", "2026-11"]  # values stay as they are
     assert figure["layout"]["xaxis"]["ticktext"][-1] == "Feb 2027"  # the axis spans the forecast
+
+
+def with_months(figure: dict[str, Any]) -> dict[str, Any]:
+    """What kpi.js does with a chart's JSON before drawing it."""
+    months = figure.pop("months", None)
+    for trace in figure["data"]:
+        if trace.get("x") == SHARED_X:
+            trace["x"] = months
+    return figure
+
+
+def test_the_months_traces_share_are_written_once_and_drawn_as_they_were() -> None:
+    state, _ = prepare(FIXTURES / "valid", with_history=False)
+    results = state.data.results
+    for kpi_id, kpi in state.data.scorecard.kpis.items():
+        figure = chart(kpi, results.series[kpi_id], "EUR", tolerance=0.1)
+        written = chart_json(figure)
+        compact = json.loads(written)
+        assert [t["x"] for t in compact["data"]].count(SHARED_X) >= 2, kpi_id
+        assert compact["months"] not in [t["x"] for t in compact["data"]], kpi_id
+        assert with_months(json.loads(written)) == json.loads(json.dumps(figure)), kpi_id

@@ -98,8 +98,17 @@
       .then(function () { return themed(element, drawnIn); });
   }
 
+  /* Traces whose x is "months" share the figure's months (written once, render/chart.py). */
+  function withMonths(figure) {
+    if (!figure.months) return figure;
+    figure.data = figure.data.map(function (trace) {
+      return trace.x === "months" ? Object.assign({}, trace, { x: figure.months }) : trace;
+    });
+    return figure;
+  }
+
   function draw(element) {
-    var figure = JSON.parse(element.getAttribute("data-chart"));
+    var figure = withMonths(JSON.parse(element.getAttribute("data-chart")));
     var drawnIn = scheme();
     element.kpiFigure = figure;
     // No mode bar: its buttons would be focusable controls inside an element that assistive

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -262,9 +263,33 @@ def note_markers(kpi: Kpi, series: Series) -> Figure | None:
     }
 
 
+SHARED_X = "months"
+"""A trace's ``x`` that stands for the figure's ``months`` (kpi.js puts them back)."""
+
+
 def chart_json(figure: Figure) -> str:
-    """Compact, stable JSON for a data attribute (the caller escapes it for HTML)."""
-    return json.dumps(figure, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    """Compact, stable JSON for a data attribute (the caller escapes it for HTML). The months
+    that several traces share (actual, target, its band, the rolling mean: a fifth of a KPI
+    page) are written once, as the figure's ``months``, and each of those traces says
+    ``"x": "months"``."""
+    return json.dumps(
+        _sharing_x(figure), separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def _sharing_x(figure: Figure) -> Figure:
+    data = figure.get("data", [])
+    counts = Counter(tuple(t["x"]) for t in data if isinstance(t.get("x"), list))
+    if not counts:
+        return figure
+    months, uses = counts.most_common(1)[0]
+    if uses < 2 or len(months) < 2:
+        return figure
+    return {
+        **figure,
+        "months": list(months),
+        "data": [{**t, "x": SHARED_X} if tuple(t.get("x") or ()) == months else t for t in data],
+    }
 
 
 def _restated_markers(series: Series, restated: Mapping[Month, str]) -> Figure:
