@@ -19,6 +19,7 @@ from kpi_scorecard.render.chart import (
     SHARED_X,
     chart,
     chart_json,
+    drawn,
     wrapped,
 )
 from kpi_scorecard.render.numbers import (
@@ -232,3 +233,13 @@ def test_the_months_traces_share_are_written_once_and_drawn_as_they_were() -> No
         assert [t["x"] for t in compact["data"]].count(SHARED_X) >= 2, kpi_id
         assert compact["months"] not in [t["x"] for t in compact["data"]], kpi_id
         assert with_months(json.loads(written)) == json.loads(json.dumps(figure)), kpi_id
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e15, max_value=1e15))
+def test_a_line_only_drawn_loses_nothing_a_chart_can_show(value: float) -> None:
+    [point] = drawn([value])
+    assert point is not None and abs(point - value) <= abs(value) * 1e-11
+
+
+def test_a_float_s_noise_stays_out_of_the_lines_json() -> None:
+    assert drawn([80749.99999999999, 71234.56666666667, None]) == [80750.0, 71234.5666667, None]

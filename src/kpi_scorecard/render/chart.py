@@ -85,7 +85,7 @@ def chart(
     traces.append(actual_trace(kpi, series, currency, has_target))
     if has_target:
         traces.append(line_trace("Target", "target", target_months, targets, "dash", "hv"))
-    traces.append(line_trace("3-month rolling mean", "rolling", months, list(series.rolling_3)))
+    traces.append(line_trace("3-month rolling mean", "rolling", months, drawn(series.rolling_3)))
     if kpi.benchmark is not None and months:
         traces.append(benchmark_trace(kpi, kpi.benchmark, months, currency))
     notes = note_markers(kpi, series)
@@ -218,7 +218,7 @@ def band_traces(
     tolerance * |target| below it (higher is better) or above it (lower is better), stepped as
     the target is. Two lines, the second filled down to the first."""
     direction = -1 if kpi.better == "higher" else 1
-    edge = [None if t is None else t + direction * tolerance * abs(t) for t in targets]
+    edge = drawn([None if t is None else t + direction * tolerance * abs(t) for t in targets])
     name = f"Near target (within {percent_text(tolerance).lstrip('+')})"
     lines = [
         line_trace(name, "band", months, edge, "solid", "hv"),
@@ -331,6 +331,13 @@ def line_trace(
         "line": {"dash": dash, "shape": shape, "width": 1.5},
         "hoverinfo": "skip",
     }
+
+
+def drawn(values: Sequence[float | None]) -> list[float | None]:
+    """Points of a line that is only drawn, never read (no hover): to 12 significant digits,
+    which no chart can show apart, without a float's noise (80749.99999999999, 71234.56666666667)
+    in every page's JSON."""
+    return [None if v is None else float(f"{v:.12g}") for v in values]
 
 
 def hover_note(note: str) -> str:
