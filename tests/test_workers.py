@@ -53,24 +53,39 @@ def test_shares_hold_every_item_once_and_none_is_empty(
         assert max(map(len, parts)) - min(map(len, parts)) <= 1
 
 
-def test_the_first_share_runs_here_and_the_others_in_forked_processes() -> None:
-    parts = shares(list(range(9)), 3)
-    results = run_shares(lambda part: (os.getpid(), [x * x for x in part]), parts)
+def test_this_process_and_forked_ones_take_the_shares_and_results_keep_their_order() -> None:
+    parts = shares(list(range(12)), 6)
+
+    def work(part: list[int]) -> tuple[int, list[int]]:
+        time.sleep(0.1)  # long enough that every process gets a share
+        return os.getpid(), [x * x for x in part]
+
+    results = run_shares(work, parts, 3)
     assert [squares for _, squares in results] == [[x * x for x in part] for part in parts]
-    pids = [pid for pid, _ in results]
-    assert pids[0] == os.getpid()
-    assert os.getpid() not in pids[1:]
+    pids = {pid for pid, _ in results}
+    assert os.getpid() in pids and len(pids) == 3
 
 
-def test_an_exception_in_another_process_is_raised_here() -> None:
+def test_a_share_of_unequal_cost_leaves_the_rest_to_the_other_processes() -> None:
+    def work(part: list[float]) -> int:
+        time.sleep(part[0])
+        return os.getpid()
+
+    # one slow share and six quick ones: whoever takes the slow one takes no other
+    pids = run_shares(work, [[1.0], *[[0.02]] * 6], 2)
+    assert pids.count(pids[0]) == 1
+
+
+def test_an_exception_in_a_share_is_raised_here_wherever_it_ran() -> None:
     def work(part: list[int]) -> int:
         if 5 in part:
-            raise ValueError(f"no 5 please, in {os.getpid()}")
+            raise ValueError("no 5 please")
+        time.sleep(0.05)
         return sum(part)
 
-    with pytest.raises(ValueError, match="no 5 please") as raised:
-        run_shares(work, [[1, 2], [5]])
-    assert str(os.getpid()) not in str(raised.value)
+    for parts in ([[1, 2], [5]], [[5], [1, 2]], [[1], [2], [3], [5]]):
+        with pytest.raises(ValueError, match="no 5 please"):
+            run_shares(work, parts, 2)
 
 
 def test_the_share_of_a_process_that_died_is_run_here() -> None:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from functools import partial
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any, Generic, TypeVar
@@ -89,36 +90,57 @@ def shares(items: Sequence[Item], count: int, contiguous: bool = False) -> list[
     return [list(items[cuts[i] : cuts[i + 1]]) for i in range(count)]
 
 
-def run_shares(work: Callable[[list[Item]], Result], parts: list[list[Item]]) -> list[Result]:
-    """``work`` on every share, the first in this process and the others in forked processes
-    (one per share, but an early finisher may take the next), at the same time; results in
-    the order of ``parts``. An exception in a share is
-    raised here, as if it ran here; a process that died (killed, out of memory) has its share
-    run again here."""
+def run_shares(
+    work: Callable[[list[Item]], Result], parts: list[list[Item]], processes: int | None = None
+) -> list[Result]:
+    """``work`` on every share, by this process and ``processes - 1`` forked ones (default:
+    one per share) at the same time, each taking the next share not yet taken when it is
+    done (so shares of unequal cost even out); results in the order of ``parts``. An
+    exception in a share is raised here, as if it ran here; the shares of a process that died
+    (killed, out of memory) are done here."""
     global _work
-    if len(parts) < 2:
+    processes = len(parts) if processes is None else min(processes, len(parts))
+    if processes < 2:
         return [work(part) for part in parts]
-    _work = work
+    context = multiprocessing.get_context("fork")
+    taken = context.Value("i", 0)  # the next share to take, shared by every process
+    _work = partial(_take_shares, work, parts, taken)
     try:
         with _frozen():
-            context = multiprocessing.get_context("fork")
-            pool = ProcessPoolExecutor(len(parts) - 1, context, initializer=_die_with_parent)
+            pool = ProcessPoolExecutor(processes - 1, context, initializer=_die_with_parent)
             try:
-                futures = [pool.submit(_run_share, part) for part in parts[1:]]
+                futures = [pool.submit(_run_share, None) for _ in range(processes - 1)]
             except OSError:  # no fork (memory or process limits): all of it here
                 pool.shutdown(cancel_futures=True)
                 return [work(part) for part in parts]
         with pool:
-            first = work(parts[0])
-            return [
-                first,
-                *(
-                    _result(future, work, part)
-                    for future, part in zip(futures, parts[1:], strict=True)
-                ),
-            ]
+            done = _work(None)
+            for future in futures:
+                done.update(_finished(future))
     finally:
         _work = None
+    return [done[i] if i in done else work(part) for i, part in enumerate(parts)]
+
+
+def _take_shares(
+    work: Callable[[list[Item]], Result], parts: list[list[Item]], taken: Any, _: None
+) -> dict[int, Result]:
+    """Shares taken one at a time until none is left: share number -> its result."""
+    done: dict[int, Result] = {}
+    while True:
+        with taken.get_lock():
+            index = taken.value
+            taken.value += 1
+        if index >= len(parts):
+            return done
+        done[index] = work(parts[index])
+
+
+def _finished(future: Future[dict[int, Result]]) -> dict[int, Result]:
+    try:
+        return future.result()
+    except BrokenProcessPool:  # its shares are done here
+        return {}
 
 
 @contextmanager
@@ -145,18 +167,9 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _run_share(part: list[Any]) -> Any:
+def _run_share(_: None) -> Any:
     assert _work is not None, "set by run_shares before the fork"
-    return _work(part)
-
-
-def _result(
-    future: Future[Result], work: Callable[[list[Item]], Result], part: list[Item]
-) -> Result:
-    try:
-        return future.result()
-    except BrokenProcessPool:
-        return work(part)
+    return _work(None)
 
 
 class Pending(Generic[Result]):
