@@ -34,7 +34,8 @@ PROCESSES_VARIABLE = "KPI_BUILD_PROCESSES"
 PR_SET_PDEATHSIG = 1
 """prctl(2): the signal a process gets when its parent ends (Linux)."""
 MAX_PROCESSES = 4
-"""Beyond four, pickling the results back costs about what another share saves."""
+"""A cap on what the machine decides (measured on two cores only): each process holds its own
+copy of what it writes of the build's memory, and pickles its results back."""
 
 _serving = False
 """``mkdocs serve`` runs a web server's threads beside the build: a process forked then could
