@@ -279,3 +279,35 @@ def test_a_scorecard_with_errors_stops_the_history_read_meanwhile(
         prepare(kpi_repo.path)
     assert "kpis/sales/orders.yaml:1" in failed.value.report()
     assert multiprocessing.active_children() == []
+
+
+AS_PID_1 = """
+import os, sys, time
+sys.path.insert(0, {src!r})
+os.environ["KPI_BUILD_PROCESSES"] = "2"
+from kpi_scorecard.workers import Pending, run_shares
+
+def work(_=None):
+    time.sleep(0.2)
+    return os.getpid()
+
+print(os.getpid(), Pending(work).result(), *run_shares(work, [[1], [2], [3], [4]], 2))
+"""
+
+
+def test_a_build_that_is_process_1_still_forks(tmp_path: Path) -> None:
+    """In a container the build is often process 1: its forked processes must not take that
+    for the sign that their parent is gone."""
+    script = tmp_path / "build.py"
+    script.write_text(AS_PID_1.format(src=str(Path(workers.__file__).parents[1])))
+    command = ["unshare", "--pid", "--fork", "--mount-proc", sys.executable, str(script)]
+    try:
+        ran = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    except FileNotFoundError:
+        pytest.skip("no unshare")
+    if ran.returncode != 0 and "unshare" in ran.stderr:
+        pytest.skip(f"no PID namespace here: {ran.stderr.strip()}")
+    assert ran.returncode == 0, ran.stderr
+    own, pending, *shared = (int(pid) for pid in ran.stdout.split())
+    assert own == 1
+    assert pending != 1 and set(shared) != {1}

@@ -108,7 +108,9 @@ def run_shares(
     _work = partial(_take_shares, work, parts, taken)
     try:
         with _frozen():
-            pool = ProcessPoolExecutor(processes - 1, context, initializer=_die_with_parent)
+            pool = ProcessPoolExecutor(
+                processes - 1, context, initializer=_die_with_parent, initargs=(os.getpid(),)
+            )
             try:
                 futures = [pool.submit(_run_share, None) for _ in range(processes - 1)]
             except OSError:  # no fork (memory or process limits): all of it here
@@ -159,12 +161,13 @@ def _frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _die_with_parent() -> None:
-    """A forked process ends with the build that forked it, even one killed outright (the
-    out-of-memory killer): it would otherwise wait for ever to hand back its result."""
+def _die_with_parent(parent: int) -> None:
+    """A forked process ends with the build that forked it (``parent``), even one killed
+    outright (the out-of-memory killer): it would otherwise wait for ever to hand back its
+    result."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() == 1:  # the parent died before the line above
+    if os.getppid() != parent:  # it died before the line above
         os._exit(1)
 
 
@@ -185,7 +188,7 @@ class Pending(Generic[Result]):
             return
         context = multiprocessing.get_context("fork")
         self._reader, writer = context.Pipe(duplex=False)
-        process = context.Process(target=_send, args=(function, self._reader, writer))
+        process = context.Process(target=_send, args=(function, self._reader, writer, os.getpid()))
         try:
             with _frozen():
                 process.start()
@@ -219,8 +222,10 @@ class Pending(Generic[Result]):
             self._process = None
 
 
-def _send(function: Callable[[], object], reader: Connection, writer: Connection) -> None:
-    _die_with_parent()
+def _send(
+    function: Callable[[], object], reader: Connection, writer: Connection, parent: int
+) -> None:
+    _die_with_parent(parent)
     reader.close()  # so that a write fails, rather than waits, once nobody reads
     try:
         result = (True, function())
