@@ -318,6 +318,7 @@ def test_hooks_from_before_in_memory_files_get_the_same_site(
     without_hooks(older, "on_files")  # the gen-files script writes the files instead
     code, output = build(older)
     assert code == 0, output
+    assert "does not re-export on_files" in output  # and says how to be faster
     assert tree_digest(older / "site") == tree_digest(built)
 
 

@@ -339,6 +339,10 @@ def generate_pages() -> None:
     config = FilesEditor.current().config
     if on_files in config.plugins.events["files"]:
         return
+    log.info(
+        "hooks/scorecard.py does not re-export on_files: the generated files go through "
+        "mkdocs-gen-files' temporary folder (slower); see kpi init's hooks/"
+    )
     for path, content in _generated(config):
         mode, encoding = ("wb", None) if isinstance(content, bytes) else ("w", "utf-8")
         with mkdocs_gen_files.open(path, mode, encoding=encoding) as handle:
