@@ -4,6 +4,7 @@ does not wait for a build that never comes), and fixing the file brings the site
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -18,6 +19,9 @@ import pytest
 from kpi_scorecard import site
 from kpi_scorecard.errors import Problem
 from kpi_scorecard.render.problems_page import nav_pages, problems_page
+from kpi_scorecard.repository import load_repository
+
+from .conftest import FIXTURES
 
 KPI = Path(sys.executable).parent / "kpi"
 ORDERS = "kpis/sales/orders.yaml"
@@ -166,3 +170,15 @@ def test_the_pages_named_in_the_navigation_are_found_at_any_depth() -> None:
         {"Empty": None},
     ]
     assert nav_pages(nav) == ["index.md", "tree.md", "reviews/index.md"]
+
+
+def test_a_scorecard_read_again_unchanged_is_not_computed_again(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "valid", repo)
+    first = load_repository(repo)
+    assert load_repository(repo).results is first.results  # kpi build reads it twice
+    orders = repo / "kpis" / "sales" / "orders.yaml"
+    orders.write_text(orders.read_text().replace("2026-03: 118", "2026-03: 121"))
+    changed = load_repository(repo)
+    assert changed.results is not first.results
+    assert changed.results.figures["orders"] != first.results.figures["orders"]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from kpi_scorecard.audit.signoff import initiative_warnings
 from kpi_scorecard.errors import Problem, Problems, ValidationFailed
-from kpi_scorecard.figures.compute import compute
+from kpi_scorecard.figures.compute import compute, current_month
 from kpi_scorecard.figures.quality import quality_warnings
-from kpi_scorecard.model import Results, Scorecard
+from kpi_scorecard.model import Month, Results, Scorecard
 from kpi_scorecard.read.load import check_links
 from kpi_scorecard.read.retrospectives import Retrospective, read_retrospectives
 from kpi_scorecard.read.validate import load_scorecard
@@ -39,7 +39,7 @@ def load_repository(root: Path) -> Repository:
     if problems.errors:
         # A link out of site_src/retrospectives/ is reported by both readers: once is enough.
         raise ValidationFailed(sorted({*warnings, *problems.items}))
-    results, compute_warnings = compute(scorecard)
+    results, compute_warnings = _computed(scorecard)
     quality = quality_warnings(scorecard, results) + initiative_warnings(
         root, scorecard, results.as_of, retrospectives
     )
@@ -50,3 +50,20 @@ def load_repository(root: Path) -> Repository:
         sorted(quality),
         retrospectives,
     )
+
+
+_last: tuple[tuple[Scorecard, Month], tuple[Results, list[Problem]]] | None = None
+"""The last scorecard computed and its figures: ``kpi build`` reads the repository once to
+report errors before mkdocs starts and again in the build, and ``mkdocs serve`` rebuilds after
+edits of pages that are not data (equal scorecards are mostly the very same objects, which the
+read cache hands back, so comparing them costs little)."""
+
+
+def _computed(scorecard: Scorecard) -> tuple[Results, list[Problem]]:
+    global _last
+    key = (scorecard, current_month())  # the month when no month is reported enough
+    if _last is not None and _last[0] == key:
+        return _last[1][0], list(_last[1][1])
+    results, warnings = compute(scorecard)
+    _last = (key, (results, list(warnings)))
+    return results, warnings

@@ -444,6 +444,7 @@ def build_site(root: Path, strict: bool = False) -> Path:
 
     quiet_upstream_banners()
     _show_mkdocs_log()
+    use_commit_date(root)  # the build's day, for this first reading too
     load_repository(root)  # report data errors as a clean list before mkdocs starts
     config = load_config(str(root / "mkdocs.yml"), strict=strict)
     check_site_urls(root, config)
