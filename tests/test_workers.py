@@ -311,3 +311,25 @@ def test_a_build_that_is_process_1_still_forks(tmp_path: Path) -> None:
     own, pending, *shared = (int(pid) for pid in ran.stdout.split())
     assert own == 1
     assert pending != 1 and set(shared) != {1}
+
+
+def test_kpi_build_reads_the_history_while_it_checks_the_files(kpi_repo: GitRepo) -> None:
+    from kpi_scorecard import site
+
+    kpi_repo.edit("kpis/sales/orders.yaml", "2026-03: 118", "2026-03: 121")
+    kpi_repo.commit("Restate March")
+    site.build_site(kpi_repo.path)
+    assert site._early_reading is None  # taken over by the build, or stopped
+    assert multiprocessing.active_children() == []
+    assert "Restate March" in (kpi_repo.path / "site" / "changes" / "index.html").read_text()
+
+
+def test_kpi_build_with_errors_stops_the_history_it_was_reading(kpi_repo: GitRepo) -> None:
+    from kpi_scorecard import site
+    from kpi_scorecard.errors import ValidationFailed
+
+    (kpi_repo.path / "kpis" / "sales" / "orders.yaml").write_text("name: [unclosed\n")
+    with pytest.raises(ValidationFailed):
+        site.build_site(kpi_repo.path)
+    assert site._early_reading is None
+    assert multiprocessing.active_children() == []

@@ -133,8 +133,7 @@ def prepare(
     """Load, validate, compute, read the history and keep one audience; raises
     ValidationFailed on errors. Returns the state and the warnings for the build log."""
     # git's history is read in another process while this one reads the files
-    listed = kpi_paths(root)
-    pending = Pending(partial(history_and_blobs, root, listed)) if with_history else None
+    listed, pending = _history_reading(root) if with_history else ({}, None)
     try:
         repository = load_repository(root)
     except BaseException:
@@ -166,6 +165,39 @@ def prepare(
     )
     user_index = (root / FOLDER / "index.md").is_file()
     return BuildState(root, data, user_index), repository.warnings
+
+
+HistoryReading = tuple[dict[str, str], Pending[tuple[History, dict[str, Any]]]]
+"""The KPI files listed, and git's history of them being read in another process."""
+_early_reading: tuple[Path, HistoryReading] | None = None
+"""``kpi build`` starts reading the history before it checks the files, for the build to take
+over (see ``_history_reading``)."""
+
+
+def _history_reading(root: Path) -> HistoryReading:
+    """The history reading ``kpi build`` started, if it is of the same files, else a new one."""
+    global _early_reading
+    early, _early_reading = _early_reading, None
+    listed = kpi_paths(root)
+    if early is not None and early[0] == root.resolve() and early[1][0] == listed:
+        return early[1]
+    if early is not None:
+        early[1][1].cancel()
+    return listed, Pending(partial(history_and_blobs, root, listed))
+
+
+def _start_history_reading(root: Path) -> None:
+    global _early_reading
+    _stop_history_reading()
+    _early_reading = (root.resolve(), _history_reading(root))
+
+
+def _stop_history_reading() -> None:
+    """A reading the build did not take over (it failed before) is not needed."""
+    global _early_reading
+    if _early_reading is not None:
+        _early_reading[1][1].cancel()
+        _early_reading = None
 
 
 # -- mkdocs hooks (re-exported by hooks/scorecard.py) ------------------------------------------
@@ -445,14 +477,18 @@ def build_site(root: Path, strict: bool = False) -> Path:
     quiet_upstream_banners()
     _show_mkdocs_log()
     use_commit_date(root)  # the build's day, for this first reading too
-    load_repository(root)  # report data errors as a clean list before mkdocs starts
-    config = load_config(str(root / "mkdocs.yml"), strict=strict)
-    check_site_urls(root, config)
-    site_dir = Path(config.site_dir)
-    with staged(site_dir) as staging:
-        config.site_dir = str(staging)
-        build(config)
-        swap_in(staging, site_dir)
+    _start_history_reading(root)  # while the files are checked
+    try:
+        load_repository(root)  # report data errors as a clean list before mkdocs starts
+        config = load_config(str(root / "mkdocs.yml"), strict=strict)
+        check_site_urls(root, config)
+        site_dir = Path(config.site_dir)
+        with staged(site_dir) as staging:
+            config.site_dir = str(staging)
+            build(config)
+            swap_in(staging, site_dir)
+    finally:
+        _stop_history_reading()
     return site_dir
 
 
