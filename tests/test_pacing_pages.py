@@ -32,7 +32,7 @@ def test_the_headline_says_on_pace_the_forecast_and_its_basis() -> None:
     results, _ = compute(card)
     line = pacing_line(card.kpis["k"], results.pacing["k"], None)
     # 144 against 120 (+20 %), growth 36 / 30 = +20 %
-    assert "FY2026: on pace. Forecast 144 against a target of 120 (+20.0%)." in line
+    assert "FY2026: on pace. Forecast 144 against a target of 120: +24 (+20.0%)." in line
     assert "Growth so far +20.0% on last year." in line
     assert FORECAST_RULE.replace("'", "&#x27;") in line
     assert pace_cell(results.pacing["k"]) == '<span class="kpi-pace kpi-pace--green">on pace</span>'
@@ -42,7 +42,7 @@ def test_a_kpi_without_history_is_forecast_on_its_run_rate() -> None:
     card = new_kpi("sum")
     results, _ = compute(card)
     line = pacing_line(card.kpis["k"], results.pacing["k"], None)
-    assert "FY2027: behind. Forecast 1,260 against a target of 1,500 (-16.0%)." in line
+    assert "FY2027: behind. Forecast 1,260 against a target of 1,500: -240 (-16.0%)." in line
     assert "Run rate 105 a month." in line
 
 
@@ -159,4 +159,4 @@ def test_a_percent_kpis_forecast_is_off_by_points() -> None:
     assert pacing.forecast_fy is not None and pacing.target_fy is not None
     points = pacing.forecast_fy - pacing.target_fy
     line = pacing_line(kpi, pacing, None)
-    assert f"against a target of {pacing.target_fy:.1f}% ({points:+.1f} pp)." in line
+    assert f"against a target of {pacing.target_fy:.1f}%: {points:+.1f} pp." in line

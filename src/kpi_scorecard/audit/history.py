@@ -100,7 +100,7 @@ def history_and_blobs(
     root: Path, current_files: Mapping[str, str]
 ) -> tuple[History, dict[str, Blob]]:
     """``read_history`` with the blobs it read, for another process (see ``adopt_blobs``)."""
-    return read_history(root, current_files), dict(_cache.blobs)
+    return read_history(root, current_files), _cache.blobs
 
 
 def adopt_blobs(blobs: Mapping[str, Blob]) -> None:

@@ -64,10 +64,8 @@ def pacing_line(
             f"{year}: {state}. Forecast {value_text(kpi, pacing.forecast_fy, currency)}"
             f" against a target of {value_text(kpi, pacing.target_fy, currency)}"
         )
-        if pacing.forecast_gap_pct is not None:
-            # a percent KPI's gap in points: a relative change would read like points
-            gap = forecast_gap_text(kpi, pacing, currency) if kpi.unit == "percent" else None
-            head += f" ({gap or percent_text(pacing.forecast_gap_pct)})"
+        if pacing.forecast_fy is not None and pacing.target_fy is not None:
+            head += f": {forecast_gap_text(kpi, pacing, currency)}"  # as every gap is said
         head += "."
     basis = ""
     if pacing.basis == "growth":

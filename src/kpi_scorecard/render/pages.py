@@ -38,7 +38,7 @@ from kpi_scorecard.render.periods import (
     period_index,
     period_pack,
     period_summary,
-    periods_index_items,
+    periods_index_links,
     review_periods,
 )
 from kpi_scorecard.render.retro import results_section, retrospectives_index
@@ -216,7 +216,7 @@ def page_jobs(data: SiteData, with_retrospectives_index: bool = True) -> dict[st
     months = review_months(results)
     periods = review_periods(results)
     jobs["reviews/index.md"] = lambda: reviews_index(
-        months, folder_index, *periods_index_items(periods, folder_index)
+        months, folder_index, *periods_index_links(periods, folder_index)
     )
     index = period_index(results)
     for period in periods:

@@ -164,17 +164,17 @@ def _change(kpi: Kpi, now: Period | None, before: Period | None) -> str:
     return change_text(kpi, change, change / abs(before.value) if before.value else None)
 
 
-def periods_index_items(periods: Sequence[PeriodRef], links: Links) -> tuple[str, str]:
-    """The index's items (``<li>``) of quarters and of years, newest first."""
+def periods_index_links(periods: Sequence[PeriodRef], links: Links) -> tuple[list[str], list[str]]:
+    """The index's links to quarters and to years, newest first."""
 
-    def items(kind: str) -> str:
-        return "".join(
-            f"<li>{link(links.page(f'reviews/{p.name}'), f'Review {p.name}')}</li>"
+    def linked(kind: str) -> list[str]:
+        return [
+            link(links.page(f"reviews/{p.name}"), f"Review {p.name}")
             for p in periods
             if p.kind == kind
-        )
+        ]
 
-    return items("quarter"), items("year")
+    return linked("quarter"), linked("year")
 
 
 def period_summary(

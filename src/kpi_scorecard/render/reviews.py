@@ -10,7 +10,7 @@ since ten years of full packs would be most of the site.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 from kpi_scorecard.figures.numbers import as_float
@@ -192,18 +192,20 @@ def review_summary(scorecard: Scorecard, results: Results, month: Month, links: 
     )
 
 
-def reviews_index(months: list[Month], links: Links, quarters: str = "", years: str = "") -> str:
+def reviews_index(
+    months: list[Month], links: Links, quarters: Sequence[str] = (), years: Sequence[str] = ()
+) -> str:
     """The reviews: the latest of each kind first, then every month, quarter and year (the
-    items of ``periods_index_items``), so that a quarterly review is not found only after
+    links of ``periods_index_links``), so that a quarterly review is not found only after
     years of months."""
-    items = "".join(
-        f"<li>{link(links.page(f'reviews/{month_str(m)}'), f'Review {month_label(month_str(m))}')}</li>"
+    by_month = [
+        link(links.page(f"reviews/{month_str(m)}"), f"Review {month_label(month_str(m))}")
         for m in months
-    )
+    ]
     sections = [
-        (title, html)
-        for title, html in (("Months", items), ("Quarters", quarters), ("Years", years))
-        if html
+        (title, linked)
+        for title, linked in (("Months", by_month), ("Quarters", quarters), ("Years", years))
+        if linked
     ]
     intro = (
         "<p>A pack for each monthly review, and for each fiscal quarter and year (business "
@@ -211,16 +213,11 @@ def reviews_index(months: list[Month], links: Links, quarters: str = "", years: 
     )
     lines = [front_matter_title("Reviews") + "# Reviews", "", intro, ""]
     if len(sections) > 1:
-        latest = ", ".join(_first_item(html) for _, html in sections)
+        latest = ", ".join(linked[0] for _, linked in sections)
         anchors = [f'<a href="#{title.lower()}">{title.lower()}</a>' for title, _ in sections]
         every = f"{', '.join(anchors[:-1])} and {anchors[-1]}"
         lines += [f"<p>Latest: {latest}. Below, all the {every}.</p>", ""]
-    for title, html in sections:
-        lines += [f"## {title}", "", f"<ul>{html}</ul>", ""]
+    for title, linked in sections:
+        items = "".join(f"<li>{item}</li>" for item in linked)
+        lines += [f"## {title}", "", f"<ul>{items}</ul>", ""]
     return "\n".join(lines)
-
-
-def _first_item(items: str) -> str:
-    """The first link of a list's items (``<li>...</li>``), or ""."""
-    start = items.find("<li>")
-    return "" if start < 0 else items[start + 4 : items.index("</li>", start)]
