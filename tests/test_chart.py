@@ -193,7 +193,7 @@ def test_changes_keep_the_currency_sign_and_trends_the_kpis_decimals() -> None:
     assert change_text(kpi, -340.0, None) == "-€340"
     assert change_text(bare_kpi("n", unit="currency"), 5.5, None, "EUR") == "+€5.50"
     assert slope_text(kpi, 1234.4) == "+€1,234 a month"
-    assert slope_text(bare_kpi("r", unit="percent", decimals=1), -0.04) == "0.0 pp a month"
+    assert slope_text(bare_kpi("r", unit="percent", decimals=1), -0.04) == "0.0\u00a0pp a month"
     with number_locale("de"):
         assert change_text(kpi, 340.0, None) == "+340\xa0€"
 

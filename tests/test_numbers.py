@@ -50,9 +50,9 @@ def test_display_rounds_half_up_on_the_decimal(value: float, decimals: int, expe
 @pytest.mark.parametrize(
     ("unit", "change", "expected"),
     [
-        ("percent", -0.04, "0.0 pp"),
-        ("percent", 0.04, "0.0 pp"),
-        ("percent", 0.05, "+0.1 pp"),
+        ("percent", -0.04, "0.0\u00a0pp"),
+        ("percent", 0.04, "0.0\u00a0pp"),
+        ("percent", 0.05, "+0.1\u00a0pp"),
         ("number", -0.4, "0 (0.0%)"),
         ("number", 0.5, "+1 (0.0%)"),
     ],
@@ -71,8 +71,8 @@ def test_percent_text_rounds_the_exact_percentage() -> None:
 
 def test_a_percent_kpis_gap_is_in_percentage_points() -> None:
     kpi = bare_kpi("k", unit="percent", decimals=1)
-    assert gap_text(kpi, -0.8, -0.2, None) == "-0.8 pp"
-    assert change_text(kpi, -0.8, None) == "-0.8 pp"
+    assert gap_text(kpi, -0.8, -0.2, None) == "-0.8\u00a0pp"
+    assert change_text(kpi, -0.8, None) == "-0.8\u00a0pp"
 
 
 def test_other_gaps_keep_their_unit_and_the_relative_gap() -> None:

@@ -159,4 +159,4 @@ def test_a_percent_kpis_forecast_is_off_by_points() -> None:
     assert pacing.forecast_fy is not None and pacing.target_fy is not None
     points = pacing.forecast_fy - pacing.target_fy
     line = pacing_line(kpi, pacing, None)
-    assert f"against a target of {pacing.target_fy:.1f}%: {points:+.1f} pp." in line
+    assert f"against a target of {pacing.target_fy:.1f}%: {points:+.1f}\u00a0pp." in line

@@ -103,7 +103,7 @@ def test_a_percent_kpis_pace_is_off_by_points_not_a_relative_change() -> None:
     pacing = repository.results.pacing["conversion_rate"]
     assert pacing.forecast_fy is not None and pacing.target_fy is not None
     points = round(pacing.forecast_fy - pacing.target_fy, 2)
-    assert paces["conversion_rate"].gap == f"{points:+.2f} pp"
+    assert paces["conversion_rate"].gap == f"{points:+.2f}\u00a0pp"
 
 
 def test_a_note_explains_the_kpi_and_the_owner_is_named_with_the_github_handle() -> None:

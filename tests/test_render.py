@@ -134,7 +134,7 @@ def test_values_are_shown_with_their_unit() -> None:
     assert value_text(make_kpi(unit="currency", currency="CHF"), 12.5, "EUR") == "CHF\xa012.50"
     assert value_text(make_kpi(), 152340.0) == "152,340"
     assert value_text(make_kpi(), None) == "—"
-    assert change_text(make_kpi(unit="percent"), -0.3, -0.1) == "-0.30 pp"
+    assert change_text(make_kpi(unit="percent"), -0.3, -0.1) == "-0.30\u00a0pp"
     assert change_text(make_kpi(), 10.0, 0.25) == "+10 (+25.0%)"
 
 

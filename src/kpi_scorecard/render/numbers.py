@@ -194,7 +194,7 @@ def change_text(
         return EMPTY
     if kpi.unit == "percent":
         decimals = decimals_for(kpi, change)
-        return f"{_sign(change, decimals)}{number(change, decimals)} pp"
+        return f"{_sign(change, decimals)}{number(change, decimals)}\u00a0pp"  # kept on one line
     text = _sign(change, decimals_for(kpi, change)) + value_text(kpi, change, currency)
     return text if pct is None else f"{text} ({percent_text(pct)})"
 
