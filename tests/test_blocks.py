@@ -138,10 +138,12 @@ def test_a_marked_element_holds_no_element_of_its_own_tag(
     fixture_pages: dict[str, str],
 ) -> None:
     """mkdocs-material's search parser ends an exclusion at the first closing tag of the same
-    name, so a marked <ul> must not hold another <ul>."""
+    name, so a marked <ul> must not hold another <ul> (on a page search reads: review packs
+    are not searched at all, and are marked only to be put back after the search plugin)."""
     marked = [
         block.html
         for text in fixture_pages.values()
+        if "search:\n  exclude: true" not in text.partition("\n---\n")[0]
         for block in skeleton(text).blocks
         if not (block.indexed and block.shown)
     ]

@@ -22,6 +22,7 @@ from kpi_scorecard.site import prepare
 from kpi_scorecard.workers import (
     PROCESSES_VARIABLE,
     Pending,
+    Stream,
     process_count,
     run_shares,
     shares,
@@ -333,3 +334,133 @@ def test_kpi_build_with_errors_stops_the_history_it_was_reading(kpi_repo: GitRep
         site.build_site(kpi_repo.path)
     assert site._early_reading is None
     assert multiprocessing.active_children() == []
+
+
+# -- Stream: rendering while mkdocs builds ---------------------------------------------------
+
+
+def _pid_and_square(item: int) -> tuple[int, int]:
+    return os.getpid(), item * item
+
+
+def test_a_stream_works_items_out_in_forked_processes_and_hands_each_over_once() -> None:
+    items = list(range(40))
+    stream = Stream(_pid_and_square, items)
+    try:
+        results = [stream.get(item) for item in reversed(items)]  # in any order
+        folder = stream._folder
+        assert not os.listdir(folder)  # each result is let go once handed over
+    finally:
+        stream.close()
+    assert [square for _, square in results] == [item * item for item in reversed(items)]
+    assert os.getpid() not in {pid for pid, _ in results}
+    assert not os.path.exists(folder)
+    assert multiprocessing.active_children() == []
+
+
+def test_in_one_process_a_stream_works_each_item_out_when_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(PROCESSES_VARIABLE, "1")
+    asked: list[int] = []
+    stream = Stream(lambda item: asked.append(item) or item, [1, 2, 3])
+    assert asked == []
+    assert stream.get(2) == 2 and asked == [2]
+    stream.finish()
+    assert sorted(asked) == [1, 2, 3]
+    stream.close()
+
+
+def _fails_on_three(item: int) -> tuple[int, int]:
+    if item == 3:
+        raise KeyError(f"item {item}")
+    return _pid_and_square(item)
+
+
+def test_an_item_that_fails_in_a_forked_process_fails_here_as_if_it_ran_here() -> None:
+    stream = Stream(_fails_on_three, list(range(8)))
+    try:
+        with pytest.raises(KeyError, match="item 3"):
+            stream.get(3)
+        assert [stream.get(item)[1] for item in (0, 7)] == [0, 49]  # the rest goes on
+    finally:
+        stream.close()
+
+
+def _dies_on_two(item: int) -> tuple[int, int]:
+    if item == 2 and os.environ.get("KPI_TEST_PARENT") != str(os.getpid()):
+        os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+    return _pid_and_square(item)
+
+
+def test_the_item_of_a_process_that_died_is_worked_out_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KPI_TEST_PARENT", str(os.getpid()))
+    stream = Stream(_dies_on_two, list(range(6)))
+    try:
+        assert stream.get(2) == (os.getpid(), 4)
+        assert [stream.get(item)[1] for item in range(6) if item != 2] == [0, 1, 9, 16, 25]
+    finally:
+        stream.close()
+
+
+def _slowly(item: int) -> tuple[int, int]:
+    time.sleep(0.05)
+    return _pid_and_square(item)
+
+
+def test_finishing_a_stream_this_process_takes_the_last_items_meanwhile() -> None:
+    items = list(range(30))
+    stream = Stream(_slowly, items)
+    try:
+        stream.finish()
+        results = [stream.get(item) for item in items]
+    finally:
+        stream.close()
+    assert [square for _, square in results] == [item * item for item in items]
+    here = [item for item, (pid, _) in zip(items, results, strict=True) if pid == os.getpid()]
+    assert here and here == items[len(items) - len(here) :]  # from the back
+
+
+def test_a_build_renders_the_same_site_while_mkdocs_builds_as_in_one_process(
+    kpi_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kpi_scorecard import site
+
+    started: list[object] = []
+    monkeypatch.setattr(site, "Stream", lambda *args: started.append(args) or Stream(*args))
+    monkeypatch.setenv(PROCESSES_VARIABLE, "1")
+    site.build_site(kpi_repo.path)
+    alone = _tree(kpi_repo.path / "site")
+    assert not started
+    monkeypatch.setenv(PROCESSES_VARIABLE, "2")
+    site.build_site(kpi_repo.path)
+    assert started  # the pages and exports were rendered by forked processes
+    assert _tree(kpi_repo.path / "site") == alone
+    assert multiprocessing.active_children() == []
+    assert site._stream is None and site._exports is None
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_page_that_fails_while_mkdocs_builds_fails_the_build_and_leaves_the_site(
+    kpi_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kpi_scorecard import site
+    from kpi_scorecard.render import pages
+
+    site.build_site(kpi_repo.path)
+    before = _tree(kpi_repo.path / "site")
+
+    def broken(*args: object) -> str:
+        raise RuntimeError("a bug in a page")
+
+    monkeypatch.setattr(pages, "kpi_page", broken)
+    with pytest.raises(RuntimeError, match="a bug in a page"):
+        site.build_site(kpi_repo.path)
+    assert _tree(kpi_repo.path / "site") == before  # kpi build swaps a site in only if built
+    assert multiprocessing.active_children() == []
+    assert site._stream is None and site._exports is None

@@ -30,6 +30,8 @@ import dataclasses
 import gc
 import logging
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -57,11 +59,21 @@ from kpi_scorecard.read.retrospectives import FOLDER
 from kpi_scorecard.read.site_config import check_site_urls
 from kpi_scorecard.read.validate import kpi_paths
 from kpi_scorecard.render.audience import AUDIENCE_VARIABLE, for_audience, reviews_for_audience
-from kpi_scorecard.render.blocks import Block, Skeleton, for_reader, for_search, skeleton
+from kpi_scorecard.render.blocks import (
+    Block,
+    Skeleton,
+    for_reader,
+    for_search,
+    searched,
+    skeleton,
+    skeleton_only,
+)
 from kpi_scorecard.render.feed import FEED_PATH, with_feed_link
 from kpi_scorecard.render.numbers import number_locale
 from kpi_scorecard.render.pages import (
+    Job,
     SiteData,
+    page_jobs,
     remember_pages,
     render_pages,
     retrospective_results,
@@ -71,7 +83,7 @@ from kpi_scorecard.render.reviews import review_months
 from kpi_scorecard.render.text import title_text
 from kpi_scorecard.repository import load_repository
 from kpi_scorecard.swap import staged, swap_in
-from kpi_scorecard.workers import Pending
+from kpi_scorecard.workers import Pending, Stream
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -101,6 +113,9 @@ class BuildState:
     once generate_pages has written them."""
     retrospective_results: Mapping[str, str] = field(default_factory=dict)
     """Slug -> the results section added to that retrospective's page."""
+    later: Mapping[str, Job] = field(default_factory=dict)
+    """On several cores, the generated pages and exports are not in ``pages``: forked
+    processes render them while mkdocs builds (see on_files). Source path -> its job."""
 
 
 _current: BuildState | None = None
@@ -114,6 +129,10 @@ _problem_pages: dict[str, str] | None = None
 """While serving a scorecard with errors: the pages that list them, by source path."""
 _last_pages: tuple[str, ...] = ("index.md",)
 """The Markdown pages of the last good build: where the browser may be when a file breaks."""
+_stream: Stream[tuple[str, str]] | None = None
+"""The forked processes rendering this build's generated files (see ``_start_rendering``)."""
+_exports: Path | None = None
+"""Where they write the exports."""
 
 
 def repository_root(config: MkDocsConfig) -> Path:
@@ -220,6 +239,7 @@ def on_pre_build(config: MkDocsConfig) -> None:
     global _current, _problem_pages, _last_pages
     root = repository_root(config)
     use_commit_date(root)
+    _stop_rendering()
     _problem_pages = None
     try:
         check_site_urls(root, config)
@@ -238,8 +258,11 @@ def on_pre_build(config: MkDocsConfig) -> None:
     if config.strict and (warnings or state.data.history.incomplete):
         # mkdocs would stop at the end of the build, after emptying site/.
         raise PluginError("warnings in strict mode: the site was not changed")
-    _current = rendered(state, config)
-    _last_pages = tuple(path for path in _current.pages or {} if path.endswith(".md"))
+    _current = rendered(state, config, in_background=_renders_in_background(config))
+    generated = [*(_current.pages or {}), *_current.later]
+    _last_pages = tuple(path for path in generated if path.endswith(".md"))
+    if _current.later:  # started now, they render while mkdocs empties site/
+        _start_rendering(config)
 
 
 def show_problems(failed: ValidationFailed, config: MkDocsConfig) -> dict[str, str]:
@@ -252,17 +275,20 @@ def show_problems(failed: ValidationFailed, config: MkDocsConfig) -> dict[str, s
     return dict.fromkeys([*_last_pages, *missing], page)
 
 
-def rendered(state: BuildState, config: MkDocsConfig) -> BuildState:
-    """The state with every generated page, export and asset rendered, for this config."""
+def rendered(state: BuildState, config: MkDocsConfig, in_background: bool = False) -> BuildState:
+    """The state with every generated page, export and asset rendered for this config, or
+    only the assets and the jobs that render the rest (``in_background``, see on_files)."""
     data = dataclasses.replace(
         state.data,
         directory_urls=bool(config.use_directory_urls),
         repo_url=config.repo_url,
         site_url=config.site_url,
     )
+    with_index = not state.user_retrospectives_index
+    later = page_jobs(data, with_index) if in_background else {}
     with number_locale(data.scorecard.settings.locale):
-        pages: dict[str, str | bytes] = dict(
-            render_pages(data, with_retrospectives_index=not state.user_retrospectives_index)
+        pages: dict[str, str | bytes] = (
+            {} if in_background else dict(render_pages(data, with_index))
         )
         results = {
             retro.slug: retrospective_results(data, retro.slug) for retro in data.retrospectives
@@ -276,6 +302,21 @@ def rendered(state: BuildState, config: MkDocsConfig) -> BuildState:
         data=data,
         pages=pages,
         retrospective_results={slug: text for slug, text in results.items() if text is not None},
+        later=later,
+    )
+
+
+def _renders_in_background(config: MkDocsConfig) -> bool:
+    """Whether forked processes render the generated files while mkdocs builds the pages:
+    on several cores (workers.process_count: not while serving, whose rebuilds render again
+    only what changed, in this process), with the hooks that add the files and put the
+    blocks back (an older ``kpi init``'s hooks go through gen-files, which needs them all)."""
+    events = config.plugins.events
+    return (
+        workers.process_count() > 1
+        and on_files in events["files"]
+        and on_page_content in events["page_content"]
+        and on_post_page in events["post_page"]
     )
 
 
@@ -289,12 +330,17 @@ def use_commit_date(root: Path) -> None:
 
 
 def on_post_build(config: MkDocsConfig) -> None:
-    """Hand our data back to the garbage collector (see _generated)."""
+    """The exports rendered while mkdocs built go into site/; our data goes back to the
+    garbage collector (see _generated)."""
+    if _stream is not None:
+        _move_exports(config.site_dir)
+    _stop_rendering()
     gc.unfreeze()
 
 
 def on_build_error(error: Exception, **_: Any) -> None:
     """...also when the build fails (mkdocs serve goes on to the next build)."""
+    _stop_rendering()
     gc.unfreeze()
 
 
@@ -327,7 +373,10 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, **_: Any) -> st
 def on_post_page(output: str, page: Page, config: MkDocsConfig, **_: Any) -> str:
     """...and the rest (chart data, tables of numbers, histories) once it is written out: the
     page's content never holds them, so pages built earlier do not keep them in memory."""
-    blocks = _blocks.pop(page.file.src_uri, None)
+    uri = page.file.src_uri
+    blocks = _blocks.pop(uri, None)
+    if blocks is not None and _stream is not None and _current and uri in _current.later:
+        blocks = _full_blocks(uri, blocks)
     output = output if blocks is None else for_reader(output, blocks)
     feed = get_relative_url(FEED_PATH, page.url)
     return with_feed_link(output, feed, f"{config.site_name}: changes")
@@ -351,14 +400,150 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, **_: Any) 
 @event_priority(50)  # before other plugins' (gen-files' scripts, i18n...), which may edit them
 def on_files(files: Files, config: MkDocsConfig, **_: Any) -> Files:
     """Every generated page, export and asset joins the build as a file held in memory (not
-    written to a temporary folder and read back, as the gen-files script does)."""
+    written to a temporary folder and read back, as the gen-files script does); those the
+    forked processes render (``_start_rendering``) as files whose content waits for them."""
+    later = _current.later if _current is not None and _problem_pages is None else {}
     for path, content in _generated(config):
-        existing = files.get_file_from_path(path)
-        if existing is not None:  # a generated page takes the place of a written one
-            files.remove(existing)
-        files.append(File.generated(config, path, content=content))
+        _replace(files, File.generated(config, path, content=content))
+    for path in later:
+        kind = _LaterPage if path.endswith(".md") else _LaterExport
+        _replace(files, kind.of(config, path))
     # in mkdocs' own order (as gen-files leaves them): pages and the search index keep theirs
     return Files(sorted(files, key=file_sort_key))
+
+
+def _replace(files: Files, file: File) -> None:
+    """A generated file takes the place of a written one at its path."""
+    existing = files.get_file_from_path(file.src_uri)
+    if existing is not None:
+        files.remove(existing)
+    files.append(file)
+
+
+# -- rendering while mkdocs builds ------------------------------------------------------------
+#
+# mkdocs' own work on the pages is single-threaded: on several cores, forked processes render
+# the generated files meanwhile (workers.Stream), in the order mkdocs needs them. First every
+# page's skeleton and the blocks search reads (render/blocks.py: skeleton_only), which mkdocs
+# reads first, page by page; then every page whole, whose other blocks go back when mkdocs
+# writes the page out (on_post_page); then the exports, written to a folder of their own and
+# moved into site/ at the end (on_post_build). This process never holds the whole site.
+
+
+def _start_rendering(config: MkDocsConfig) -> None:
+    global _stream, _exports
+    assert _current is not None
+    jobs = _current.later
+    pages = sorted(
+        (path for path in jobs if path.endswith(".md")),
+        key=lambda path: file_sort_key(File(path, None, config.site_dir, False)),
+    )
+    exports = [path for path in jobs if not path.endswith(".md")]
+    _exports = Path(tempfile.mkdtemp(prefix="kpi-scorecard-exports-"))
+    items = [
+        *(("skeleton", path) for path in pages),
+        *(("blocks", path) for path in pages),
+        *(("export", path) for path in exports),
+    ]
+    locale = _current.data.scorecard.settings.locale
+    _stream = Stream(partial(_render_in_background, jobs, locale, _exports), items)
+
+
+def _render_in_background(
+    jobs: Mapping[str, Job], locale: str, exports: Path, item: tuple[str, str]
+) -> object:
+    """One item of the Stream, in a forked process (or here, if that failed)."""
+    kind, path = item
+    with number_locale(locale):
+        if kind == "skeleton":
+            with skeleton_only():
+                page = skeleton(jobs[path]())
+            return page.markdown, searched(page.blocks)
+        if kind == "blocks":
+            return skeleton(jobs[path]()).blocks
+        target = exports / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(jobs[path]().encode("utf-8"))
+        return None
+
+
+def _full_blocks(path: str, searched_blocks: tuple[Block, ...]) -> tuple[Block, ...]:
+    assert _stream is not None
+    blocks = _stream.get(("blocks", path))
+    assert isinstance(blocks, tuple)
+    if len(blocks) != len(searched_blocks):  # a block left out of a skeleton holds another
+        raise PluginError(f"{path}: the page's skeleton does not match the page")
+    return blocks
+
+
+def _move_exports(site_dir: str) -> None:
+    """The exports into site/, once they are all written."""
+    assert _stream is not None and _current is not None and _exports is not None
+    _stream.finish()
+    for path in _current.later:
+        if not path.endswith(".md"):
+            target = Path(site_dir, path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(_exports / path, target)
+
+
+def _stop_rendering() -> None:
+    """The forked processes stopped (they are done, or the build failed)."""
+    global _stream, _exports
+    if _stream is not None:
+        _stream.close()
+        _stream = None
+    if _exports is not None:
+        shutil.rmtree(_exports, ignore_errors=True)
+        _exports = None
+
+
+class _Later(File):
+    """A generated file that the forked processes render: its content, wherever mkdocs or a
+    plugin reads it, waits for them."""
+
+    _text: str | bytes | None = None
+    _arrived = True
+
+    @classmethod
+    def of(cls, config: MkDocsConfig, path: str) -> _Later:
+        file = cls.generated(config, path, content="")
+        assert isinstance(file, _Later)
+        file._arrived = False
+        return file
+
+    @property
+    def _content(self) -> str | bytes | None:
+        if not self._arrived:
+            self._text, self._arrived = self._arrive(), True
+        return self._text
+
+    @_content.setter
+    def _content(self, value: str | bytes | None) -> None:
+        self._text, self._arrived = value, True
+
+    def _arrive(self) -> str | bytes:
+        raise NotImplementedError
+
+
+class _LaterPage(_Later):
+    def _arrive(self) -> str:
+        """The skeleton; the blocks that search reads wait in _blocks for on_page_content."""
+        assert _stream is not None, "read during the build that renders it"
+        part = _stream.get(("skeleton", self.src_uri))
+        assert isinstance(part, tuple)
+        markdown, _blocks[self.src_uri] = part
+        return str(markdown)
+
+
+class _LaterExport(_Later):
+    def copy_file(self, dirty: bool = False) -> None:
+        """Moved into site/ by on_post_build."""
+
+    def _arrive(self) -> bytes:
+        assert _stream is not None and _exports is not None, "read during its build"
+        _stream.wait(("export", self.src_uri))
+        return (_exports / self.src_uri).read_bytes()
 
 
 def generate_pages() -> None:

@@ -15,19 +15,23 @@ import ctypes
 import gc
 import multiprocessing
 import os
+import pickle
+import shutil
 import signal
 import sys
+import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from functools import partial
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any, Generic, TypeVar
 
 Item = TypeVar("Item")
+Key = TypeVar("Key", bound=Hashable)
 Result = TypeVar("Result")
 
 PROCESSES_VARIABLE = "KPI_BUILD_PROCESSES"
@@ -36,6 +40,9 @@ PR_SET_PDEATHSIG = 1
 MAX_PROCESSES = 4
 """A cap on what the machine decides (measured on two cores only): each process holds its own
 copy of what it writes of the build's memory, and pickles its results back."""
+
+BACKGROUND_NICENESS = 10
+"""How much less a Stream's processes claim the cores than the process that forked them."""
 
 _serving = False
 """``mkdocs serve`` runs a web server's threads beside the build: a process forked then could
@@ -232,4 +239,150 @@ def _send(
     except BaseException:  # raised again where the result is asked for
         result = (False, None)
     writer.send(result)
+    writer.close()
+
+
+class Stream(Generic[Key]):
+    """``work`` on each of ``items``, in their order, by forked processes (one per core) while
+    this one goes on with something else: mkdocs building the pages, each of which waits for
+    its own items only (``get``).
+
+    The results travel through files in a private temporary folder, which the forked
+    processes fill as fast as they can (through a pipe, they would go at this process's
+    pace); the pipe only says which item is done. An item that failed there, or that a
+    process which died was working on, is worked out here when it is asked for, so it raises
+    as if everything ran here. In one process, each item is worked out when asked for."""
+
+    def __init__(self, work: Callable[[Key], object], items: Sequence[Key]) -> None:
+        self._work = work
+        self._positions = {item: position for position, item in enumerate(items)}
+        self._done: set[int] = set()
+        self._failed: set[int] = set()
+        self._here: dict[int, object] = {}
+        self._readers: list[Connection] = []
+        self._processes: list[BaseProcess] = []
+        self._folder = ""
+        self._ends: Any = None
+        count = min(process_count(), len(items))
+        if count < 2:
+            return
+        self._folder = tempfile.mkdtemp(prefix="kpi-scorecard-")
+        context = multiprocessing.get_context("fork")
+        # Shared by the processes: the next item from the front (theirs), and the first item
+        # taken from the back (by this process, in ``finish``).
+        self._ends = taken = context.Array("i", [0, len(items)])
+        with _frozen():
+            for _ in range(count):
+                reader, writer = context.Pipe(duplex=False)
+                process = context.Process(
+                    target=_stream,
+                    args=(work, items, taken, self._folder, reader, writer, os.getpid()),
+                )
+                try:
+                    process.start()
+                except OSError:  # no fork (memory or process limits): fewer, or here
+                    reader.close()
+                    break
+                finally:
+                    writer.close()  # so that the reader ends when the process does
+                self._processes.append(process)
+                self._readers.append(reader)
+
+    def wait(self, item: Key) -> None:
+        """Until ``item`` is done: by a forked process, or else here."""
+        position = self._positions[item]
+        while position not in self._done | self._failed and self._readers:
+            self._receive()
+        if position not in self._done:
+            self._here[position] = self._work(item)
+            self._done.add(position)
+
+    def finish(self) -> None:
+        """Every item done: this process takes the last ones not yet taken while the forked
+        processes finish theirs (the end of a build, which has nothing else to do)."""
+        items = list(self._positions)
+        while self._readers:
+            with self._ends.get_lock():
+                front, back = self._ends
+                if front < back:
+                    self._ends[1] = back = back - 1
+            if front >= back:
+                break
+            self._here[back] = self._work(items[back])
+            self._done.add(back)
+        for item in items:
+            self.wait(item)
+
+    def get(self, item: Key) -> object:
+        """``item``'s result, handed over once (and then no longer held): waits for it, or
+        works it out here."""
+        self.wait(item)
+        position = self._positions[item]
+        if position in self._here:
+            return self._here.pop(position)
+        path = os.path.join(self._folder, str(position))
+        if not os.path.exists(path):  # a result of None is not written
+            return None
+        with open(path, "rb") as handle:
+            value = pickle.load(handle)
+        os.remove(path)
+        return value
+
+    def _receive(self) -> None:
+        for reader in wait(self._readers):
+            assert isinstance(reader, Connection)
+            try:
+                position = reader.recv()
+            except (EOFError, OSError):  # the process ended (or died)
+                self._readers.remove(reader)
+                reader.close()
+                continue
+            if position >= 0:
+                self._done.add(position)
+            else:
+                self._failed.add(-1 - position)
+
+    def close(self) -> None:
+        """The processes stopped and their folder removed (with what was not fetched)."""
+        for process in self._processes:
+            process.kill()
+            process.join()
+        for reader in self._readers:
+            reader.close()
+        self._processes, self._readers = [], []
+        if self._folder:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+
+def _stream(
+    work: Callable[[Key], object],
+    items: Sequence[Key],
+    taken: Any,
+    folder: str,
+    reader: Connection,
+    writer: Connection,
+    parent: int,
+) -> None:
+    """A forked process of a Stream: takes the next item until none is left, or one fails
+    (said with a negative number: the item is worked out again where it is asked for)."""
+    _die_with_parent(parent)
+    reader.close()
+    # This process's work is what the forking one waits for only when it runs late: the
+    # forking one (mkdocs building the pages, single-threaded) has the first claim on a core.
+    os.nice(BACKGROUND_NICENESS)
+    while True:
+        with taken.get_lock():
+            position, back = taken
+            taken[0] = position + 1
+        if position >= back:
+            break
+        try:
+            result = work(items[position])
+        except BaseException:
+            writer.send(-1 - position)
+            break
+        if result is not None:
+            with open(os.path.join(folder, str(position)), "wb") as handle:
+                pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        writer.send(position)
     writer.close()

@@ -12,6 +12,7 @@ from babel.dates import format_date
 
 from kpi_scorecard.audit.asreported import VALUE_KINDS, Reported, Review, Since
 from kpi_scorecard.model import FIGURE_FIELDS, Event, Kpi, Month, Results, Scorecard, month_str
+from kpi_scorecard.render.blocks import later
 from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.numbers import change_text, value_text
 from kpi_scorecard.render.overview import categories_in_order
@@ -117,9 +118,21 @@ def reported_pack(
             (r for r in shown.values() if r.kpi.category == category),
             key=lambda r: r.kpi.name.casefold(),
         )
-        rows = [_reported_row(r, review, now, results, presenters_names, links) for r in kpis]
-        parts += [f"## {inline(title)}", "", table(REPORTED_HEADERS, rows, "kpi-review"), ""]
+        rows = later(_reported_table, kpis, review, now, results, presenters_names, links)
+        parts += [f"## {inline(title)}", "", rows, ""]
     return "\n".join(parts)
+
+
+def _reported_table(
+    shown: list[Reported],
+    review: Review,
+    now: Scorecard,
+    results: Results,
+    presenters_names: Mapping[str, str],
+    links: Links,
+) -> str:
+    rows = [_reported_row(r, review, now, results, presenters_names, links) for r in shown]
+    return table(REPORTED_HEADERS, rows, "kpi-review")
 
 
 def _reported_row(

@@ -20,7 +20,13 @@ for the index that readers see elsewhere on the page. Pure: no mkdocs, no I/O.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import ParamSpec
+
+Arguments = ParamSpec("Arguments")
 
 SEARCH_EXCLUDE = "data-search-exclude"
 SEARCH_ONLY = "data-search-only"
@@ -39,6 +45,32 @@ def not_searched(html: str) -> str:
     outermost element must not hold another of its tag: mkdocs-material's search parser, where
     it reads the page (hooks of an older kpi init), would end the exclusion there."""
     return _mark(html, SEARCH_EXCLUDE)
+
+
+_skeleton_only: ContextVar[bool] = ContextVar("skeleton_only", default=False)
+
+
+@contextmanager
+def skeleton_only() -> Iterator[None]:
+    """Pages rendered in this block leave out what ``later`` marks: what mkdocs needs first of
+    a page (its skeleton, and the blocks search reads) comes quickly, the rest in a second
+    pass (site.py renders the pages so while mkdocs builds)."""
+    token = _skeleton_only.set(True)
+    try:
+        yield
+    finally:
+        _skeleton_only.reset(token)
+
+
+def later(
+    render: Callable[Arguments, str], *args: Arguments.args, **kwargs: Arguments.kwargs
+) -> str:
+    """A block search does not read (``not_searched``), costly to render: a chart's data, a
+    table of numbers, a history. In a page's skeleton (``skeleton_only``) it is an empty
+    block in its place: the skeleton does not depend on what it holds."""
+    if _skeleton_only.get():
+        return not_searched("<div></div>")
+    return not_searched(render(*args, **kwargs))
 
 
 def search_only(html: str) -> str:
@@ -91,6 +123,12 @@ def _block(html: str) -> Block:
     if re.search(rf"\s{SEARCH_ONLY}\b", attributes):
         return Block(html, indexed=True, shown=False)
     return Block(html, indexed=re.search(rf"\s{SEARCH_EXCLUDE}\b", attributes) is None)
+
+
+def searched(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
+    """The blocks as ``for_search`` needs them: the others emptied (the same number, in the
+    same places), so that what search does not read need not be held until ``for_reader``."""
+    return tuple(block if block.indexed else Block("", False, block.shown) for block in blocks)
 
 
 def for_search(html: str, blocks: tuple[Block, ...]) -> str:

@@ -9,7 +9,7 @@ from kpi_scorecard.audit.history import Entry
 from kpi_scorecard.model import Figures, Kpi, Results, Scorecard, Series, month_str
 from kpi_scorecard.read.formula import FormulaSyntaxError, parse, references
 from kpi_scorecard.render.ask import ask_link
-from kpi_scorecard.render.blocks import not_searched, search_only
+from kpi_scorecard.render.blocks import later, not_searched, search_only
 from kpi_scorecard.render.chart import chart, chart_json
 from kpi_scorecard.render.history import history_section, restatements
 from kpi_scorecard.render.html import (
@@ -66,30 +66,13 @@ def kpi_page(
     category, tags) from one line, not from the definition list of numbers."""
     history = history or PageHistory()
     wording = Wording.of(scorecard, kpi.id)
-    restated = restatements(history.entries, wording)
     figures = results.figures[kpi.id]
     series = results.series[kpi.id]
     currency = scorecard.settings.currency
     as_of = month_label(month_str(results.as_of))
     summary = headline(kpi, scorecard, results, links, history.repo_url)
-    markers = within(
-        chart_markers(kpi.id, scorecard.events, history.entries, wording), series.months
-    )
-    tolerance = _tolerance(kpi, scorecard)
     pacing = results.pacing.get(kpi.id)
-    ahead = [month for month, _ in pacing.forecasts] if pacing else []
     start = scorecard.settings.fiscal_year_start
-    figure = chart(kpi, series, currency, restated, markers, tolerance, ahead)
-    forecast = forecast_trace(kpi, pacing, series, results.as_of, currency) if pacing else None
-    if forecast is not None:
-        figure["data"].append(forecast)
-    figure_json = json_attribute(chart_json(figure))
-    chart_html = (
-        f'<div class="kpi-chart" data-chart=\'{figure_json}\' role="img" '
-        f'aria-label="{escape(kpi.name)} by month: the monthly table below has the same data">'
-        "</div>"
-        '<p class="kpi-chart-alt"><a href="#monthly-values">The chart as a table</a></p>'
-    )
     parts = [
         front_matter_title(kpi.name) + f"# {inline(kpi.name)}",
         "",
@@ -100,12 +83,12 @@ def kpi_page(
         "",
         "## Chart",
         "",
-        not_searched(chart_html),
+        later(_chart_block, kpi, scorecard, results, history.entries),
         "",
         *_cumulative(kpi, results, scorecard.settings.fiscal_year_start, currency),
         f"## Figures for {as_of}",
         "",
-        not_searched(_figures_table(kpi, figures, currency)),
+        later(_figures_table, kpi, figures, currency),
         "",
         "## Definition",
         "",
@@ -121,7 +104,7 @@ def kpi_page(
         parts += [
             "## Quarters and years",
             "",
-            not_searched(periods_table(kpi, periods, currency, links)),
+            later(periods_table, kpi, periods, currency, links),
             "",
         ]
     breakdown = segments_section(kpi, results, currency)
@@ -133,17 +116,42 @@ def kpi_page(
     parts += [
         "## Monthly values",
         "",
-        not_searched(_monthly_table(kpi, series, currency, restated)),
+        later(_monthly_table, kpi, series, currency, history.entries, wording),
         "",
         *_notes_for_search(kpi, series),
         "## History",
         "",
-        not_searched(
-            history_section(history.entries, history.incomplete, history.repo_url, links, wording)
+        later(
+            history_section, history.entries, history.incomplete, history.repo_url, links, wording
         ),
         "",
     ]
     return "\n".join(parts)
+
+
+def _chart_block(
+    kpi: Kpi, scorecard: Scorecard, results: Results, entries: tuple[Entry, ...]
+) -> str:
+    """The chart: actual, target and its band, rolling mean, notes, restatements, events and
+    the forecast of the year."""
+    wording = Wording.of(scorecard, kpi.id)
+    series = results.series[kpi.id]
+    currency = scorecard.settings.currency
+    markers = within(chart_markers(kpi.id, scorecard.events, entries, wording), series.months)
+    pacing = results.pacing.get(kpi.id)
+    ahead = [month for month, _ in pacing.forecasts] if pacing else []
+    restated = restatements(entries, wording)
+    figure = chart(kpi, series, currency, restated, markers, _tolerance(kpi, scorecard), ahead)
+    forecast = forecast_trace(kpi, pacing, series, results.as_of, currency) if pacing else None
+    if forecast is not None:
+        figure["data"].append(forecast)
+    figure_json = json_attribute(chart_json(figure))
+    return (
+        f'<div class="kpi-chart" data-chart=\'{figure_json}\' role="img" '
+        f'aria-label="{escape(kpi.name)} by month: the monthly table below has the same data">'
+        "</div>"
+        '<p class="kpi-chart-alt"><a href="#monthly-values">The chart as a table</a></p>'
+    )
 
 
 def headline(
@@ -341,8 +349,9 @@ def _inputs(formula_text: str | None) -> set[str]:
 
 
 def _monthly_table(
-    kpi: Kpi, series: Series, currency: str | None, restated: Mapping[int, str]
+    kpi: Kpi, series: Series, currency: str | None, entries: tuple[Entry, ...], wording: Wording
 ) -> str:
+    restated = restatements(entries, wording)
     rows = []
     targets: dict[float | None, str] = {}  # a target holds for many months: written once each
     for month, value, target, status in reversed(

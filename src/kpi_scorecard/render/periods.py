@@ -22,6 +22,7 @@ from kpi_scorecard.model import (
     Status,
     month_str,
 )
+from kpi_scorecard.render.blocks import later
 from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.numbers import STATUS_LABELS, change_text, value_text
 from kpi_scorecard.render.overview import categories_in_order
@@ -110,11 +111,24 @@ def period_pack(
             (k for k in scorecard.kpis.values() if k.category == category),
             key=lambda k: k.name.casefold(),
         )
-        rows = [
-            _row(k, scorecard, index.get(k.id, {}), period, months, presenters, links) for k in kpis
-        ]
-        parts += [f"## {inline(category_title)}", "", table(HEADERS, rows, "kpi-period-review"), ""]
+        rows = later(_pack_table, kpis, scorecard, index, period, months, presenters, links)
+        parts += [f"## {inline(category_title)}", "", rows, ""]
     return "\n".join(parts)
+
+
+def _pack_table(
+    kpis: list[Kpi],
+    scorecard: Scorecard,
+    index: PeriodIndex,
+    period: PeriodRef,
+    months: list[Month],
+    presenters: Mapping[Month, Mapping[str, str]],
+    links: Links,
+) -> str:
+    rows = [
+        _row(k, scorecard, index.get(k.id, {}), period, months, presenters, links) for k in kpis
+    ]
+    return table(HEADERS, rows, "kpi-period-review")
 
 
 def _row(

@@ -16,6 +16,7 @@ from fractions import Fraction
 from kpi_scorecard.figures.numbers import as_float
 from kpi_scorecard.model import Kpi, Month, Results, Scorecard, Series, Status, month_str
 from kpi_scorecard.render.ask import ask_link
+from kpi_scorecard.render.blocks import later
 from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.numbers import STATUS_LABELS, change_text, value_text
 from kpi_scorecard.render.overview import categories_in_order
@@ -74,13 +75,32 @@ def review_pack(
             (k for k in scorecard.kpis.values() if k.category == category),
             key=lambda k: k.name.casefold(),
         )
-        rows = [_row(k, scorecard, results, month, presenters, links) for k in kpis]
-        rows = [
-            _with_ask_link(row, k, scorecard, results, month, repo_url)
-            for row, k in zip(rows, kpis, strict=True)
-        ]
-        parts += [f"## {inline(category_title)}", "", table(HEADERS, rows, "kpi-review"), ""]
+        rows = later(_pack_table, kpis, scorecard, results, month, presenters, links, repo_url)
+        parts += [f"## {inline(category_title)}", "", rows, ""]
     return "\n".join(parts)
+
+
+def _pack_table(
+    kpis: list[Kpi],
+    scorecard: Scorecard,
+    results: Results,
+    month: Month,
+    presenters: Mapping[str, str],
+    links: Links,
+    repo_url: str | None,
+) -> str:
+    rows = [
+        _with_ask_link(
+            _row(k, scorecard, results, month, presenters, links),
+            k,
+            scorecard,
+            results,
+            month,
+            repo_url,
+        )
+        for k in kpis
+    ]
+    return table(HEADERS, rows, "kpi-review")
 
 
 def _row(
