@@ -98,17 +98,46 @@
       .then(function () { return themed(element, drawnIn); });
   }
 
-  /* Traces whose x is "months" share the figure's months (written once, render/chart.py). */
-  function withMonths(figure) {
-    if (!figure.months) return figure;
+  /* A list as render/chart.py's chart_json writes it shorter, put back: months in a row
+   * ({from, count}) or their labels ({from, count, labels: the twelve months' patterns}),
+   * values in runs ({runs: [[value, times]]}), a hover's rows as columns. */
+  function expanded(value) {
+    if (!value || typeof value !== "object" || Array.isArray(value)) return value;
+    var out = [];
+    if (value.runs) {
+      value.runs.forEach(function (run) {
+        for (var i = 0; i < run[1]; i++) out.push(run[0]);
+      });
+    } else if (value.from) {
+      var start = +value.from.slice(0, 4) * 12 + (+value.from.slice(5, 7) - 1);
+      for (var j = 0; j < value.count; j++) {
+        var year = Math.floor((start + j) / 12), month = (start + j) % 12;
+        out.push(value.labels
+          ? value.labels[month].replace("{y}", year)
+          : year + "-" + (month < 9 ? "0" : "") + (month + 1));
+      }
+    } else if (value.columns) {
+      var columns = value.columns.map(expanded);
+      out = columns[0].map(function (_, row) {
+        return columns.map(function (column) { return column[row]; });
+      });
+    }
+    return out;
+  }
+
+  function withLists(figure) {
     figure.data = figure.data.map(function (trace) {
-      return trace.x === "months" ? Object.assign({}, trace, { x: figure.months }) : trace;
+      var copy = Object.assign({}, trace);
+      ["x", "y", "customdata"].forEach(function (key) {
+        if (key in copy) copy[key] = expanded(copy[key]);
+      });
+      return copy;
     });
     return figure;
   }
 
   function draw(element) {
-    var figure = withMonths(JSON.parse(element.getAttribute("data-chart")));
+    var figure = withLists(JSON.parse(element.getAttribute("data-chart")));
     var drawnIn = scheme();
     element.kpiFigure = figure;
     // No mode bar: its buttons would be focusable controls inside an element that assistive

@@ -15,8 +15,8 @@ hover gets pre-formatted text, the axis the unit's prefix or suffix and the KPI'
 from __future__ import annotations
 
 import json
+import re
 import textwrap
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -263,33 +263,88 @@ def note_markers(kpi: Kpi, series: Series) -> Figure | None:
     }
 
 
-SHARED_X = "months"
-"""A trace's ``x`` that stands for the figure's ``months`` (kpi.js puts them back)."""
+COMPACTED = ("x", "y", "customdata")
+"""The keys of a trace whose lists chart_json writes shorter (kpi.js puts them back)."""
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
 def chart_json(figure: Figure) -> str:
-    """Compact, stable JSON for a data attribute (the caller escapes it for HTML). The months
-    that several traces share (actual, target, its band, the rolling mean: a fifth of a KPI
-    page) are written once, as the figure's ``months``, and each of those traces says
-    ``"x": "months"``."""
-    return json.dumps(
-        _sharing_x(figure), separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    """Compact, stable JSON for a data attribute (the caller escapes it for HTML). A chart's
+    data was a third of a KPI page, most of it repeated; kpi.js puts back what is written
+    shorter here:
 
-
-def _sharing_x(figure: Figure) -> Figure:
-    data = figure.get("data", [])
-    counts = Counter(tuple(t["x"]) for t in data if isinstance(t.get("x"), list))
-    if not counts:
-        return figure
-    months, uses = counts.most_common(1)[0]
-    if uses < 2 or len(months) < 2:
-        return figure
-    return {
+    - months in a row as the first and how many: ``{"from": "2016-01", "count": 120}``, and
+      their labels in the same way with the twelve months' patterns, ``"labels": ["Jan {y}",
+      ...]`` (in the scorecard's locale);
+    - a list whose values come in runs (a target, its band, statuses) as
+      ``{"runs": [[value, times], ...]}``;
+    - the rows of a hover (``customdata``) as columns, ``{"columns": [...]}``, each one as
+      short as the above makes it."""
+    compact = {
         **figure,
-        "months": list(months),
-        "data": [{**t, "x": SHARED_X} if tuple(t.get("x") or ()) == months else t for t in data],
+        "data": [
+            {
+                key: _compact(value, trace.get("x")) if key in COMPACTED else value
+                for key, value in trace.items()
+            }
+            for trace in figure.get("data", [])
+        ],
     }
+    return _json(compact)
+
+
+def _compact(values: Any, x: Any = None) -> Any:
+    """``values`` written shorter, if there is a shorter way (see chart_json)."""
+    if not isinstance(values, list) or len(values) < 3:
+        return values
+    if all(isinstance(row, list) for row in values) and len({len(row) for row in values}) == 1:
+        return {"columns": [_compact(list(column), x) for column in zip(*values, strict=True)]}
+    if _in_a_row(values):
+        return _shorter(values, {"from": values[0], "count": len(values)})
+    if isinstance(x, list) and len(x) == len(values) and _in_a_row(x):
+        labels = _label_patterns()
+        if labels and values == _labelled(x[0], len(x), labels):
+            return _shorter(values, {"from": x[0], "count": len(x), "labels": labels})
+    runs: list[list[Any]] = []
+    for value in values:
+        if runs and runs[-1][0] == value and type(runs[-1][0]) is type(value):
+            runs[-1][1] += 1
+        else:
+            runs.append([value, 1])
+    return _shorter(values, {"runs": runs}) if len(runs) * 2 <= len(values) else values
+
+
+def _shorter(values: list[Any], written: dict[str, Any]) -> Any:
+    return written if len(_json(written)) < len(_json(values)) else values
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _in_a_row(values: list[Any]) -> bool:
+    """Months, each the one after the one before."""
+    start = _month_number(values[0])
+    return start is not None and all(_month_number(v) == start + i for i, v in enumerate(values))
+
+
+def _month_number(value: object) -> int | None:
+    match = _MONTH.fullmatch(value) if isinstance(value, str) else None
+    return int(match[1]) * 12 + int(match[2]) - 1 if match else None
+
+
+def _label_patterns() -> list[str] | None:
+    """``month_label``'s twelve months with ``{y}`` for the year, if that is how it writes
+    them (a year written otherwise, or twice, is not)."""
+    patterns = [month_label(f"2000-{month:02d}").replace("2000", "{y}") for month in range(1, 13)]
+    return patterns if all(p.count("{y}") == 1 and "2000" not in p for p in patterns) else None
+
+
+def _labelled(first: str, count: int, patterns: list[str]) -> list[str]:
+    """What kpi.js makes of ``{"from": first, "count": count, "labels": patterns}``."""
+    start = _month_number(first)
+    assert start is not None
+    return [patterns[(start + i) % 12].replace("{y}", str((start + i) // 12)) for i in range(count)]
 
 
 def _restated_markers(series: Series, restated: Mapping[Month, str]) -> Figure:
