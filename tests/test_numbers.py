@@ -100,11 +100,18 @@ def test_values_csv_writes_whole_numbers_without_a_decimal_point(
     assert float(number_cell(value)) == value
 
 
-@given(st.floats(allow_nan=False, allow_infinity=False))
+@given(
+    st.one_of(
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.integers(-(2**60), 2**60).map(float),  # whole numbers about 2**53 too
+    )
+)
 def test_a_number_literal_reads_back_as_the_same_float(value: float) -> None:
     text = number_literal(value)
     assert float(text) == value
     assert not text.endswith(".0")
+    if value.is_integer():  # the integer written: the shortest decimal, without a point
+        assert text == str(int(written_decimal(value)))
 
 
 @given(

@@ -42,10 +42,17 @@ def parse_month(text: str) -> Month | None:
     return int(match.group(1)) * 12 + int(match.group(2)) - 1
 
 
+EXACT_INTEGERS = 2.0**53
+"""Floats below this in size hold every whole number exactly."""
+
+
 def number_literal(value: float) -> str:
     """The shortest text that reads back as ``value``: ``42`` for 42.0, ``31.4``, ``0.1``;
     whole numbers never end in ``.0``, however large (1e16 is ``10000000000000000``)."""
-    return str(int(written_decimal(value))) if value.is_integer() else repr(value)
+    if not value.is_integer():
+        return repr(value)
+    # below 2**53 a whole float is exactly the integer written; above, its shortest decimal
+    return str(int(value)) if abs(value) < EXACT_INTEGERS else str(int(written_decimal(value)))
 
 
 def written_decimal(value: float) -> Decimal:

@@ -14,6 +14,7 @@ hover gets pre-formatted text, the axis the unit's prefix or suffix and the KPI'
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import textwrap
@@ -294,17 +295,25 @@ def chart_json(figure: Figure) -> str:
 
 
 def _compact(values: Any, x: Any = None) -> Any:
-    """``values`` written shorter, if there is a shorter way (see chart_json)."""
+    """``values`` written shorter, if there is a shorter way (see chart_json); ``x``: the
+    trace's months, which a hover's labels may be of."""
     if not isinstance(values, list) or len(values) < 3:
         return values
     if all(isinstance(row, list) for row in values) and len({len(row) for row in values}) == 1:
-        return {"columns": [_compact(list(column), x) for column in zip(*values, strict=True)]}
-    if _in_a_row(values):
+        start = _first_in_a_row(x) if isinstance(x, list) else None
+        columns = zip(*values, strict=True)
+        return {"columns": [_compact_column(list(column), x, start) for column in columns]}
+    return _compact_column(values, x, None)
+
+
+def _compact_column(values: list[Any], x: Any, x_start: int | None) -> Any:
+    if len(values) < 3:
+        return values
+    if _first_in_a_row(values) is not None:
         return _shorter(values, {"from": values[0], "count": len(values)})
-    if isinstance(x, list) and len(x) == len(values) and _in_a_row(x):
-        labels = _label_patterns()
-        if labels and values == _labelled(x[0], len(x), labels):
-            return _shorter(values, {"from": x[0], "count": len(x), "labels": labels})
+    labels = _label_patterns() if x_start is not None and len(x) == len(values) else None
+    if labels and values == _labelled(x_start, len(values), labels):
+        return _shorter(values, {"from": x[0], "count": len(values), "labels": list(labels)})
     runs: list[list[Any]] = []
     for value in values:
         if runs and runs[-1][0] == value and type(runs[-1][0]) is type(value):
@@ -322,29 +331,37 @@ def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
-def _in_a_row(values: list[Any]) -> bool:
-    """Months, each the one after the one before."""
-    start = _month_number(values[0])
-    return start is not None and all(_month_number(v) == start + i for i, v in enumerate(values))
+def _first_in_a_row(values: list[Any]) -> int | None:
+    """The first month of ``values`` if they are months each after the one before (from
+    the year 1000: kpi.js writes years without leading zeros)."""
+    first = values[0] if values else None
+    match = _MONTH.fullmatch(first) if isinstance(first, str) else None
+    if match is None or int(match[1]) < 1000:
+        return None
+    start = int(match[1]) * 12 + int(match[2]) - 1
+    return start if values == _months_from(start, len(values)) else None
 
 
-def _month_number(value: object) -> int | None:
-    match = _MONTH.fullmatch(value) if isinstance(value, str) else None
-    return int(match[1]) * 12 + int(match[2]) - 1 if match else None
+@functools.lru_cache(maxsize=1024)
+def _months_from(start: int, count: int) -> list[str]:
+    return [f"{(start + i) // 12}-{(start + i) % 12 + 1:02d}" for i in range(count)]
 
 
-def _label_patterns() -> list[str] | None:
+def _label_patterns() -> tuple[str, ...] | None:
     """``month_label``'s twelve months with ``{y}`` for the year, if that is how it writes
     them (a year written otherwise, or twice, is not)."""
-    patterns = [month_label(f"2000-{month:02d}").replace("2000", "{y}") for month in range(1, 13)]
+    patterns = tuple(
+        month_label(f"2000-{month:02d}").replace("2000", "{y}") for month in range(1, 13)
+    )
     return patterns if all(p.count("{y}") == 1 and "2000" not in p for p in patterns) else None
 
 
-def _labelled(first: str, count: int, patterns: list[str]) -> list[str]:
-    """What kpi.js makes of ``{"from": first, "count": count, "labels": patterns}``."""
-    start = _month_number(first)
-    assert start is not None
-    return [patterns[(start + i) % 12].replace("{y}", str((start + i) // 12)) for i in range(count)]
+@functools.lru_cache(maxsize=1024)
+def _labelled(start: int, count: int, patterns: tuple[str, ...]) -> list[str]:
+    """What kpi.js makes of ``{"from": <start>, "count": count, "labels": patterns}``."""
+    return [
+        patterns[(start + i) % 12].replace("{y}", str((start + i) // 12)) for i in range(count)
+    ]
 
 
 def _restated_markers(series: Series, restated: Mapping[Month, str]) -> Figure:

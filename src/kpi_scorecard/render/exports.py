@@ -23,6 +23,7 @@ from kpi_scorecard.model import (
 from kpi_scorecard.read.load import DECIMAL
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+FORMULA_FIRST = frozenset(FORMULA_START)
 """What makes a spreadsheet read a cell as a formula (OWASP, CSV injection)."""
 
 
@@ -114,7 +115,7 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 def safe_cell(text: str) -> str:
     """A cell a spreadsheet would run as a formula (``=HYPERLINK(...)``) gets a leading ``'``,
     as OWASP advises; numbers stay as they are, since a negative number is data."""
-    if text.startswith(FORMULA_START) and not DECIMAL.match(text):
+    if text[:1] in FORMULA_FIRST and not DECIMAL.match(text):
         return "'" + text
     return text
 
