@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from kpi_scorecard import site
 from kpi_scorecard.cli import main
 from kpi_scorecard.model import FIGURE_FIELDS, PACING_FIELDS
 
@@ -352,3 +353,31 @@ def test_a_gen_files_script_of_the_team_can_add_to_a_generated_page(valid_repo: 
     overview = (valid_repo / "site" / "index.html").read_text()
     assert "Words the team adds to the overview." in overview
     assert "Needs attention" in overview  # still the generated overview
+
+
+def _mkdocs_build(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    mkdocs = Path(sys.executable).parent / "mkdocs"
+    return subprocess.run(
+        [str(mkdocs), "build", "-q", *args], cwd=repo, capture_output=True, text=True
+    )
+
+
+def test_mkdocs_build_leaves_nothing_of_the_last_site_but_what_mkdocs_keeps(
+    valid_repo: Path,
+) -> None:
+    """The last site's files are deleted while the build goes on (site._start_emptying):
+    afterwards site/ is what a build writes, plus the hidden files mkdocs never deletes."""
+    assert _mkdocs_build(valid_repo).returncode == 0
+    built = tree_digest(valid_repo / "site")
+    (valid_repo / "site" / "stale.html").write_text("from an older build")
+    (valid_repo / "site" / "kpis" / "gone").mkdir()
+    (valid_repo / "site" / ".nojekyll").write_text("")
+    ran = _mkdocs_build(valid_repo)
+    assert ran.returncode == 0, ran.stderr
+    after = tree_digest(valid_repo / "site")
+    assert after.pop(".nojekyll") == hashlib.sha256(b"").hexdigest()
+    assert after == built
+    assert not (valid_repo / "site" / site.OLD_SITE).exists()
+    (valid_repo / "site" / "stale.html").write_text("kept by --dirty")
+    assert _mkdocs_build(valid_repo, "--dirty").returncode == 0
+    assert (valid_repo / "site" / "stale.html").read_text() == "kept by --dirty"

@@ -464,3 +464,23 @@ def test_a_page_that_fails_while_mkdocs_builds_fails_the_build_and_leaves_the_si
     assert _tree(kpi_repo.path / "site") == before  # kpi build swaps a site in only if built
     assert multiprocessing.active_children() == []
     assert site._stream is None and site._exports is None
+
+
+def _slow_in_forked_processes(item: int) -> tuple[int, int]:
+    if os.environ.get("KPI_TEST_PARENT") != str(os.getpid()):
+        time.sleep(1)
+    return _pid_and_square(item)
+
+
+def test_waiting_for_the_next_item_to_take_this_process_takes_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KPI_TEST_PARENT", str(os.getpid()))
+    stream = Stream(_slow_in_forked_processes, list(range(4)))
+    try:
+        started = time.monotonic()
+        assert stream.get(2) == (os.getpid(), 4)  # the two processes are busy with 0 and 1
+        assert time.monotonic() - started < 0.9
+        assert [stream.get(item)[1] for item in (0, 1, 3)] == [0, 1, 9]
+    finally:
+        stream.close()

@@ -32,7 +32,10 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 from importlib import resources
@@ -133,6 +136,13 @@ _stream: Stream[tuple[str, str]] | None = None
 """The forked processes rendering this build's generated files (see ``_start_rendering``)."""
 _exports: Path | None = None
 """Where they write the exports."""
+_dirty = False
+"""``mkdocs build --dirty``: mkdocs keeps what site/ holds."""
+_emptying: threading.Thread | None = None
+"""Deletes the last site's files while this build goes on (see ``_start_emptying``)."""
+OLD_SITE = ".kpi-scorecard-old-site"
+"""Where in site/ the last site's files wait to be deleted: mkdocs' cleaning skips names that
+start with a dot."""
 
 
 def repository_root(config: MkDocsConfig) -> Path:
@@ -226,8 +236,9 @@ def on_startup(command: str, dirty: bool) -> None:
     """``mkdocs serve`` builds again after each edit: pages whose inputs did not change are
     kept from one build to the next (render/pages.py), and a scorecard with errors is shown
     in the pages instead of failing the build (on_pre_build)."""
-    global _serving
+    global _serving, _dirty
     _serving = command == "serve"
+    _dirty = dirty
     remember_pages(_serving)
     workers.serving(_serving)
 
@@ -263,6 +274,8 @@ def on_pre_build(config: MkDocsConfig) -> None:
     _last_pages = tuple(path for path in generated if path.endswith(".md"))
     if _current.later:  # started now, they render while mkdocs empties site/
         _start_rendering(config)
+    if not _dirty:
+        _start_emptying(Path(config.site_dir))
 
 
 def show_problems(failed: ValidationFailed, config: MkDocsConfig) -> dict[str, str]:
@@ -330,18 +343,52 @@ def use_commit_date(root: Path) -> None:
 
 
 def on_post_build(config: MkDocsConfig) -> None:
-    """The exports rendered while mkdocs built go into site/; our data goes back to the
-    garbage collector (see _generated)."""
+    """The exports rendered while mkdocs built go into site/, the last site's files are
+    gone; our data goes back to the garbage collector (see _generated)."""
     if _stream is not None:
         _move_exports(config.site_dir)
     _stop_rendering()
+    _finish_emptying()
     gc.unfreeze()
 
 
 def on_build_error(error: Exception, **_: Any) -> None:
     """...also when the build fails (mkdocs serve goes on to the next build)."""
     _stop_rendering()
+    _finish_emptying()
     gc.unfreeze()
+
+
+def _start_emptying(site_dir: Path) -> None:
+    """mkdocs empties site/ before it writes the new site: a few thousand files, 0.4 s of a
+    1,000-KPI build in which nothing else happens. Instead each of the last site's entries
+    moves into a hidden folder of site/ (one rename each, which mkdocs' cleaning skips), and a
+    thread deletes them while the build goes on (the forked processes are started already).
+    An entry that cannot move (a mount point) is left to mkdocs."""
+    global _emptying
+    _finish_emptying()
+    if not site_dir.is_dir():
+        return
+    old = site_dir / OLD_SITE
+    try:
+        old.mkdir(exist_ok=True)
+        for entry in site_dir.iterdir():
+            if not entry.name.startswith("."):
+                with suppress(OSError):
+                    entry.rename(old / f"{entry.name}-{time.monotonic_ns()}")
+    except OSError:
+        pass  # mkdocs empties what is left, as it always did
+    _emptying = threading.Thread(
+        target=shutil.rmtree, args=(old,), kwargs={"ignore_errors": True}, daemon=True
+    )
+    _emptying.start()
+
+
+def _finish_emptying() -> None:
+    global _emptying
+    if _emptying is not None:
+        _emptying.join()
+        _emptying = None
 
 
 def on_nav(nav: Navigation, config: MkDocsConfig, **_: Any) -> Navigation:

@@ -42,6 +42,9 @@ MAX_PROCESSES = 4
 copy of what it writes of the build's memory, and pickles its results back."""
 
 BACKGROUND_NICENESS = 10
+CLAIM_EVERY = 0.01
+"""Seconds between two looks, while this process waits for a Stream's item, at whether that
+item is the next one to take: then it takes it itself."""
 """How much less a Stream's processes claim the cores than the process that forked them."""
 
 _serving = False
@@ -289,13 +292,24 @@ class Stream(Generic[Key]):
                 self._readers.append(reader)
 
     def wait(self, item: Key) -> None:
-        """Until ``item`` is done: by a forked process, or else here."""
+        """Until ``item`` is done: by a forked process, or else here, also when it is the
+        next one they would take (this process has nothing better to do than wait)."""
         position = self._positions[item]
         while position not in self._done | self._failed and self._readers:
-            self._receive()
+            if self._claim(position):
+                break
+            self._receive(CLAIM_EVERY)
         if position not in self._done:
             self._here[position] = self._work(item)
             self._done.add(position)
+
+    def _claim(self, position: int) -> bool:
+        """Takes ``position`` if it is the next item from the front."""
+        with self._ends.get_lock():
+            if self._ends[0] == position < self._ends[1]:
+                self._ends[0] = position + 1
+                return True
+        return False
 
     def finish(self) -> None:
         """Every item done: this process takes the last ones not yet taken while the forked
@@ -328,8 +342,8 @@ class Stream(Generic[Key]):
         os.remove(path)
         return value
 
-    def _receive(self) -> None:
-        for reader in wait(self._readers):
+    def _receive(self, timeout: float | None = None) -> None:
+        for reader in wait(self._readers, timeout):
             assert isinstance(reader, Connection)
             try:
                 position = reader.recv()
