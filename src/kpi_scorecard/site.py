@@ -4,12 +4,14 @@ mkdocs.yml names two thin files in ``hooks/``: a hooks module that re-exports th
 functions below, and a mkdocs-gen-files script that calls ``generate_pages``. The flow of one
 build:
 
-- ``on_pre_build`` (before mkdocs cleans ``site/``) loads, validates, computes and renders,
-  sharing the work between forked processes (workers.py: git's history is read while the files
-  are, and the pages are rendered in shares); errors abort the build there, so the last good
-  site stays as it was;
+- ``on_pre_build`` (before mkdocs cleans ``site/``) loads, validates and computes, sharing the
+  work between forked processes (workers.py: git's history is read while the files are, past
+  reviews in shares); errors abort the build there, so the last good site stays as it was.
+  On several cores it then starts forked processes that render the pages and exports while
+  mkdocs builds (``_start_rendering``); otherwise it renders them itself, in shares;
 - ``on_files`` adds the overview, one page per KPI, the exports and the assets as files held
-  in memory (with the hooks of an older ``kpi init``, the gen-files script writes them);
+  in memory, or whose content waits for those processes (with the hooks of an older ``kpi
+  init``, the gen-files script writes them);
 - ``on_nav`` keeps the KPI pages out of the navigation (linked from the overview instead), so
   a page does not carry every other page in its sidebar;
 - generated pages reach Markdown as skeletons (render/blocks.py): ``on_page_content`` puts back
