@@ -369,17 +369,17 @@ def _start_emptying(site_dir: Path) -> None:
     An entry that cannot move (a mount point) is left to mkdocs."""
     global _emptying
     _finish_emptying()
-    if not site_dir.is_dir():
-        return
     old = site_dir / OLD_SITE
     try:
+        entries = [e for e in site_dir.iterdir() if not e.name.startswith(".")]
+        if not entries and not old.exists():  # a new folder (kpi build's staging one)
+            return
         old.mkdir(exist_ok=True)
-        for entry in site_dir.iterdir():
-            if not entry.name.startswith("."):
-                with suppress(OSError):
-                    entry.rename(old / f"{entry.name}-{time.monotonic_ns()}")
+        for entry in entries:
+            with suppress(OSError):
+                entry.rename(old / f"{entry.name}-{time.monotonic_ns()}")
     except OSError:
-        pass  # mkdocs empties what is left, as it always did
+        return  # no site/ yet; or mkdocs empties what is left, as it always did
     _emptying = threading.Thread(
         target=shutil.rmtree, args=(old,), kwargs={"ignore_errors": True}, daemon=True
     )
