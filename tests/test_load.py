@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
 from kpi_scorecard.errors import Problems
-from kpi_scorecard.read.load import Scalar, YMap, YSeq, kpi_files, load_file
+from kpi_scorecard.read.load import Scalar, YMap, YSeq, _Loader, kpi_files, load_file
 
 
 def load(tmp_path: Path, text: str | bytes) -> tuple[YMap | YSeq | Scalar | None, Problems]:
@@ -75,3 +79,37 @@ def test_reserved_and_hidden_files_are_not_kpis(tmp_path: Path) -> None:
         (kpis / name).write_text("name: x\n")
     found = [p.relative_to(kpis).as_posix() for p in kpi_files(tmp_path)]
     assert found == ["a/people.yaml", "b.yml"]
+
+
+SCALARS = st.one_of(
+    st.sampled_from(["2026-01", "12", "1.5e3", ".5", "yes", "no", "~", "null", "", "0x1F", "1:30"]),
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12),
+)
+
+
+def _tags(node: yaml.Node) -> object:
+    if isinstance(node, yaml.ScalarNode):
+        return (node.tag, node.value, node.style)
+    if isinstance(node, yaml.MappingNode):
+        return [(_tags(key), _tags(value)) for key, value in node.value]
+    return [_tags(item) for item in node.value]
+
+
+@given(st.lists(st.tuples(SCALARS, SCALARS, st.booleans()), max_size=8))
+def test_remembered_tags_resolve_as_the_safe_loader_does(
+    pairs: list[tuple[str, str, bool]],
+) -> None:
+    """The same text plain and quoted, again and again: each keeps its own tag."""
+    lines = [
+        f"k{i}: {yaml.safe_dump(value, default_style=chr(34) if quoted else None).strip()}"
+        for i, (_, value, quoted) in enumerate(pairs)
+    ] + [f"{yaml.safe_dump(key).strip()}: 1" for key, _, _ in pairs]
+    text = "\n".join(lines) + "\n"
+    try:
+        expected = yaml.compose(text, Loader=yaml.CSafeLoader)  # what _Loader extends
+    except yaml.YAMLError:
+        return
+    if expected is None:
+        return
+    for _ in range(2):  # the second time from what the loader remembered
+        assert _tags(yaml.compose(text, Loader=_Loader)) == _tags(expected)

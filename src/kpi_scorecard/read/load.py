@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, ClassVar
 
 import yaml
 
@@ -21,9 +22,33 @@ from kpi_scorecard.errors import Problems, quote
 from kpi_scorecard.read.yaml_errors import explain
 
 try:  # the C composer keeps loading fast; the pure-Python one gives the same nodes
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - libyaml is part of the PyYAML wheels
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+MAX_REMEMBERED_TAGS = 200_000
+
+
+class _Loader(_SafeLoader):
+    """The safe loader, remembering the tag each plain scalar resolves to: a scorecard
+    writes the same months, keys and words thousands of times, and resolving one is a
+    dozen regular expressions (a quarter of composing a file). The safe loader's resolvers
+    are fixed, so the tag depends on the text alone."""
+
+    _tags: ClassVar[dict[tuple[str, tuple[bool, bool]], str]] = {}
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        if kind is not yaml.ScalarNode or not isinstance(value, str):
+            return str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+        key = (value, tuple(implicit))
+        tag = self._tags.get(key)
+        if tag is None:
+            if len(self._tags) >= MAX_REMEMBERED_TAGS:
+                self._tags.clear()
+            tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            self._tags[key] = tag = str(tag)
+        return tag
+
 
 MAX_DEPTH = 20
 """No scorecard file nests deeper; a deeper one is refused rather than recursed into."""

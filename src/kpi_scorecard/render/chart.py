@@ -359,9 +359,7 @@ def _label_patterns() -> tuple[str, ...] | None:
 @functools.lru_cache(maxsize=1024)
 def _labelled(start: int, count: int, patterns: tuple[str, ...]) -> list[str]:
     """What kpi.js makes of ``{"from": <start>, "count": count, "labels": patterns}``."""
-    return [
-        patterns[(start + i) % 12].replace("{y}", str((start + i) // 12)) for i in range(count)
-    ]
+    return [patterns[(start + i) % 12].replace("{y}", str((start + i) // 12)) for i in range(count)]
 
 
 def _restated_markers(series: Series, restated: Mapping[Month, str]) -> Figure:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from kpi_scorecard.audit.history import Entry
 from kpi_scorecard.model import Figures, Kpi, Results, Scorecard, Series, month_str
@@ -145,12 +146,10 @@ def _chart_block(
     forecast = forecast_trace(kpi, pacing, series, results.as_of, currency) if pacing else None
     if forecast is not None:
         figure["data"].append(forecast)
-    figure_json = json_attribute(chart_json(figure))
+    label = f"{kpi.name} by month: the monthly table below has the same data"
     return (
-        f'<div class="kpi-chart" data-chart=\'{figure_json}\' role="img" '
-        f'aria-label="{escape(kpi.name)} by month: the monthly table below has the same data">'
-        "</div>"
-        '<p class="kpi-chart-alt"><a href="#monthly-values">The chart as a table</a></p>'
+        _chart_element("kpi-chart", figure, label)
+        + '<p class="kpi-chart-alt"><a href="#monthly-values">The chart as a table</a></p>'
     )
 
 
@@ -206,12 +205,15 @@ def _cumulative(
     if figure is None or pacing is None:
         return []
     label = f"{kpi.name}, {pacing.fiscal_year} summed month by month against the target path"
-    html = (
-        f'<div class="kpi-chart kpi-chart--cumulative" '
-        f"data-chart='{json_attribute(chart_json(figure))}' role=\"img\" "
-        f'aria-label="{escape(label)}"></div>'
+    html = later(_chart_element, "kpi-chart kpi-chart--cumulative", figure, label)
+    return [f"### {pacing.fiscal_year} so far, summed", "", html, ""]
+
+
+def _chart_element(css_class: str, figure: dict[str, Any], label: str) -> str:
+    return (
+        f"<div class=\"{css_class}\" data-chart='{json_attribute(chart_json(figure))}' "
+        f'role="img" aria-label="{escape(label)}"></div>'
     )
-    return [f"### {pacing.fiscal_year} so far, summed", "", not_searched(html), ""]
 
 
 def _notes_for_search(kpi: Kpi, series: Series) -> list[str]:
