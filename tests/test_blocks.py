@@ -16,9 +16,11 @@ from kpi_scorecard.render.blocks import (
     for_search,
     not_searched,
     search_only,
+    searched,
     skeleton,
+    skeleton_only,
 )
-from kpi_scorecard.render.pages import render_pages
+from kpi_scorecard.render.pages import page_jobs, render_pages
 from kpi_scorecard.render.text import escape
 from kpi_scorecard.site import prepare
 
@@ -159,3 +161,22 @@ def test_a_placeholder_that_markdown_changed_is_an_error_not_a_broken_page() -> 
     changed = convert(page.markdown).replace("<p>", '<p class="x">', 1)
     with pytest.raises(ValueError, match="1 of the page's HTML blocks could not be put back"):
         for_search(changed, page.blocks)
+
+
+def test_a_skeleton_rendered_without_its_later_blocks_is_the_page_s_own(
+    fixture_pages: dict[str, str],
+) -> None:
+    """What the forked renderers rely on (site._render_in_background): a page rendered with
+    its costly blocks left out splits into the same skeleton, with the same blocks for search,
+    and something left out on the pages that have such blocks."""
+    state, _ = prepare(FIXTURES / "valid", with_history=False)
+    jobs = page_jobs(state.data)
+    left_out = 0
+    for path, text in fixture_pages.items():
+        whole = skeleton(text)
+        with skeleton_only():
+            quick = skeleton(jobs[path]())
+        assert quick.markdown == whole.markdown, path
+        assert searched(quick.blocks) == searched(whole.blocks), path
+        left_out += quick.blocks != whole.blocks
+    assert left_out >= len(state.data.scorecard.kpis)  # every KPI page, and the review packs

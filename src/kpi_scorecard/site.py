@@ -520,7 +520,8 @@ def _full_blocks(path: str, searched_blocks: tuple[Block, ...]) -> tuple[Block, 
     assert _stream is not None
     blocks = _stream.get(("blocks", path))
     assert isinstance(blocks, tuple)
-    if len(blocks) != len(searched_blocks):  # a block left out of a skeleton holds another
+    # The skeleton and the whole page split alike unless a later() block held a blank line.
+    if len(blocks) != len(searched_blocks):
         raise PluginError(f"{path}: the page's skeleton does not match the page")
     return blocks
 
