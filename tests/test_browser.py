@@ -582,7 +582,7 @@ def status_texts(page: Page) -> list[str]:
     """The words of every status, without its aria-hidden icon."""
     return list(
         page.eval_on_selector_all(
-            ".kpi-status",
+            "[class^='kpi-status--']",
             """(statuses) => statuses.map((status) => {
                 const words = status.cloneNode(true);
                 words.querySelectorAll("[aria-hidden=true]").forEach((icon) => icon.remove());

@@ -60,11 +60,9 @@ def json_attribute(json_text: str) -> str:
 @functools.cache
 def status_badge(status: Status) -> str:
     """The status in words; its colour and icon come from kpi.css (the icon is generated
-    content with empty alternative text, so screen readers read the words only). Cached: a
-    large scorecard shows a few hundred thousand of the five."""
-    return (
-        f'<span class="kpi-status kpi-status--{status}">{escape(STATUS_LABELS[status][1])}</span>'
-    )
+    content with empty alternative text, so screen readers read the words only). Cached, and
+    one class only: a large scorecard shows a few hundred thousand of the five."""
+    return f'<span class="kpi-status--{status}">{escape(STATUS_LABELS[status][1])}</span>'
 
 
 def link(href: str, text: str) -> str:
