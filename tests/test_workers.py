@@ -484,3 +484,18 @@ def test_waiting_for_the_next_item_to_take_this_process_takes_it(
         assert [stream.get(item)[1] for item in (0, 1, 3)] == [0, 1, 9]
     finally:
         stream.close()
+
+
+def test_without_a_temporary_folder_a_stream_works_everything_out_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def full(**_: object) -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(workers.tempfile, "mkdtemp", full)
+    stream = Stream(_pid_and_square, [1, 2, 3])
+    try:
+        assert [stream.get(item) for item in (1, 2, 3)] == [(os.getpid(), n * n) for n in (1, 2, 3)]
+    finally:
+        stream.close()
+    assert multiprocessing.active_children() == []

@@ -488,7 +488,10 @@ def _start_rendering(config: MkDocsConfig) -> None:
         key=lambda path: file_sort_key(File(path, None, config.site_dir, False)),
     )
     exports = [path for path in jobs if not path.endswith(".md")]
-    _exports = Path(tempfile.mkdtemp(prefix="kpi-scorecard-exports-"))
+    try:
+        _exports = Path(tempfile.mkdtemp(prefix="kpi-scorecard-exports-"))
+    except OSError as error:  # before mkdocs empties site/: the last site stays
+        raise PluginError(f"no temporary folder for the exports: {error}") from None
     items = [
         *(("skeleton", path) for path in pages),
         *(("blocks", path) for path in pages),

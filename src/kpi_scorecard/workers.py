@@ -269,7 +269,10 @@ class Stream(Generic[Key]):
         count = min(process_count(), len(items))
         if count < 2:
             return
-        self._folder = tempfile.mkdtemp(prefix="kpi-scorecard-")
+        try:
+            self._folder = tempfile.mkdtemp(prefix="kpi-scorecard-")
+        except OSError:  # no temporary folder (full, or not writable): all of it here
+            return
         context = multiprocessing.get_context("fork")
         # Shared by the processes: the next item from the front (theirs), and the first item
         # taken from the back (by this process, in ``finish``).
