@@ -8,8 +8,10 @@ each on a phone (kpi.css), and can be filtered by owner, tag and status (kpi.js)
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kpi_scorecard.model import Figures, Kpi, Results, Scorecard, Status, month_str
-from kpi_scorecard.render.blocks import not_searched
+from kpi_scorecard.render.blocks import later, not_searched
 from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.numbers import (
     STATUS_LABELS,
@@ -170,6 +172,19 @@ def categories_in_order(
     ordered = [(key, title) for key, title in declared.items() if key in used]
     rest = sorted(used - set(declared))
     return ordered + [(key, key.replace("_", " ").capitalize()) for key in rest]
+
+
+def pack_sections(scorecard: Scorecard, table_of: Callable[[list[Kpi]], str]) -> list[str]:
+    """A review pack's sections: each category in order, its heading and the table of its KPIs
+    by name (``table_of``, a later() block: the pack's numbers, rendered last)."""
+    parts: list[str] = []
+    for category, title in categories_in_order(scorecard):
+        kpis = sorted(
+            (k for k in scorecard.kpis.values() if k.category == category),
+            key=lambda k: k.name.casefold(),
+        )
+        parts += [f"## {inline(title)}", "", later(table_of, kpis), ""]
+    return parts
 
 
 def _by_name(kpi: Kpi) -> tuple[str, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from kpi_scorecard.model import (
     Kpi,
@@ -22,12 +23,11 @@ from kpi_scorecard.model import (
     Status,
     month_str,
 )
-from kpi_scorecard.render.blocks import later
 from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.numbers import STATUS_LABELS, change_text, value_text
-from kpi_scorecard.render.overview import categories_in_order
+from kpi_scorecard.render.overview import categories_in_order, pack_sections
 from kpi_scorecard.render.reviews import FULL_PACK_MONTHS
-from kpi_scorecard.render.text import escape, front_matter_title, inline, rich
+from kpi_scorecard.render.text import escape, front_matter_title, rich
 from kpi_scorecard.render.wording import month_label
 
 HEADERS = (
@@ -106,24 +106,18 @@ def period_pack(
     full = is_full_period_pack(period, results.as_of)
     presenters = {m: presenters_of(m) for m in months} if full else {}
     index = period_index(results) if index is None else index
-    for category, category_title in categories_in_order(scorecard):
-        kpis = sorted(
-            (k for k in scorecard.kpis.values() if k.category == category),
-            key=lambda k: k.name.casefold(),
-        )
-        rows = later(_pack_table, kpis, scorecard, index, period, months, presenters, links)
-        parts += [f"## {inline(category_title)}", "", rows, ""]
-    return "\n".join(parts)
+    table_of = partial(_pack_table, scorecard, index, period, months, presenters, links)
+    return "\n".join(parts + pack_sections(scorecard, table_of))
 
 
 def _pack_table(
-    kpis: list[Kpi],
     scorecard: Scorecard,
     index: PeriodIndex,
     period: PeriodRef,
     months: list[Month],
     presenters: Mapping[Month, Mapping[str, str]],
     links: Links,
+    kpis: list[Kpi],
 ) -> str:
     rows = [
         _row(k, scorecard, index.get(k.id, {}), period, months, presenters, links) for k in kpis

@@ -12,15 +12,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
+from functools import partial
 
 from kpi_scorecard.figures.numbers import as_float
 from kpi_scorecard.model import Kpi, Month, Results, Scorecard, Series, Status, month_str
 from kpi_scorecard.render.ask import ask_link
-from kpi_scorecard.render.blocks import later
 from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.numbers import STATUS_LABELS, change_text, value_text
-from kpi_scorecard.render.overview import categories_in_order
-from kpi_scorecard.render.text import escape, front_matter_title, inline, rich
+from kpi_scorecard.render.overview import categories_in_order, pack_sections
+from kpi_scorecard.render.text import escape, front_matter_title, rich
 from kpi_scorecard.render.wording import month_label
 
 FULL_PACK_MONTHS = 24
@@ -70,24 +70,18 @@ def review_pack(
         "the story behind it, and what happens next.</p>",
         "",
     ]
-    for category, category_title in categories_in_order(scorecard):
-        kpis = sorted(
-            (k for k in scorecard.kpis.values() if k.category == category),
-            key=lambda k: k.name.casefold(),
-        )
-        rows = later(_pack_table, kpis, scorecard, results, month, presenters, links, repo_url)
-        parts += [f"## {inline(category_title)}", "", rows, ""]
-    return "\n".join(parts)
+    table_of = partial(_pack_table, scorecard, results, month, presenters, links, repo_url)
+    return "\n".join(parts + pack_sections(scorecard, table_of))
 
 
 def _pack_table(
-    kpis: list[Kpi],
     scorecard: Scorecard,
     results: Results,
     month: Month,
     presenters: Mapping[str, str],
     links: Links,
     repo_url: str | None,
+    kpis: list[Kpi],
 ) -> str:
     rows = [
         _with_ask_link(
