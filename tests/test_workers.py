@@ -353,7 +353,8 @@ def test_a_stream_works_items_out_in_forked_processes_and_hands_each_over_once()
     finally:
         stream.close()
     assert [square for _, square in results] == [item * item for item in reversed(items)]
-    assert os.getpid() not in {pid for pid, _ in results}
+    # forked processes did the work (this one may take an item nobody had taken yet)
+    assert {pid for pid, _ in results} - {os.getpid()}
     assert not os.path.exists(folder)
     assert multiprocessing.active_children() == []
 
@@ -468,7 +469,7 @@ def test_a_page_that_fails_while_mkdocs_builds_fails_the_build_and_leaves_the_si
 
 def _slow_in_forked_processes(item: int) -> tuple[int, int]:
     if os.environ.get("KPI_TEST_PARENT") != str(os.getpid()):
-        time.sleep(1)
+        time.sleep(2)
     return _pid_and_square(item)
 
 
@@ -478,9 +479,8 @@ def test_waiting_for_the_next_item_to_take_this_process_takes_it(
     monkeypatch.setenv("KPI_TEST_PARENT", str(os.getpid()))
     stream = Stream(_slow_in_forked_processes, list(range(4)))
     try:
-        started = time.monotonic()
-        assert stream.get(2) == (os.getpid(), 4)  # the two processes are busy with 0 and 1
-        assert time.monotonic() - started < 0.9
+        # the two processes are busy with 0 and 1 for seconds: this one takes 2 itself
+        assert stream.get(2) == (os.getpid(), 4)
         assert [stream.get(item)[1] for item in (0, 1, 3)] == [0, 1, 9]
     finally:
         stream.close()

@@ -121,11 +121,15 @@ def run_shares(
             pool = ProcessPoolExecutor(
                 processes - 1, context, initializer=_die_with_parent, initargs=(os.getpid(),)
             )
+            futures: list[Future[dict[int, Result]]] = []
             try:
-                futures = [pool.submit(_run_share, None) for _ in range(processes - 1)]
+                for _ in range(processes - 1):
+                    futures.append(pool.submit(_run_share, None))
             except OSError:  # no fork (memory or process limits): all of it here
                 pool.shutdown(cancel_futures=True)
                 return [work(part) for part in parts]
+            except BrokenProcessPool:  # one died already: what it took is done here
+                pass
         with pool:
             done = _work(None)
             for future in futures:
