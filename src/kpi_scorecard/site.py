@@ -8,7 +8,9 @@ build:
   work between forked processes (workers.py: git's history is read while the files are, past
   reviews in shares); errors abort the build there, so the last good site stays as it was.
   On several cores it then starts forked processes that render the pages and exports while
-  mkdocs builds (``_start_rendering``); otherwise it renders them itself, in shares;
+  mkdocs builds (``_start_rendering``); otherwise it renders them itself, in shares. Last,
+  it moves the last site aside for a thread to delete while the build goes on
+  (``_start_emptying``);
 - ``on_files`` adds the overview, one page per KPI, the exports and the assets as files held
   in memory, or whose content waits for those processes (with the hooks of an older ``kpi
   init``, the gen-files script writes them);
@@ -16,7 +18,9 @@ build:
   a page does not carry every other page in its sidebar;
 - generated pages reach Markdown as skeletons (render/blocks.py): ``on_page_content`` puts back
   the HTML blocks that search indexes, ``on_post_page`` the rest, after the search plugin has
-  read the page.
+  read the page;
+- ``on_post_build`` moves the exports rendered meanwhile into ``site/`` and waits for the
+  forked processes and the thread to end (``on_build_error`` stops them).
 
 While serving (``mkdocs serve``, ``kpi serve``), a scorecard with errors does not fail the
 build, which would leave the browser waiting: every page of the last good build, and the
