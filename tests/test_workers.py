@@ -499,3 +499,22 @@ def test_without_a_temporary_folder_a_stream_works_everything_out_here(
     finally:
         stream.close()
     assert multiprocessing.active_children() == []
+
+
+def test_the_temporary_folders_of_a_build_killed_outright_are_removed_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workers.tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead = tmp_path / f"kpi-scorecard-{int(gone.stdout)}-stream-abc"
+    (dead / "sub").mkdir(parents=True)
+    (dead / "sub" / "7").write_bytes(b"a result nobody fetched")
+    running = tmp_path / f"kpi-scorecard-{os.getppid()}-exports-def"  # a live process's
+    running.mkdir()
+    other = tmp_path / "kpi-scorecard-notes"  # not one of ours
+    other.mkdir()
+    made = Path(workers.private_folder("stream"))
+    assert made.parent == tmp_path and made.name.startswith(f"kpi-scorecard-{os.getpid()}-stream-")
+    assert not dead.exists() and running.is_dir() and other.is_dir()

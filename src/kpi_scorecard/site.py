@@ -37,7 +37,6 @@ import gc
 import logging
 import os
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -493,7 +492,7 @@ def _start_rendering(config: MkDocsConfig) -> None:
     )
     exports = [path for path in jobs if not path.endswith(".md")]
     try:
-        _exports = Path(tempfile.mkdtemp(prefix="kpi-scorecard-exports-"))
+        _exports = Path(workers.private_folder("exports"))
     except OSError as error:  # before mkdocs empties site/: the last site stays
         raise PluginError(f"no temporary folder for the exports: {error}") from None
     items = [
