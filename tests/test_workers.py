@@ -511,10 +511,14 @@ def test_the_temporary_folders_of_a_build_killed_outright_are_removed_by_the_nex
     dead = tmp_path / f"kpi-scorecard-{int(gone.stdout)}-stream-abc"
     (dead / "sub").mkdir(parents=True)
     (dead / "sub" / "7").write_bytes(b"a result nobody fetched")
+    recent = tmp_path / f"kpi-scorecard-{int(gone.stdout)}-exports-xyz"  # may be another's
+    recent.mkdir()
+    an_hour_ago = time.time() - workers.STALE_AFTER - 60
+    os.utime(dead, (an_hour_ago, an_hour_ago))
     running = tmp_path / f"kpi-scorecard-{os.getppid()}-exports-def"  # a live process's
     running.mkdir()
     other = tmp_path / "kpi-scorecard-notes"  # not one of ours
     other.mkdir()
     made = Path(workers.private_folder("stream"))
     assert made.parent == tmp_path and made.name.startswith(f"kpi-scorecard-{os.getpid()}-stream-")
-    assert not dead.exists() and running.is_dir() and other.is_dir()
+    assert not dead.exists() and running.is_dir() and other.is_dir() and recent.is_dir()

@@ -21,6 +21,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -379,6 +380,11 @@ class Stream(Generic[Key]):
 FOLDER_PREFIX = "kpi-scorecard-"
 
 
+STALE_AFTER = 3600
+"""Seconds after which a temporary folder whose process is gone is removed (younger ones may
+belong to a build of another container that shares the folder but not the process ids)."""
+
+
 def private_folder(purpose: str) -> str:
     """A new temporary folder of this process (``kpi-scorecard-<pid>-<purpose>-...``). Those
     of builds that were killed outright (their process is gone) are removed first: a killed
@@ -387,7 +393,8 @@ def private_folder(purpose: str) -> str:
     with suppress(OSError):
         for folder in root.glob(f"{FOLDER_PREFIX}*-*"):
             owner = folder.name[len(FOLDER_PREFIX) :].split("-", 1)[0]
-            if owner.isdigit() and not _alive(int(owner)):
+            stale = time.time() - folder.stat().st_mtime > STALE_AFTER
+            if owner.isdigit() and stale and not _alive(int(owner)):
                 shutil.rmtree(folder, ignore_errors=True)
     return tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-{purpose}-")
 
