@@ -4,7 +4,9 @@ should."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from html import unescape
 
 import markdown
 import pytest
@@ -180,3 +182,27 @@ def test_a_skeleton_rendered_without_its_later_blocks_is_the_page_s_own(
         assert searched(quick.blocks) == searched(whole.blocks), path
         left_out += quick.blocks != whole.blocks
     assert left_out >= len(state.data.scorecard.kpis)  # every KPI page, and the review packs
+
+
+@given(st.text(max_size=40))
+def test_escaped_text_stays_on_one_line_of_the_page(text: str) -> None:
+    """A blank line would end the raw HTML block the text sits in (render/text.py escape)."""
+    escaped = escape(text)
+    assert "\n" not in escaped and "\r" not in escaped
+    assert unescape(escaped) == text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def test_a_kpi_named_over_two_paragraphs_keeps_its_page_whole() -> None:
+    state, _ = prepare(FIXTURES / "valid", with_history=False)
+    scorecard = state.data.scorecard
+    kpi_id = next(iter(scorecard.kpis))
+    renamed = dataclasses.replace(scorecard.kpis[kpi_id], name="Orders\n\n<b>not bold</b>")
+    scorecard = dataclasses.replace(scorecard, kpis={**scorecard.kpis, kpi_id: renamed})
+    data = dataclasses.replace(state.data, scorecard=scorecard)
+    text = page_jobs(data)[f"kpis/{kpi_id}.md"]()
+    with skeleton_only():
+        quick = skeleton(page_jobs(data)[f"kpis/{kpi_id}.md"]())
+    whole = skeleton(text)
+    assert quick.markdown == whole.markdown
+    assert "<b>not bold</b>" not in text
+    assert all(not chunk.startswith(("&lt;", "plus")) for chunk in whole.markdown.split("\n\n"))

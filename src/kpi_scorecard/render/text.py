@@ -24,13 +24,18 @@ _TITLE_LOOKALIKES = str.maketrans({"<": "\u2039", ">": "\u203a", "&": "\uff06"})
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
 
-_HTML_SPECIAL = re.compile(r"[&<>\"']")
+_HTML_SPECIAL = re.compile(r"[&<>\"'\r\n]")
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
 def escape(text: str) -> str:
-    """Text for an HTML element or attribute."""
+    """Text for an HTML element or attribute, on one line of the page's source: a line break
+    is written ``&#10;`` (the same character to a browser), since a blank line would end the
+    raw HTML block the text sits in (a KPI named over two paragraphs broke its page)."""
     # Most cells are numbers: one scan in C spares html.escape's five replacements.
-    return html.escape(text, quote=True) if _HTML_SPECIAL.search(text) else text
+    if not _HTML_SPECIAL.search(text):
+        return text
+    return _LINE_BREAK.sub("&#10;", html.escape(text, quote=True))
 
 
 def inline(text: str) -> str:
