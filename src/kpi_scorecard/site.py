@@ -329,12 +329,10 @@ def _renders_in_background(config: MkDocsConfig) -> bool:
     on several cores (workers.process_count: not while serving, whose rebuilds render again
     only what changed, in this process), with the hooks that add the files and put the
     blocks back (an older ``kpi init``'s hooks go through gen-files, which needs them all)."""
-    events = config.plugins.events
     return (
         workers.process_count() > 1
-        and on_files in events["files"]
-        and on_page_content in events["page_content"]
-        and on_post_page in events["post_page"]
+        and on_files in config.plugins.events["files"]
+        and _hooks_put_blocks_back(config)
     )
 
 
@@ -659,14 +657,18 @@ def _blocks_are_put_back(config: MkDocsConfig) -> bool:
     """Whether the hooks put a skeleton's blocks back: a repository's hooks/scorecard.py from
     before skeleton pages (kpi init wrote it) does not re-export these two, and then its pages
     go through Markdown whole, as they used to."""
-    events = config.plugins.events
-    if on_page_content in events["page_content"] and on_post_page in events["post_page"]:
+    if _hooks_put_blocks_back(config):
         return True
     log.info(
         "hooks/scorecard.py does not re-export on_page_content and on_post_page: "
         "the generated pages go through Markdown whole (slower); see kpi init's hooks/"
     )
     return False
+
+
+def _hooks_put_blocks_back(config: MkDocsConfig) -> bool:
+    events = config.plugins.events
+    return on_page_content in events["page_content"] and on_post_page in events["post_page"]
 
 
 def _skeleton_of(path: str, text: str) -> Skeleton:

@@ -44,10 +44,10 @@ MAX_PROCESSES = 4
 copy of what it writes of the build's memory, and pickles its results back."""
 
 BACKGROUND_NICENESS = 10
+"""How much less a Stream's processes claim the cores than the process that forked them."""
 CLAIM_EVERY = 0.01
 """Seconds between two looks, while this process waits for a Stream's item, at whether that
 item is the next one to take: then it takes it itself."""
-"""How much less a Stream's processes claim the cores than the process that forked them."""
 
 _serving = False
 """``mkdocs serve`` runs a web server's threads beside the build: a process forked then could
@@ -304,7 +304,7 @@ class Stream(Generic[Key]):
         """Until ``item`` is done: by a forked process, or else here, also when it is the
         next one they would take (this process has nothing better to do than wait)."""
         position = self._positions[item]
-        while position not in self._done | self._failed and self._readers:
+        while position not in self._done and position not in self._failed and self._readers:
             if self._claim(position):
                 break
             self._receive(CLAIM_EVERY)
@@ -378,8 +378,6 @@ class Stream(Generic[Key]):
 
 
 FOLDER_PREFIX = "kpi-scorecard-"
-
-
 STALE_AFTER = 3600
 """Seconds after which a temporary folder whose process is gone is removed (younger ones may
 belong to a build of another container that shares the folder but not the process ids)."""
@@ -404,8 +402,8 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:  # another user's process: alive
-        return True
+    except PermissionError:  # another user's process
+        pass
     return True
 
 

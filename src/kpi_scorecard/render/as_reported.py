@@ -6,17 +6,17 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
+from functools import partial
 from typing import Any
 
 from babel.dates import format_date
 
 from kpi_scorecard.audit.asreported import VALUE_KINDS, Reported, Review, Since
 from kpi_scorecard.model import FIGURE_FIELDS, Event, Kpi, Month, Results, Scorecard, month_str
-from kpi_scorecard.render.blocks import later
 from kpi_scorecard.render.html import Links, link, status_badge, table
 from kpi_scorecard.render.numbers import change_text, value_text
-from kpi_scorecard.render.overview import categories_in_order
-from kpi_scorecard.render.text import escape, front_matter_title, inline, rich
+from kpi_scorecard.render.overview import pack_sections
+from kpi_scorecard.render.text import escape, front_matter_title, rich
 from kpi_scorecard.render.wording import Wording, month_label
 
 
@@ -108,30 +108,24 @@ def reported_pack(
     presenters_names: Mapping[str, str],
     links: Links,
 ) -> str:
-    """The tables of a pack as the review showed them, each figure that changed since marked."""
-    parts = []
-    shown = review.kpis
-    # The categories of the KPIs the review showed, ordered and titled as on the other pages.
-    used = {r.kpi.category for r in shown.values()}
-    for category, title in categories_in_order(now, used):
-        kpis = sorted(
-            (r for r in shown.values() if r.kpi.category == category),
-            key=lambda r: r.kpi.name.casefold(),
-        )
-        rows = later(_reported_table, kpis, review, now, results, presenters_names, links)
-        parts += [f"## {inline(title)}", "", rows, ""]
-    return "\n".join(parts)
+    """The tables of a pack as the review showed them, each figure that changed since marked:
+    the KPIs as they were then, in today's categories' order and titles."""
+    table_of = partial(_reported_table, review, now, results, presenters_names, links)
+    return "\n".join(pack_sections(now, table_of, [r.kpi for r in review.kpis.values()]))
 
 
 def _reported_table(
-    shown: list[Reported],
     review: Review,
     now: Scorecard,
     results: Results,
     presenters_names: Mapping[str, str],
     links: Links,
+    kpis: list[Kpi],
 ) -> str:
-    rows = [_reported_row(r, review, now, results, presenters_names, links) for r in shown]
+    rows = [
+        _reported_row(review.kpis[k.id], review, now, results, presenters_names, links)
+        for k in kpis
+    ]
     return table(REPORTED_HEADERS, rows, "kpi-review")
 
 

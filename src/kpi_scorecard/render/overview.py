@@ -8,7 +8,7 @@ each on a phone (kpi.css), and can be filtered by owner, tag and status (kpi.js)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from kpi_scorecard.model import Figures, Kpi, Results, Scorecard, Status, month_str
 from kpi_scorecard.render.blocks import later, not_searched
@@ -174,16 +174,21 @@ def categories_in_order(
     return ordered + [(key, key.replace("_", " ").capitalize()) for key in rest]
 
 
-def pack_sections(scorecard: Scorecard, table_of: Callable[[list[Kpi]], str]) -> list[str]:
-    """A review pack's sections: each category in order, its heading and the table of its KPIs
-    by name (``table_of``, a later() block: the pack's numbers, rendered last)."""
+def pack_sections(
+    scorecard: Scorecard,
+    table_of: Callable[[list[Kpi]], str],
+    kpis: Collection[Kpi] | None = None,
+) -> list[str]:
+    """A review pack's sections: each category of ``kpis`` (default: the scorecard's) in the
+    scorecard's order and titles, its heading and the table of its KPIs by name
+    (``table_of``, a later() block: the pack's numbers, rendered last)."""
+    kpis = scorecard.kpis.values() if kpis is None else kpis
     parts: list[str] = []
-    for category, title in categories_in_order(scorecard):
-        kpis = sorted(
-            (k for k in scorecard.kpis.values() if k.category == category),
-            key=lambda k: k.name.casefold(),
+    for category, title in categories_in_order(scorecard, {k.category for k in kpis}):
+        in_category = sorted(
+            (k for k in kpis if k.category == category), key=lambda k: k.name.casefold()
         )
-        parts += [f"## {inline(title)}", "", later(table_of, kpis), ""]
+        parts += [f"## {inline(title)}", "", later(table_of, in_category), ""]
     return parts
 
 
