@@ -35,7 +35,10 @@ from kpi_scorecard.cli import main
 from kpi_scorecard.figures.compute import compute
 from kpi_scorecard.model import Kpi, Results, Scorecard
 from kpi_scorecard.read.validate import load_scorecard
+from kpi_scorecard.render.blocks import without_optional_end_tags
 from kpi_scorecard.render.numbers import STATUS_LABELS
+from kpi_scorecard.render.pages import render_pages
+from kpi_scorecard.site import prepare
 
 from .conftest import PROJECT, GitRepo, copy_example
 
@@ -542,6 +545,31 @@ def test_a_kpi_pages_note_is_above_its_chart(
             assert note_box and chart_box and note_box["y"] < chart_box["y"]
     finally:
         context.close()
+
+
+def test_tables_without_optional_end_tags_are_the_same_tables_to_the_browser(
+    page: Page, example: Path
+) -> None:
+    """render/blocks.py leaves out </td>, </th> and </tr> in the blocks search does not read:
+    the browser must build the very same document from them."""
+    state, _ = prepare(example, with_history=False)
+    tables = [
+        chunk.strip("\n")
+        for path, text in render_pages(state.data).items()
+        if path.endswith(".md")
+        for chunk in text.split("\n\n")
+        if chunk.startswith("<") and "<table" in chunk and "data-search-exclude" in chunk
+    ]
+    assert len(tables) > 20
+    different = page.evaluate(
+        """(pairs) => {
+            const parse = (html) =>
+                new DOMParser().parseFromString(html, "text/html").body.innerHTML;
+            return pairs.filter(([whole, short]) => parse(whole) !== parse(short)).length;
+        }""",
+        [[table, without_optional_end_tags(table)] for table in tables],
+    )
+    assert different == 0
 
 
 def test_the_overview_filters_by_status(page: Page, site_url: str, results: Results) -> None:

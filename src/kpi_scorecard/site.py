@@ -458,8 +458,50 @@ def on_files(files: Files, config: MkDocsConfig, **_: Any) -> Files:
     for path in later:
         kind = _LaterPage if path.endswith(".md") else _LaterExport
         _replace(files, kind.of(config, path))
+    for unused in _unused_theme_files(files, config):
+        files.remove(unused)
     # in mkdocs' own order (as gen-files leaves them): pages and the search index keep theirs
     return Files(sorted(files, key=file_sort_key))
+
+
+def _unused_theme_files(files: Files, config: MkDocsConfig) -> list[File]:
+    """mkdocs-material's files that no page of the site loads (2.3 MB of every site): its
+    source maps, for its own developers' browser tools, and the search's support for languages
+    the search is not set to. Its search worker (``setupSearchLanguages``) loads
+    ``lunr.<lang>.min.js`` for each language but English, ``lunr.stemmer.support`` with them,
+    ``lunr.multi`` for several, ``tinyseg`` for Japanese and ``wordcut`` for Hindi and Thai."""
+    docs = Path(config.docs_dir).resolve()
+    theme_files = [
+        file
+        for file in files
+        if file.abs_src_path is not None and not Path(file.abs_src_path).is_relative_to(docs)
+    ]
+    languages = _search_languages(config)
+    lunr = "assets/javascripts/lunr/"
+    needed = {f"{lunr}min/lunr.{language}.min.js" for language in languages if language != "en"}
+    needed |= {f"{lunr}tinyseg.js" for language in languages if language == "ja"}
+    needed |= {f"{lunr}wordcut.js" for language in languages if language in ("hi", "th")}
+    if len(languages) > 1:
+        needed.add(f"{lunr}min/lunr.multi.min.js")
+    if needed:
+        needed.add(f"{lunr}min/lunr.stemmer.support.min.js")
+    return [
+        file
+        for file in theme_files
+        if file.src_uri.endswith(".map")
+        or (languages and file.src_uri.startswith(lunr) and file.src_uri not in needed)
+    ]
+
+
+def _search_languages(config: MkDocsConfig) -> list[str]:
+    """The languages mkdocs-material's search is set to (its own default filled in by then);
+    none when the site has no such search, whose language files are then all kept."""
+    for name, plugin in config.plugins.items():
+        if name.rpartition("/")[2] == "search":
+            languages = getattr(plugin, "config", {}).get("lang")
+            if isinstance(languages, list) and all(isinstance(x, str) for x in languages):
+                return languages
+    return []
 
 
 def _replace(files: Files, file: File) -> None:
