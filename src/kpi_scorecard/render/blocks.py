@@ -33,7 +33,7 @@ SEARCH_ONLY = "data-search-only"
 _TOKEN = "KPISCORECARDBLOCK"
 """Letters only, so no Markdown extension rewrites it; a heading can never render as this
 paragraph (headings are escaped, and render as <h1>..<h6>)."""
-_PLACEHOLDER = re.compile(f"<p>{_TOKEN}(\\d+)</p>")
+_PLACEHOLDER = re.compile(f"<p>{_TOKEN}(\\d+)x(\\d+)</p>")
 _HELD = re.compile(f"<!--{_TOKEN}(\\d+)-->.*?<!--/{_TOKEN}-->", re.DOTALL)
 _FIRST_TAG = re.compile(r"<[a-zA-Z][^>]*>")
 _INDENTATION = re.compile(r"\n\s+")
@@ -105,15 +105,20 @@ class Skeleton:
 
 def skeleton(markdown: str) -> Skeleton:
     """Split a generated page: each blank-line separated chunk that starts with ``<`` is a raw
-    HTML block (rendered pages never put blank lines inside one) and becomes a placeholder."""
+    HTML block (rendered pages never put blank lines inside one). Blocks in a row share one
+    placeholder, ``<token><first>x<count>`` (a third fewer paragraphs for Markdown)."""
     chunks: list[str] = []
     blocks: list[Block] = []
+    first = 0
     for chunk in markdown.split("\n\n"):
-        if chunk.startswith("<"):
-            chunks.append(f"{_TOKEN}{len(blocks)}")
-            blocks.append(_block(chunk.strip("\n")))
-        else:
+        if not chunk.startswith("<"):
             chunks.append(chunk)
+            continue
+        if not chunks or not chunks[-1].startswith(_TOKEN):
+            first = len(blocks)
+            chunks.append("")
+        blocks.append(_block(chunk.strip("\n")))
+        chunks[-1] = f"{_TOKEN}{first}x{len(blocks) - first}"
     return Skeleton("\n\n".join(chunks), tuple(blocks))
 
 
@@ -147,15 +152,22 @@ def for_search(html: str, blocks: tuple[Block, ...]) -> str:
     """Step 1: the converted skeleton with the indexed blocks in place; the others are held as
     comments (which the search plugin skips) until ``for_reader``."""
 
+    found = 0
+
     def put_back(match: re.Match[str]) -> str:
-        index = int(match.group(1))
+        nonlocal found
+        first, count = int(match.group(1)), int(match.group(2))
+        found += count
+        return "\n".join(map(for_search_one, range(first, first + count)))
+
+    def for_search_one(index: int) -> str:
         block = blocks[index]
         if block.indexed and block.shown:
             return block.html
         held = block.html if block.indexed else ""
         return f"<!--{_TOKEN}{index}-->{held}<!--/{_TOKEN}-->"
 
-    page, found = _PLACEHOLDER.subn(put_back, html)
+    page = _PLACEHOLDER.sub(put_back, html)
     if found != len(blocks):  # a Markdown extension of mkdocs.yml rewrote a placeholder
         raise ValueError(f"{len(blocks) - found} of the page's HTML blocks could not be put back")
     return page

@@ -25,6 +25,7 @@ from kpi_scorecard.model import Benchmark, Kpi, Month, Series, month_str
 from kpi_scorecard.render.markers import Marker
 from kpi_scorecard.render.numbers import (
     STATUS_LABELS,
+    current_locale,
     percent_text,
     separators,
     unit_affixes,
@@ -314,6 +315,8 @@ def _compact_column(values: list[Any], x: Any, x_start: int | None) -> Any:
     labels = _label_patterns() if x_start is not None and len(x) == len(values) else None
     if labels and values == _labelled(x_start, len(values), labels):
         return _shorter(values, {"from": x[0], "count": len(values), "labels": list(labels)})
+    if _too_varied(values):
+        return values
     runs: list[list[Any]] = []
     for value in values:
         if runs and runs[-1][0] == value and type(runs[-1][0]) is type(value):
@@ -321,6 +324,16 @@ def _compact_column(values: list[Any], x: Any, x_start: int | None) -> Any:
         else:
             runs.append([value, 1])
     return _shorter(values, {"runs": runs}) if len(runs) * 2 <= len(values) else values
+
+
+def _too_varied(values: list[Any]) -> bool:
+    """Whether ``values`` hold too many different values to come in runs of two or more on
+    average (there are at least as many runs as different values): checked in one go before
+    the runs are counted one by one, since most lists of numbers do not."""
+    try:
+        return len(set(values)) * 2 > len(values)
+    except TypeError:  # a list of lists: counted one by one
+        return False
 
 
 def _shorter(values: list[Any], written: dict[str, Any]) -> Any:
@@ -350,6 +363,12 @@ def _months_from(start: int, count: int) -> list[str]:
 def _label_patterns() -> tuple[str, ...] | None:
     """``month_label``'s twelve months with ``{y}`` for the year, if that is how it writes
     them (a year written otherwise, or twice, is not)."""
+    return _label_patterns_in(current_locale())
+
+
+@functools.lru_cache(maxsize=64)
+def _label_patterns_in(locale: str) -> tuple[str, ...] | None:
+    """(cached: every hover of every chart asks)"""
     patterns = tuple(
         month_label(f"2000-{month:02d}").replace("2000", "{y}") for month in range(1, 13)
     )
