@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -21,9 +21,10 @@ from kpi_scorecard.model import parse_month
 from kpi_scorecard.read.load import DECIMAL, NULL_WORDS, parse_bytes, plain
 
 
-@dataclass(frozen=True)
-class Change:
-    """One change of one field (and month) of a KPI."""
+class Change(NamedTuple):
+    """One change of one field (and month) of a KPI. A named tuple, not a dataclass: a long
+    history holds a hundred thousand of them, which the process that reads it hands over to
+    the build (pickled: a tuple comes back in half the time)."""
 
     field: str
     month: str | None

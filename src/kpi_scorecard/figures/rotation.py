@@ -129,10 +129,14 @@ def _balance(
     busiest first, until no such path is left (each move lowers the sum of squared loads, so
     this ends, at the minimum)."""
     while True:
-        by_load = sorted(load, key=lambda p: (-load[p], rank[p]))
-        path = next(
-            (m for p in by_load if (m := _path_to_lighter(p, assignment, options, load))), None
-        )
+        held = _held(assignment)
+        hopeless: set[str] = set()
+        path = None
+        for person in sorted(load, key=lambda p: (-load[p], rank[p])):
+            if person not in hopeless:
+                path = _path_to_lighter(person, held, options, load, hopeless)
+                if path is not None:
+                    break
         if path is None:
             return
         _move(path, assignment, load)
@@ -145,14 +149,27 @@ def _move(moves: list[tuple[str, str]], assignment: Assignment, load: dict[str, 
         load[new_presenter] += 1
 
 
-def _path_to_lighter(
-    start: str, assignment: Assignment, options: Options, load: dict[str, int]
-) -> list[tuple[str, str]] | None:
-    """Moves (kpi, new presenter) that take one KPI off ``start`` and give one to someone with
-    at least two fewer, found breadth first; None when there is no such chain."""
+def _held(assignment: Assignment) -> dict[str, list[str]]:
+    """Presenter -> the KPIs they present, in id order."""
     held: dict[str, list[str]] = {}
     for kpi_id, presenter in sorted(assignment.items()):
         held.setdefault(presenter, []).append(kpi_id)
+    return held
+
+
+def _path_to_lighter(
+    start: str,
+    held: dict[str, list[str]],
+    options: Options,
+    load: dict[str, int],
+    hopeless: set[str],
+) -> list[tuple[str, str]] | None:
+    """Moves (kpi, new presenter) that take one KPI off ``start`` and give one to someone with
+    at least two fewer, found breadth first; None when there is no such chain.
+
+    Then everyone reached is added to ``hopeless``: whoever is as busy as ``start`` or less
+    reaches no one the search did not, so has no such chain either (and whoever is busier was
+    tried before ``start``)."""
     came_from: dict[str, tuple[str, str] | None] = {start: None}
     queue = deque([start])
     while queue:
@@ -165,6 +182,7 @@ def _path_to_lighter(
                 if load[other] <= load[start] - 2:
                     return _moves(came_from, other)
                 queue.append(other)
+    hopeless.update(came_from)
     return None
 
 

@@ -68,8 +68,7 @@ def reviews_for_audience(
         since = tuple(
             dataclasses.replace(
                 item,
-                change=dataclasses.replace(
-                    item.change,
+                change=item.change._replace(
                     old=_mask_value(item.change.old, mask),
                     new=_mask_value(item.change.new, mask),
                 ),
@@ -89,9 +88,7 @@ def _masked_kpi(kpi: Kpi, hidden: set[str], mask: Callable[[str], str]) -> Kpi:
 
 def _masked_entry(entry: Entry, mask: Callable[[str], str]) -> Entry:
     changes = tuple(
-        dataclasses.replace(
-            change, old=_mask_value(change.old, mask), new=_mask_value(change.new, mask)
-        )
+        change._replace(old=_mask_value(change.old, mask), new=_mask_value(change.new, mask))
         if change.field in ("formula", "supports")
         else change
         for change in entry.changes
