@@ -4,12 +4,14 @@ percent gaps in percentage points, whole numbers without '.0' (issue 13)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kpi_scorecard import model
 from kpi_scorecard.errors import ValidationFailed
 from kpi_scorecard.model import exact, number_literal, written_decimal
 from kpi_scorecard.read.validate import load_scorecard
@@ -123,6 +125,20 @@ def test_the_written_decimal_is_recovered_from_its_float(written: Decimal) -> No
     # every decimal of up to 15 significant digits is the shortest to read as its float
     assert written_decimal(float(written)) == written
     assert exact(float(written)) == written
+
+
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=30))
+def test_remembered_exact_values_are_the_written_decimals_also_past_the_memory(
+    values: list[float],
+) -> None:
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(model, "MAX_EXACTS", 7)  # forgets as it goes
+    try:
+        for value in [*values, *reversed(values), -0.0, 0.0]:
+            assert exact(value) == Fraction(written_decimal(value))
+            assert exact(value) == exact(value)
+    finally:
+        monkeypatch.undo()
 
 
 @pytest.mark.parametrize(

@@ -64,9 +64,22 @@ def written_decimal(value: float) -> Decimal:
     return Decimal(repr(value))
 
 
+_exacts: dict[float, Fraction] = {}
+MAX_EXACTS = 200_000
+"""About 40 MB at most: a scorecard's values come back in every past review's state."""
+
+
 def exact(value: float) -> Fraction:
-    """``written_decimal`` as a fraction, for exact arithmetic across divisions."""
-    return Fraction(written_decimal(value))
+    """``written_decimal`` as a fraction, for exact arithmetic across divisions. Remembered:
+    making one is most of the time of the figures, and what each past review showed asks for
+    the same values again and again (-0.0 and 0.0, the only floats equal but written apart,
+    are the same fraction)."""
+    found = _exacts.get(value)
+    if found is None:
+        if len(_exacts) >= MAX_EXACTS:
+            _exacts.clear()
+        found = _exacts[value] = Fraction(written_decimal(value))
+    return found
 
 
 @cache  # a site writes the same few hundred months half a million times
