@@ -86,9 +86,15 @@ class SyntheticKpi:
             self.values[max(self.values) + 1] = round(self.base * self.rng.uniform(0.9, 1.3), 2)
 
 
-def _commit(stream: list[bytes], index: int, files: dict[str, str]) -> None:
+FIRST_COMMIT = 1_600_000_000
+"""2020-09-13: by default the commits are an hour apart, so a few past reviews have a record."""
+SPREAD_FROM = 1_451_606_400
+"""2016-01-01, the first month of values: ``spread`` commits run from there to the last month."""
+
+
+def _commit(stream: list[bytes], index: int, files: dict[str, str], spacing: int) -> None:
     message = f"Update {index}".encode()
-    stamp = 1_600_000_000 + index * 3600
+    stamp = (FIRST_COMMIT if spacing == 3600 else SPREAD_FROM) + index * spacing
     stream.append(b"commit refs/heads/main\n")
     stream.append(f"committer Bench <bench@example.com> {stamp} +0000\n".encode())
     stream.append(f"data {len(message)}\n".encode() + message + b"\n")
@@ -98,9 +104,18 @@ def _commit(stream: list[bytes], index: int, files: dict[str, str]) -> None:
 
 
 def make_scorecard(
-    destination: Path, kpis: int, months: int = 120, commits: int = 2000, seed: int = 1
+    destination: Path,
+    kpis: int,
+    months: int = 120,
+    commits: int = 2000,
+    seed: int = 1,
+    spread: bool = False,
 ) -> Path:
-    """A git repository with kpis/, site_src/, hooks/ and the project's mkdocs.yml."""
+    """A git repository with kpis/, site_src/, hooks/ and the project's mkdocs.yml. The commits
+    are an hour apart, or with ``spread`` evenly over the months of values (a team's years of
+    history: every month's review then has a record, and the build works out what each one
+    showed)."""
+    spacing = months * 30 * 86400 // commits if spread else 3600
     rng = random.Random(seed)
     if destination.exists():
         shutil.rmtree(destination)
@@ -114,11 +129,11 @@ def make_scorecard(
     for path in [*(PROJECT / "hooks").glob("*.py"), PROJECT / "site_src" / "how-to-edit.md"]:
         first[path.relative_to(PROJECT).as_posix()] = path.read_text()
     stream: list[bytes] = []
-    _commit(stream, 0, first)
+    _commit(stream, 0, first, spacing)
     for index in range(1, commits):
         kpi = rng.choice(generated)
         kpi.change()
-        _commit(stream, index, {kpi.path: kpi.text()})
+        _commit(stream, index, {kpi.path: kpi.text()}, spacing)
     subprocess.run(
         ["git", "fast-import", "--quiet"], cwd=destination, input=b"".join(stream), check=True
     )

@@ -51,7 +51,8 @@ def review_json(review: Review) -> str:
         "kpis": kpis,
         "since": since,
     }
-    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    # Compact, as history.json: one per month of the scorecard's life, each with every KPI.
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False, allow_nan=False) + "\n"
 
 
 # -- the review pack ---------------------------------------------------------------------------
