@@ -5,11 +5,22 @@ Every expectation is worked out by hand; the arithmetic is in the comment next t
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from kpi_scorecard.figures.compute import compute, fiscal_year_begin, status, trend_slope
+from kpi_scorecard.figures import compute as compute_module
+from kpi_scorecard.figures.compute import (
+    FiguresAt,
+    compute,
+    fiscal_year_begin,
+    status,
+    trend_slope,
+)
+from kpi_scorecard.figures.numbers import Numbers
 from kpi_scorecard.model import Kpi, Person, Scorecard, Settings, Target, month_str, parse_month
 
 from .conftest import bare_kpi
@@ -610,3 +621,71 @@ def test_figures_are_the_nearest_floats_to_the_exact_results() -> None:
     assert f.ytd == 0.7  # 0.1 + 0.2 + 0.4 in floats is 0.7000000000000001
     assert f.rolling_3 == float(Fraction(7, 30))
     assert f.gap == 0.1  # 0.4 - 0.3 in floats is 0.10000000000000003
+
+
+# -- whole-number arithmetic and the figures of past reviews ------------------------------------
+
+WRITTEN = st.one_of(
+    st.none(),
+    st.decimals(min_value=-(10**6), max_value=10**6, places=3, allow_nan=False).map(float),
+)
+
+
+@st.composite
+def reviewed_kpis(draw: st.DrawFn) -> tuple[Kpi, Settings, int]:
+    start = m("2024-01")
+    months = draw(st.lists(WRITTEN, min_size=1, max_size=30))
+    values = {start + i: v for i, v in enumerate(months)}
+    constant = draw(st.one_of(st.none(), WRITTEN.filter(lambda v: v is not None)))
+    card_kpi = bare_kpi(
+        "k",
+        better=draw(st.sampled_from(["higher", "lower"])),
+        aggregate=draw(st.sampled_from(["sum", "mean", "last"])),
+        target=None if constant is None else Target(constant=constant),
+        tolerance=draw(st.one_of(st.none(), st.sampled_from([0.0, 0.05, 0.1]))),
+        values=values,
+    )
+    settings = Settings(fiscal_year_start=draw(st.integers(1, 12)))  # type: ignore[call-arg]
+    return card_kpi, settings, start + draw(st.integers(0, len(months) + 2))
+
+
+@given(reviewed_kpis())
+def test_figures_in_whole_units_are_the_figures_in_fractions(
+    case: tuple[Kpi, Settings, int],
+) -> None:
+    card_kpi, settings, month = case
+    card = scorecard(card_kpi, as_of=month, **_settings_of(settings))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(compute_module, "WHOLE_AFTER", 0)
+        whole = compute(card, with_series=False)[0].figures["k"]
+        patch.setattr(Numbers, "whole", lambda self: None)
+        in_fractions = compute(card, with_series=False)[0].figures["k"]
+    assert whole == in_fractions
+
+
+@given(reviewed_kpis())
+def test_a_past_review_takes_the_figures_of_the_scorecard_now_only_where_they_are_the_same(
+    case: tuple[Kpi, Settings, int],
+) -> None:
+    card_kpi, settings, month = case
+    now = scorecard(card_kpi, **_settings_of(settings))
+    reviews = FiguresAt(now)
+    # an older version: the same months up to the review's, later ones not yet written
+    older = dataclasses.replace(
+        card_kpi, values={x: v for x, v in card_kpi.values.items() if x <= month}
+    )
+    then = scorecard(older, as_of=month, **_settings_of(settings))
+    assert reviews.same_figures(older, month, then.settings)
+    # other months too, in both orders (what each review asks for builds on the last)
+    for earlier in [*range(month, month - 10, -1), *range(month - 16, month + 1)]:
+        at = scorecard(card_kpi, as_of=earlier, **_settings_of(settings))
+        assert reviews.figures("k", earlier) == compute(at, with_series=False)[0].figures["k"]
+    # restated before the review's month: not the same
+    restated = {**older.values, month: 1.5 if older.values.get(month) != 1.5 else 2.5}
+    assert not reviews.same_figures(
+        dataclasses.replace(older, values=restated), month, then.settings
+    )
+
+
+def _settings_of(settings: Settings) -> dict[str, object]:
+    return {"fiscal_year_start": settings.fiscal_year_start}

@@ -184,7 +184,7 @@ def prepare(
             history = read_history(root, current)
     shown = {}
     if with_history:  # without it, nothing is known of what the reviews showed
-        shown = reviews(scorecard.settings, history, review_months(repository.results))
+        shown = reviews(scorecard.settings, history, review_months(repository.results), scorecard)
     scorecard, results, history = for_audience(audience, scorecard, repository.results, history)
     # The audience's KPI files, and the initiatives (their sign-off and readout warnings).
     kept = {kpi.path for kpi in scorecard.kpis.values()}

@@ -17,14 +17,15 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Literal
 
 from kpi_scorecard.audit.changes import Change
 from kpi_scorecard.audit.history import Entry, History, Revision, blob_data
 from kpi_scorecard.errors import ValidationFailed
-from kpi_scorecard.figures.compute import compute
+from kpi_scorecard.figures.compute import FiguresAt, compute
 from kpi_scorecard.figures.rotation import assign_presenters
-from kpi_scorecard.model import Figures, Kpi, Month, Settings, month_str
+from kpi_scorecard.model import Figures, Kpi, Month, Scorecard, Settings, month_str
 from kpi_scorecard.read.validate import ReadCache, current_read_cache, scorecard_from_files
 from kpi_scorecard.workers import process_count, run_shares, shares
 
@@ -94,8 +95,15 @@ def today() -> date:
     return now.date()
 
 
-def reviews(settings: Settings, history: History, months: Iterable[Month]) -> dict[Month, Review]:
-    """Every review of ``months``: reported, a draft (still ahead) or without a record."""
+def reviews(
+    settings: Settings,
+    history: History,
+    months: Iterable[Month],
+    current: Scorecard | None = None,
+) -> dict[Month, Review]:
+    """Every review of ``months``: reported, a draft (still ahead) or without a record.
+    ``current``: the scorecard now, whose figures a KPI takes where its file then had the same
+    values up to the review's month (most KPIs, whose later months were added since)."""
     day = today()
     dates = [_utc_day(revision.committed) for revision in history.revisions]  # newest first
     found: dict[Month, Review] = {}
@@ -111,7 +119,7 @@ def reviews(settings: Settings, history: History, months: Iterable[Month]) -> di
         else:
             reported[month] = (held, index)
     shas = {m: history.revisions[i].sha for m, (_, i) in reported.items()}
-    shown = _showed(history.revisions, shas)
+    shown = _showed(history.revisions, shas, None if current is None else FiguresAt(current))
     committed = _committed_changes(history)
     for month, (held, index) in reported.items():
         kpis = shown[(shas[month], month)]
@@ -160,7 +168,7 @@ def _since(committed: list[tuple[int, str, Entry]], index: int, month: Month) ->
 
 
 def _showed(
-    revisions: tuple[Revision, ...], wanted: Mapping[Month, str]
+    revisions: tuple[Revision, ...], wanted: Mapping[Month, str], current: FiguresAt | None
 ) -> dict[tuple[str, Month], dict[str, Reported] | None]:
     """What each review showed: the files are replayed from the oldest commit on, each
     review's state is read and computed at its commit, and the reviews are shared out between
@@ -178,17 +186,18 @@ def _showed(
         _apply(files, revision)
         states.extend((revision.sha, m, dict(files)) for m in by_commit.pop(revision.sha, []))
     parts = shares(states, process_count(), contiguous=True)
-    for part, shown in zip(parts, run_shares(_figures_of_states, parts), strict=True):
+    work = partial(_figures_of_states, current)
+    for part, shown in zip(parts, run_shares(work, parts), strict=True):
         for (sha, month, _), reported in zip(part, shown, strict=True):
             _shown[(sha, month)] = reported
     return {(sha, m): _shown[(sha, m)] for m, sha in wanted.items()}
 
 
 def _figures_of_states(
-    states: list[tuple[str, Month, dict[str, str]]],
+    current: FiguresAt | None, states: list[tuple[str, Month, dict[str, str]]]
 ) -> list[dict[str, Reported] | None]:
     cache = current_read_cache()
-    return [_figures_at(files, month, cache) for _, month, files in states]
+    return [_figures_at(files, month, cache, current) for _, month, files in states]
 
 
 def _apply(files: dict[str, str], revision: Revision) -> None:
@@ -200,7 +209,7 @@ def _apply(files: dict[str, str], revision: Revision) -> None:
 
 
 def _figures_at(
-    files: Mapping[str, str], month: Month, cache: ReadCache
+    files: Mapping[str, str], month: Month, cache: ReadCache, current: FiguresAt | None
 ) -> dict[str, Reported] | None:
     contents = {path: data for path, sha in files.items() if (data := blob_data(sha)) is not None}
     try:
@@ -209,11 +218,21 @@ def _figures_at(
         return None
     settings = dataclasses.replace(scorecard.settings, as_of=month)
     scorecard = dataclasses.replace(scorecard, settings=settings)
-    results, _ = compute(scorecard, with_series=False)
+    known = set()
+    if current is not None:
+        known = {
+            k for k, kpi in scorecard.kpis.items() if current.same_figures(kpi, month, settings)
+        }
+    results, _ = compute(scorecard, with_series=False, only=set(scorecard.kpis) - known)
     presenters = assign_presenters(scorecard, month)
     return {
         kpi_id: Reported(
-            _slim(kpi), results.figures[kpi_id], presenters.get(kpi_id), kpi.notes.get(month)
+            _slim(kpi),
+            current.figures(kpi_id, month)
+            if current and kpi_id in known
+            else results.figures[kpi_id],
+            presenters.get(kpi_id),
+            kpi.notes.get(month),
         )
         for kpi_id, kpi in scorecard.kpis.items()
     }

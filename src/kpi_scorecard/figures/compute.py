@@ -16,7 +16,7 @@ import dataclasses
 import math
 import os
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from fractions import Fraction
@@ -24,7 +24,7 @@ from typing import Any
 
 from kpi_scorecard.errors import Problem
 from kpi_scorecard.figures.formulas import evaluate_formulas, evaluate_segments, formula_plan
-from kpi_scorecard.figures.numbers import Numbers, as_float, exact_sum
+from kpi_scorecard.figures.numbers import Numbers, Whole, as_float, exact_sum
 from kpi_scorecard.model import (
     FIGURE_FIELDS,
     Figures,
@@ -35,6 +35,7 @@ from kpi_scorecard.model import (
     Results,
     Scorecard,
     Series,
+    Settings,
     Status,
     Trend,
     exact,
@@ -42,14 +43,19 @@ from kpi_scorecard.model import (
 )
 
 TREND_WINDOW = 12
+WHOLE_AFTER = 3
+"""The figures asked for at this many months: worth the values in whole units (_whole)."""
 MIN_TREND_POINTS = 3
 
 
-def compute(scorecard: Scorecard, with_series: bool = True) -> tuple[Results, list[Problem]]:
+def compute(
+    scorecard: Scorecard, with_series: bool = True, only: Collection[str] | None = None
+) -> tuple[Results, list[Problem]]:
     """Every KPI's figures at the reporting month and its monthly series, with the warnings
     (formula months that could not be computed). Without series (what a past review showed
     needs only the figures of 3.1), ``series``, pacing and periods are empty: more than half
-    of the time is saved."""
+    of the time is saved. ``only``: the KPIs whose figures are worked out (the others'
+    are left out; formulas still read every KPI's values)."""
     plan = formula_plan(scorecard)
     values, warnings = evaluate_formulas(scorecard, plan)
     as_of = reporting_month(scorecard, values)
@@ -58,6 +64,8 @@ def compute(scorecard: Scorecard, with_series: bool = True) -> tuple[Results, li
     figures = {}
     series = {}
     for kpi_id, kpi in scorecard.kpis.items():
+        if only is not None and kpi_id not in only:
+            continue
         context = _KpiContext(kpi, values[kpi_id], tolerance)
         figures[kpi_id] = _in_range(
             context.figures(as_of, settings.fiscal_year_start), kpi, as_of, "", warnings
@@ -67,6 +75,8 @@ def compute(scorecard: Scorecard, with_series: bool = True) -> tuple[Results, li
     segment_figures: dict[str, dict[str, Figures]] = {}
     segment_series: dict[str, dict[str, Series]] = {}
     for kpi_id, segments in evaluate_segments(scorecard, plan).items():
+        if only is not None and kpi_id not in only:
+            continue
         kpi = scorecard.kpis[kpi_id]
         for segment, segment_values in segments.items():
             target = kpi.segment_targets.get(segment)
@@ -93,6 +103,58 @@ def compute(scorecard: Scorecard, with_series: bool = True) -> tuple[Results, li
         as_of, figures, series, segment_figures, segment_series, calculated, pacing, periods
     )
     return results, warnings
+
+
+class FiguresAt:
+    """The figures of a scorecard's KPIs at any month, for what the past reviews showed: a
+    KPI whose file then gives the same figures at the review's month (``same_figures``) takes
+    them from here, where its statuses and exact values are worked out once for every
+    review, instead of from a scorecard of its own at each review's commit."""
+
+    def __init__(self, scorecard: Scorecard) -> None:
+        self._kpis = scorecard.kpis
+        self._settings = scorecard.settings
+        self._tolerance = exact(scorecard.settings.tolerance)
+        self._contexts: dict[str, _KpiContext] = {}
+
+    def same_figures(self, kpi: Kpi, month: Month, settings: Settings) -> bool:
+        """Whether ``kpi`` (another version of one of these KPIs, under ``settings``) has the
+        figures at ``month`` that this scorecard's version has: the same definition of its
+        figures and the same values up to that month (later months do not count), and values
+        of its own (a calculated KPI's depend on other KPIs)."""
+        mine = self._kpis.get(kpi.id)
+        if mine is None or mine.formula is not None or kpi.formula is not None:
+            return False
+        if mine is kpi:  # the same file: read once, shared by the reviews
+            return self._same_settings(settings)
+        return (
+            (mine.target, mine.better, mine.tolerance, mine.aggregate)
+            == (kpi.target, kpi.better, kpi.tolerance, kpi.aggregate)
+            and self._same_settings(settings)
+            and _up_to(mine.values, month) == _up_to(kpi.values, month)
+        )
+
+    def _same_settings(self, settings: Settings) -> bool:
+        return (settings.tolerance, settings.fiscal_year_start) == (
+            self._settings.tolerance,
+            self._settings.fiscal_year_start,
+        )
+
+    def figures(self, kpi_id: str, month: Month) -> Figures:
+        """The figures of one of these KPIs (with values of its own) at ``month``, as
+        ``compute`` gives them with that month as the reporting month."""
+        context = self._contexts.get(kpi_id)
+        if context is None:
+            kpi = self._kpis[kpi_id]
+            context = self._contexts[kpi_id] = _KpiContext(
+                kpi, Numbers(kpi.values), self._tolerance
+            )
+        figures = context.figures(month, self._settings.fiscal_year_start)
+        return _in_range(figures, context.kpi, month, "", [])
+
+
+def _up_to(values: Mapping[Month, float | None], month: Month) -> dict[Month, float | None]:
+    return {m: v for m, v in values.items() if m <= month}
 
 
 def _in_range(
@@ -173,6 +235,10 @@ class _KpiContext:
         self._held: dict[float, _Held] = {}
         """Written target -> what holds with it, worked out once per target."""
         self._statuses: dict[Month, Status] = {}
+        self._streaks: dict[Month, int] = {}
+        self._asked = 0
+        """How many times the figures were asked for (see _whole)."""
+        self._first: Month | None = None
 
     def value(self, month: Month) -> Fraction | None:
         return self.values.exact(month)
@@ -223,11 +289,18 @@ class _KpiContext:
             "green" if value < held.target_float else "amber" if value < held.edge_float else "red"
         )
 
+    def _whole(self) -> Whole | None:
+        """The values in whole units once the figures were asked for at a few months (past
+        reviews ask for every month): converting every value is worth it then, not for the
+        one reporting month of a build."""
+        return self.values.whole() if self._asked >= WHOLE_AFTER else None
+
     def figures(self, m: Month, fiscal_year_start: int) -> Figures:
+        self._asked += 1
         value, previous, year_ago = self.value(m), self.value(m - 1), self.value(m - 12)
         written = self.written_target(m)
         target = None if written is None else self.held(written).target
-        slope = trend_slope({x: self.value(x) for x in range(m - TREND_WINDOW + 1, m + 1)})
+        slope = self.trend_slope(m)
         gap = _difference(value, target)
         return Figures(
             value=as_float(value),
@@ -247,13 +320,41 @@ class _KpiContext:
             streak=self.streak(m),
         )
 
+    def trend_slope(self, m: Month) -> Fraction | None:
+        months = range(m - TREND_WINDOW + 1, m + 1)
+        whole = self._whole()
+        if whole is None:
+            return trend_slope({x: self.value(x) for x in months})
+        points = [(x - m, n) for x in months if (n := whole.multiples.get(x)) is not None]
+        if len(points) < MIN_TREND_POINTS:
+            return None
+        # trend_slope's least squares in whole units (the slope does not depend on where x
+        # starts): the same fraction
+        count = len(points)
+        sum_x = sum(x for x, _ in points)
+        spread = count * sum(x * x for x, _ in points) - sum_x * sum_x
+        sum_y = sum(n for _, n in points)
+        sum_xy = sum(x * n for x, n in points)
+        return Fraction(count * sum_xy - sum_x * sum_y, spread * whole.scale)
+
     def rolling_mean(self, m: Month) -> Fraction | None:
-        window = [v for x in (m - 2, m - 1, m) if (v := self.value(x)) is not None]
+        months = (m - 2, m - 1, m)
+        whole = self._whole()
+        if whole is not None:
+            total, count = whole.sum(months)
+            return Fraction(total, whole.scale * count) if count else None
+        window = [v for x in months if (v := self.value(x)) is not None]
         return exact_sum(window) / len(window) if window else None
 
     def year_to_date(self, m: Month, fiscal_year_start: int) -> Fraction | None:
-        start = fiscal_year_begin(m, fiscal_year_start)
-        reported = [v for x in range(start, m + 1) if (v := self.value(x)) is not None]
+        months = range(fiscal_year_begin(m, fiscal_year_start), m + 1)
+        whole = self._whole()
+        if whole is not None and self.kpi.aggregate != "last":
+            total, count = whole.sum(months)
+            if not count:
+                return None
+            return Fraction(total, whole.scale * (1 if self.kpi.aggregate == "sum" else count))
+        reported = [v for x in months if (v := self.value(x)) is not None]
         if not reported:
             return None
         if self.kpi.aggregate == "sum":
@@ -263,10 +364,20 @@ class _KpiContext:
         return exact_sum(reported) / len(reported)
 
     def streak(self, m: Month) -> int:
-        first = min(self.values.floats, default=m)
-        count = 0
-        while m - count >= first and self.status(m - count) == "green":
+        """Months on target in a row up to ``m``; remembered, since the figures of every
+        past review ask for the months before too."""
+        if self._first is None:
+            self._first = min(self.values.floats, default=m)
+        start = m
+        while start >= self._first and start not in self._streaks:
+            if self.status(start) != "green":
+                self._streaks[start] = 0
+                break
+            start -= 1
+        count = self._streaks.get(start, 0)
+        for month in range(start + 1, m + 1):
             count += 1
+            self._streaks[month] = count
         return count
 
     def series(self) -> Series:
