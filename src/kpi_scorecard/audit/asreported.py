@@ -238,17 +238,20 @@ def _figures_at(
     }
 
 
-_slims: dict[str, Kpi] = {}
-"""KPI id -> its last slim version: the reviews that showed the same definition share one."""
+_slims: dict[str, tuple[Kpi, Kpi]] = {}
+"""KPI id -> (its last version, that version slim): the reviews that showed the same
+definition share one."""
 
 
 def _slim(kpi: Kpi) -> Kpi:
     """A KPI without its months: what is kept of it for every review costs little memory."""
+    known = _slims.get(kpi.id)
+    if known is not None and known[0] is kpi:  # the same file as the review before
+        return known[1]
     slim = dataclasses.replace(
         kpi, values={}, notes={}, segments={}, segment_targets={}, description="", lines={}
     )
-    known = _slims.get(kpi.id)
-    if known == slim:
-        return known
-    _slims[kpi.id] = slim
+    if known is not None and known[1] == slim:
+        slim = known[1]
+    _slims[kpi.id] = (kpi, slim)
     return slim

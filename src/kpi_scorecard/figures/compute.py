@@ -302,13 +302,14 @@ class _KpiContext:
         target = None if written is None else self.held(written).target
         slope = self.trend_slope(m)
         gap = _difference(value, target)
+        on_month, on_year = _difference(value, previous), _difference(value, year_ago)
         return Figures(
             value=as_float(value),
             previous=as_float(previous),
-            mom_change=as_float(_difference(value, previous)),
-            mom_pct=as_float(_relative(_difference(value, previous), previous)),
-            yoy_change=as_float(_difference(value, year_ago)),
-            yoy_pct=as_float(_relative(_difference(value, year_ago), year_ago)),
+            mom_change=as_float(on_month),
+            mom_pct=as_float(_relative(on_month, previous)),
+            yoy_change=as_float(on_year),
+            yoy_pct=as_float(_relative(on_year, year_ago)),
             rolling_3=as_float(self.rolling_mean(m)),
             ytd=as_float(self.year_to_date(m, fiscal_year_start)),
             target=written,
