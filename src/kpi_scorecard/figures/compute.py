@@ -302,14 +302,20 @@ class _KpiContext:
         target = None if written is None else self.held(written).target
         slope = self.trend_slope(m)
         gap = _difference(value, target)
-        on_month, on_year = _difference(value, previous), _difference(value, year_ago)
+        whole = self._whole()
+        if whole is not None:
+            on_month, mom_pct = whole.change(m, m - 1)
+            on_year, yoy_pct = whole.change(m, m - 12)
+        else:
+            on_month, on_year = _difference(value, previous), _difference(value, year_ago)
+            mom_pct, yoy_pct = _relative(on_month, previous), _relative(on_year, year_ago)
         return Figures(
             value=as_float(value),
             previous=as_float(previous),
             mom_change=as_float(on_month),
-            mom_pct=as_float(_relative(on_month, previous)),
+            mom_pct=as_float(mom_pct),
             yoy_change=as_float(on_year),
-            yoy_pct=as_float(_relative(on_year, year_ago)),
+            yoy_pct=as_float(yoy_pct),
             rolling_3=as_float(self.rolling_mean(m)),
             ytd=as_float(self.year_to_date(m, fiscal_year_start)),
             target=written,

@@ -70,6 +70,15 @@ class Whole:
         self.scale = scale
         self.multiples = multiples
 
+    def change(self, month: Month, before: Month) -> tuple[Fraction | None, Fraction | None]:
+        """(the change from ``before`` to ``month``, that change relative to the value at
+        ``before``) exactly; None where a month is not reported or the value before is 0."""
+        now, then = self.multiples.get(month), self.multiples.get(before)
+        if now is None or then is None:
+            return None, None
+        change = now - then
+        return Fraction(change, self.scale), (Fraction(change, abs(then)) if then else None)
+
     def sum(self, months: Sequence[Month]) -> tuple[int, int]:
         """(the sum of the reported values of ``months`` in units, how many were reported)."""
         found = [n for month in months if (n := self.multiples.get(month)) is not None]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from functools import partial
 from typing import Any
 
@@ -25,9 +24,9 @@ def review_json(review: Review) -> str:
     without a record have a null commit and empty lists."""
     kpis: list[dict[str, Any]] = []
     for kpi_id, shown in review.kpis.items():
-        figures = asdict(shown.figures)
         entry: dict[str, Any] = {"id": kpi_id, "presenter": shown.presenter}
-        entry.update((name, figures[name]) for name in FIGURE_FIELDS)
+        # getattr, not asdict, which deep-copies: 120,000 KPIs' figures in ten years of reviews
+        entry.update((name, getattr(shown.figures, name)) for name in FIGURE_FIELDS)
         kpis.append(entry)
     since = [
         {
