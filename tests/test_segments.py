@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import dataclasses
 import json
 from pathlib import Path
 
@@ -265,7 +264,7 @@ def test_a_segment_score_of_exactly_minus_ten_percent_is_on_the_edge() -> None:
         0,
         {},
         {},
-        {k: {"email": dataclasses.replace(blank, gap_pct=gap)} for k, gap in gaps.items()},
+        {k: {"email": blank._replace(gap_pct=gap)} for k, gap in gaps.items()},
     )
     score = segment_scores(card, results)["email"]
     assert score == -0.1

@@ -10,7 +10,7 @@ ones NaN; months are ``YYYY-MM`` text, as in the exports
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -81,7 +81,7 @@ class LoadedScorecard:
 
         rows = []
         for kpi_id, kpi in self.model.kpis.items():
-            figures = asdict(self.results.figures[kpi_id])
+            figures = self.results.figures[kpi_id]._asdict()
             row = {
                 "kpi": kpi_id,
                 "name": kpi.name,

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache, lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Month = int
 Better = Literal["higher", "lower"]
@@ -286,10 +286,11 @@ class Event:
 # Computed figures: filled by compute.py, read by render/ and the exports.
 
 
-@dataclass(frozen=True)
-class Figures:
+class Figures(NamedTuple):
     """The figures of contract 3.1 for one KPI at the reporting month. Percent fields are
-    fractions (0.25 = +25 %); nothing is rounded."""
+    fractions (0.25 = +25 %); nothing is rounded. A named tuple, not a dataclass: ten years of
+    reviews of 1,000 KPIs hold 120,000 of them, which the processes that work out past
+    reviews hand over to the build (pickled: a tuple comes back in a fraction of the time)."""
 
     value: float | None
     previous: float | None
@@ -308,7 +309,7 @@ class Figures:
     streak: int
 
 
-FIGURE_FIELDS: tuple[str, ...] = tuple(Figures.__dataclass_fields__)
+FIGURE_FIELDS: tuple[str, ...] = Figures._fields
 """The 3.1 field names in contract order, for the exports."""
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from kpi_scorecard.audit.changes import Change
 from kpi_scorecard.audit.history import Entry, History, Revision, blob_data
@@ -36,10 +36,10 @@ INVALID = "the scorecard had errors at the review's commit, so it showed no figu
 State = Literal["reported", "draft", "no_record"]
 
 
-@dataclass(frozen=True)
-class Reported:
+class Reported(NamedTuple):
     """One KPI as a review showed it; the KPI keeps only what its figures are written with
-    (unit, decimals, currency, name, category), not its months."""
+    (unit, decimals, currency, name, category), not its months. A named tuple: the processes
+    that work out past reviews hand over a thousand of them per review (pickled)."""
 
     kpi: Kpi
     figures: Figures

@@ -183,7 +183,7 @@ def _in_range(
     emptied: dict[str, Any] = dict.fromkeys(too_large)
     if "trend_slope" in too_large:
         emptied["trend"] = "flat"
-    return dataclasses.replace(figures, **emptied)
+    return figures._replace(**emptied)
 
 
 def reporting_month(scorecard: Scorecard, values: Mapping[str, Numbers]) -> Month:

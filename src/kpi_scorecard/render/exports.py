@@ -7,7 +7,6 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict
 from typing import Any
 
 from kpi_scorecard.model import (
@@ -32,7 +31,7 @@ def scorecard_json(scorecard: Scorecard, results: Results, presenters: Mapping[s
     every 3.5 figure, unrounded; KPIs in id order."""
     kpis: list[dict[str, Any]] = []
     for kpi_id, kpi in scorecard.kpis.items():
-        figures = asdict(results.figures[kpi_id])
+        figures = results.figures[kpi_id]._asdict()
         entry: dict[str, Any] = {
             "id": kpi.id,
             "name": kpi.name,

@@ -8,7 +8,6 @@ of its KPIs' gaps to target (``gap_pct``), counted positive when the KPI moves t
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from fractions import Fraction
 
 from kpi_scorecard.model import Figures, Kpi, Results, Scorecard, Series, exact, month_str
@@ -223,7 +222,7 @@ def segments_json(results: Results) -> str:
     document = {
         "as_of": month_str(results.as_of),
         "kpis": {
-            kpi_id: {segment: asdict(f) for segment, f in segments.items()}
+            kpi_id: {segment: f._asdict() for segment, f in segments.items()}
             for kpi_id, segments in sorted(results.segment_figures.items())
         },
     }
