@@ -26,6 +26,7 @@ from kpi_scorecard.workers import (
     process_count,
     run_shares,
     shares,
+    weighted_runs,
 )
 
 from .conftest import FIXTURES, GitRepo
@@ -52,6 +53,23 @@ def test_shares_hold_every_item_once_and_none_is_empty(
     if contiguous:
         assert [x for part in parts for x in part] == items
         assert max(map(len, parts)) - min(map(len, parts)) <= 1
+
+
+@given(st.lists(st.integers(0, 1000), max_size=40), st.integers(1, 6))
+def test_weighted_runs_keep_the_order_and_share_the_weight(weights: list[int], count: int) -> None:
+    items = list(range(len(weights)))
+    runs = weighted_runs(items, weights, count)
+    assert [x for run in runs for x in run] == items
+    assert len(runs) == max(1, min(count, len(items)))
+    assert all(runs) or runs == [[]]
+    if items:  # no run holds more than its part and one more item
+        heaviest = max(sum(weights[x] for x in run) for run in runs)
+        assert heaviest <= sum(weights) / len(runs) + max(weights)
+
+
+def test_runs_of_growing_weight_are_cut_by_weight_not_by_count() -> None:
+    runs = weighted_runs(list(range(10)), list(range(1, 11)), 2)  # 1 .. 10
+    assert [len(run) for run in runs] == [7, 3]  # 28 and 27, where halves would be 15 and 40
 
 
 def test_this_process_and_forked_ones_take_the_shares_and_results_keep_their_order() -> None:

@@ -22,11 +22,13 @@ import sys
 import tempfile
 import threading
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
 from functools import partial
+from itertools import accumulate
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -89,6 +91,22 @@ def _can_fork() -> bool:
 
 def _other_threads() -> bool:
     return threading.active_count() > 1
+
+
+def weighted_runs(items: Sequence[Item], weights: Sequence[int], count: int) -> list[list[Item]]:
+    """``items`` cut into ``count`` runs, none empty, each of about the same total weight (the
+    work of each item, as far as it is known): work that reuses what the item before it read,
+    whose items cost unequally (a review of a later month reads longer files)."""
+    count = max(1, min(count, len(items)))
+    totals = list(accumulate(weights))
+    whole = totals[-1] if totals else 0
+    cuts = [0]
+    for run in range(1, count):
+        # the first cut after which the runs so far hold their part of the weight
+        cut = bisect_left(totals, whole * run / count) + 1
+        cuts.append(min(max(cut, cuts[-1] + 1), len(items) - (count - run)))
+    cuts.append(len(items))
+    return [list(items[cuts[i] : cuts[i + 1]]) for i in range(count)]
 
 
 def shares(items: Sequence[Item], count: int, contiguous: bool = False) -> list[list[Item]]:

@@ -27,7 +27,7 @@ from kpi_scorecard.figures.compute import FiguresAt, compute
 from kpi_scorecard.figures.rotation import assign_presenters
 from kpi_scorecard.model import Figures, Kpi, Month, Scorecard, Settings, month_str
 from kpi_scorecard.read.validate import ReadCache, current_read_cache, scorecard_from_files
-from kpi_scorecard.workers import process_count, run_shares, shares
+from kpi_scorecard.workers import process_count, run_shares, weighted_runs
 
 VALUE_KINDS = ("added", "restated", "removed")
 NO_RECORD_BEFORE = "the history holds no commit from before the review"
@@ -180,12 +180,17 @@ def _showed(
         by_commit.setdefault(sha, []).append(month)
     files: dict[str, str] = {}  # path -> blob
     states: list[tuple[str, Month, dict[str, str]]] = []
+    weights: list[int] = []  # what each state costs: the files it reads again, and its KPIs
+    changed: set[str] = set()
     for revision in reversed(revisions):
         if not by_commit:
             break
-        _apply(files, revision)
-        states.extend((revision.sha, m, dict(files)) for m in by_commit.pop(revision.sha, []))
-    parts = shares(states, process_count(), contiguous=True)
+        changed.update(_apply(files, revision))
+        for month in by_commit.pop(revision.sha, []):
+            states.append((revision.sha, month, dict(files)))
+            weights.append(_read_again(files, changed) + PER_FILE * len(files))
+            changed = set()
+    parts = weighted_runs(states, weights, process_count())
     work = partial(_figures_of_states, current)
     for part, shown in zip(parts, run_shares(work, parts), strict=True):
         for (sha, month, _), reported in zip(part, shown, strict=True):
@@ -200,12 +205,26 @@ def _figures_of_states(
     return [_figures_at(files, month, cache, current) for _, month, files in states]
 
 
-def _apply(files: dict[str, str], revision: Revision) -> None:
+def _apply(files: dict[str, str], revision: Revision) -> Iterator[str]:
+    """The revision's changes to the files (path -> blob); the paths it changed."""
     for old_path, new_path, _, new_sha in revision.files:
         if old_path is not None:
             files.pop(old_path, None)
         if new_path is not None and new_sha is not None:
             files[new_path] = new_sha
+            yield new_path
+
+
+PER_FILE = 600
+"""What a KPI costs a review beyond reading its file (its figures, its presenter), in the
+bytes of YAML that take as long to read."""
+
+
+def _read_again(files: Mapping[str, str], changed: set[str]) -> int:
+    """The bytes of the ``changed`` files a review reads again."""
+    return sum(
+        len(data) for path in changed if (data := blob_data(files.get(path, ""))) is not None
+    )
 
 
 def _figures_at(
