@@ -7,6 +7,7 @@ that 2,000 commits take a second, not minutes.
 
 from __future__ import annotations
 
+import calendar
 import random
 import shutil
 import subprocess
@@ -56,7 +57,8 @@ class SyntheticKpi:
     def path(self) -> str:
         return f"kpis/{CATEGORIES[self.number % len(CATEGORIES)]}/kpi_{self.number:04d}.yaml"
 
-    def text(self) -> str:
+    def text(self, up_to: int | None = None) -> str:
+        """The file, with the months up to ``up_to`` only if given."""
         number = self.number
         lines = [
             f"name: Synthetic KPI {number}",
@@ -69,10 +71,12 @@ class SyntheticKpi:
             f"daci: {{approver: {PEOPLE[(number + 1) % len(PEOPLE)]}}}",
             "values:",
         ]
+        last = max(self.values) if up_to is None else up_to
         for index, value in sorted(self.values.items()):
-            lines.append(f"  {month_text(index)}: {'null' if value is None else value}")
+            if index <= last:
+                lines.append(f"  {month_text(index)}: {'null' if value is None else value}")
         lines.append("notes:")
-        lines += [f"  {month_text(i)}: {note}" for i, note in sorted(self.notes.items())]
+        lines += [f"  {month_text(i)}: {n}" for i, n in sorted(self.notes.items()) if i <= last]
         return "\n".join(lines) + "\n"
 
     def change(self) -> None:
@@ -87,20 +91,23 @@ class SyntheticKpi:
 
 
 FIRST_COMMIT = 1_600_000_000
-"""2020-09-13: by default the commits are an hour apart, so a few past reviews have a record."""
-SPREAD_FROM = 1_451_606_400
-"""2016-01-01, the first month of values: ``spread`` commits run from there to the last month."""
+"""2020-09-13: "hourly" commits start then, so only a few past reviews have a record."""
+HISTORIES = ("hourly", "spread", "monthly")
 
 
-def _commit(stream: list[bytes], index: int, files: dict[str, str], spacing: int) -> None:
-    message = f"Update {index}".encode()
-    stamp = (FIRST_COMMIT if spacing == 3600 else SPREAD_FROM) + index * spacing
+def _commit(stream: list[bytes], stamp: int, message: str, files: dict[str, str]) -> None:
     stream.append(b"commit refs/heads/main\n")
     stream.append(f"committer Bench <bench@example.com> {stamp} +0000\n".encode())
-    stream.append(f"data {len(message)}\n".encode() + message + b"\n")
+    stream.append(f"data {len(message.encode())}\n".encode() + message.encode() + b"\n")
     for path, text in files.items():
         content = text.encode()
         stream.append(f"M 100644 inline {path}\ndata {len(content)}\n".encode() + content + b"\n")
+
+
+def _month_start(index: int) -> int:
+    """The time of the 3rd of month ``index`` (0: January of FIRST_YEAR), at noon UTC."""
+    year, month = divmod(index, 12)
+    return calendar.timegm((FIRST_YEAR + year, month + 1, 3, 12, 0, 0))
 
 
 def make_scorecard(
@@ -109,13 +116,18 @@ def make_scorecard(
     months: int = 120,
     commits: int = 2000,
     seed: int = 1,
-    spread: bool = False,
+    history: str = "hourly",
 ) -> Path:
-    """A git repository with kpis/, site_src/, hooks/ and the project's mkdocs.yml. The commits
-    are an hour apart, or with ``spread`` evenly over the months of values (a team's years of
-    history: every month's review then has a record, and the build works out what each one
-    showed)."""
-    spacing = months * 30 * 86400 // commits if spread else 3600
+    """A git repository with kpis/, site_src/, hooks/ and the project's mkdocs.yml, whose
+    history is one of HISTORIES:
+    - hourly: the first commit writes every KPI with all its months, then ``commits`` - 1
+      commits an hour apart each change one file (so only a few reviews have a record);
+    - spread: the same commits spread evenly over the months of values (every month's review
+      has a record, and the build works out what each one showed);
+    - monthly: one commit a month, on the 3rd of the next, adding that month to every file (a
+      team's monthly update: each review reads every file again), ``commits`` unused."""
+    if history not in HISTORIES:
+        raise ValueError(f"history: one of {', '.join(HISTORIES)}")
     rng = random.Random(seed)
     if destination.exists():
         shutil.rmtree(destination)
@@ -123,17 +135,27 @@ def make_scorecard(
     subprocess.run(["git", "init", "-q", "-b", "main", str(destination)], check=True)
     generated = [SyntheticKpi(n, months, rng) for n in range(kpis)]
     people = "\n".join(f"{p}: {{name: {p.title()}, github: {p}-gh}}" for p in PEOPLE) + "\n"
-    first = {kpi.path: kpi.text() for kpi in generated}
-    first["kpis/people.yaml"] = people
-    first["mkdocs.yml"] = (PROJECT / "mkdocs.yml").read_text()
+    project = {"kpis/people.yaml": people, "mkdocs.yml": (PROJECT / "mkdocs.yml").read_text()}
     for path in [*(PROJECT / "hooks").glob("*.py"), PROJECT / "site_src" / "how-to-edit.md"]:
-        first[path.relative_to(PROJECT).as_posix()] = path.read_text()
+        project[path.relative_to(PROJECT).as_posix()] = path.read_text()
     stream: list[bytes] = []
-    _commit(stream, 0, first, spacing)
-    for index in range(1, commits):
-        kpi = rng.choice(generated)
-        kpi.change()
-        _commit(stream, index, {kpi.path: kpi.text()}, spacing)
+    if history == "monthly":
+        for month in range(months):
+            files = {kpi.path: kpi.text(up_to=month) for kpi in generated}
+            _commit(
+                stream,
+                _month_start(month + 1),
+                f"Values for {month_text(month)}",
+                {**(project if month == 0 else {}), **files},
+            )
+    else:
+        start = FIRST_COMMIT if history == "hourly" else _month_start(0)
+        spacing = 3600 if history == "hourly" else months * 30 * 86400 // commits
+        _commit(stream, start, "Update 0", {kpi.path: kpi.text() for kpi in generated} | project)
+        for index in range(1, commits):
+            kpi = rng.choice(generated)
+            kpi.change()
+            _commit(stream, start + index * spacing, f"Update {index}", {kpi.path: kpi.text()})
     subprocess.run(
         ["git", "fast-import", "--quiet"], cwd=destination, input=b"".join(stream), check=True
     )

@@ -303,6 +303,19 @@ def test_the_pack_shows_the_note_as_written_on_the_day_sanitised(
     assert "<script" not in orders
 
 
+def test_since_lists_notes_of_the_review_s_months_not_of_later_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = GitRepo(make_repo(tmp_path / "repo"))
+    repo.edit("kpis/sales/orders.yaml", "notes:\n", "notes:\n  2026-01: Slow start.\n")
+    repo.commit("Start the scorecard", on="2026-02-05")
+    repo.edit("kpis/sales/orders.yaml", "Slow start.", "Slow start, the site was down.")
+    repo.edit("kpis/sales/orders.yaml", "Spring promotion.", "Spring promotion, extended.")
+    repo.commit("Orders: notes", on="2026-02-20")
+    january = review_of(build_pages(repo, monkeypatch), "2026-01")
+    assert [(s["field"], s["month"]) for s in january["since"]] == [("notes", "2026-01")]
+
+
 def test_a_kpi_page_s_chart_carries_its_markers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

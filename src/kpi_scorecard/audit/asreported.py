@@ -155,13 +155,15 @@ def _committed_changes(history: History) -> list[tuple[int, str, Entry]]:
 
 def _since(committed: list[tuple[int, str, Entry]], index: int, month: Month) -> Iterator[Since]:
     """Changes committed after the review's commit (``index``) to values of months up to
-    ``month`` and to definitions, newest first; uncommitted edits are not listed."""
+    ``month`` and to definitions, newest first; uncommitted edits are not listed. A note is
+    a month's too: one written for a later month says nothing about what the review showed
+    (with a commit a month, every later note would be listed under every review)."""
     text = month_str(month)
     for place, kpi_id, entry in committed:
         if place >= index:
             break
         for change in entry.changes:
-            if change.kind == "definition" or (change.month or "") <= text:
+            if change.month is None or change.month <= text:
                 yield Since(
                     kpi_id, change, entry.commit or "", entry.date, entry.author, entry.subject
                 )
