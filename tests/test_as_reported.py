@@ -115,6 +115,21 @@ def reviewed_repo(tmp_path: Path) -> GitRepo:
     return repo
 
 
+Edit = tuple[str, str, str]
+"""(file, text, what it becomes)."""
+
+
+def edited_after_january_review(tmp_path: Path, before: list[Edit], after: list[Edit]) -> GitRepo:
+    """The fixture with ``before``'s edits committed on 5 Feb, then ``after``'s on 20 Feb,
+    after January's review (held on the 10th)."""
+    repo = GitRepo(make_repo(tmp_path / "repo"))
+    for edits, day in ((before, "2026-02-05"), (after, "2026-02-20")):
+        for edit in edits:
+            repo.edit(*edit)
+        repo.commit(f"Edits of {day}", on=day)
+    return repo
+
+
 def build_pages(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """The site's pages as a build on HEAD's day renders them."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", repo.git("log", "-1", "--format=%ct"))
@@ -273,12 +288,14 @@ def test_changes_lists_the_restatements_made_after_a_review_and_the_events(
 def test_a_business_build_leaves_internal_kpis_out_of_what_reviews_showed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo = GitRepo(make_repo(tmp_path / "repo"))
-    repo.edit("kpis/sales/spend.yaml", "target: 5000", "target: 5000\naudience: [internal]")
-    repo.commit("Start the scorecard", on="2026-02-05")
-    repo.edit("kpis/sales/spend.yaml", "2026-01: 4800", "2026-01: 4700")
-    repo.edit("kpis/sales/orders.yaml", "2026-01: 90", "2026-01: 95")
-    repo.commit("January restated", on="2026-02-20")
+    repo = edited_after_january_review(
+        tmp_path,
+        [("kpis/sales/spend.yaml", "target: 5000", "target: 5000\naudience: [internal]")],
+        [
+            ("kpis/sales/spend.yaml", "2026-01: 4800", "2026-01: 4700"),
+            ("kpis/sales/orders.yaml", "2026-01: 90", "2026-01: 95"),
+        ],
+    )
     monkeypatch.setenv("SOURCE_DATE_EPOCH", repo.git("log", "-1", "--format=%ct"))
     january = prepare(repo.path, audience="business")[0].data.reviews[parse_month("2026-01") or 0]
     assert "spend" not in january.kpis and "orders" in january.kpis
@@ -288,15 +305,17 @@ def test_a_business_build_leaves_internal_kpis_out_of_what_reviews_showed(
 def test_the_pack_shows_the_note_as_written_on_the_day_sanitised(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo = GitRepo(make_repo(tmp_path / "repo"))
-    repo.edit(
-        "kpis/sales/orders.yaml",
-        "notes:\n",
-        "notes:\n  2026-01: Slow start <script>alert(1)</script>\n",
+    repo = edited_after_january_review(
+        tmp_path,
+        [
+            (
+                "kpis/sales/orders.yaml",
+                "notes:\n",
+                "notes:\n  2026-01: Slow start <script>alert(1)</script>\n",
+            )
+        ],
+        [("kpis/sales/orders.yaml", "Slow start", "Rewritten later.")],
     )
-    repo.commit("Start the scorecard", on="2026-02-05")
-    repo.edit("kpis/sales/orders.yaml", "Slow start", "Rewritten later.")
-    repo.commit("Orders: note reworded", on="2026-02-20")
     january = build_pages(repo, monkeypatch)["reviews/2026-01.md"]
     orders = next(line for line in january.splitlines() if ">Orders<" in line)
     assert "Slow start" in orders and "Rewritten" not in orders
@@ -306,12 +325,14 @@ def test_the_pack_shows_the_note_as_written_on_the_day_sanitised(
 def test_since_lists_notes_of_the_review_s_months_not_of_later_ones(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo = GitRepo(make_repo(tmp_path / "repo"))
-    repo.edit("kpis/sales/orders.yaml", "notes:\n", "notes:\n  2026-01: Slow start.\n")
-    repo.commit("Start the scorecard", on="2026-02-05")
-    repo.edit("kpis/sales/orders.yaml", "Slow start.", "Slow start, the site was down.")
-    repo.edit("kpis/sales/orders.yaml", "Spring promotion.", "Spring promotion, extended.")
-    repo.commit("Orders: notes", on="2026-02-20")
+    repo = edited_after_january_review(
+        tmp_path,
+        [("kpis/sales/orders.yaml", "notes:\n", "notes:\n  2026-01: Slow start.\n")],
+        [
+            ("kpis/sales/orders.yaml", "Slow start.", "Slow start, the site was down."),
+            ("kpis/sales/orders.yaml", "Spring promotion.", "Spring promotion, extended."),
+        ],
+    )
     january = review_of(build_pages(repo, monkeypatch), "2026-01")
     assert [(s["field"], s["month"]) for s in january["since"]] == [("notes", "2026-01")]
 
