@@ -46,7 +46,8 @@ def building(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_shares_hold_every_item_once_and_none_is_empty(
     items: list[int], count: int, contiguous: bool
 ) -> None:
-    parts = shares(items, count, contiguous)
+    # contiguous: runs of items of the same weight
+    parts = weighted_runs(items, [1] * len(items), count) if contiguous else shares(items, count)
     assert sorted(x for part in parts for x in part) == sorted(items)
     assert all(parts) or parts == [[]]
     assert len(parts) == max(1, min(count, len(items)))

@@ -109,16 +109,12 @@ def weighted_runs(items: Sequence[Item], weights: Sequence[int], count: int) -> 
     return [list(items[cuts[i] : cuts[i + 1]]) for i in range(count)]
 
 
-def shares(items: Sequence[Item], count: int, contiguous: bool = False) -> list[list[Item]]:
-    """``items`` dealt into ``count`` shares, none empty (unless there are no items: one empty
-    share): in turn (pages of every kind in each share, so the shares cost about the same), or
-    in runs (``contiguous``: work that reuses what the item before it read)."""
+def shares(items: Sequence[Item], count: int) -> list[list[Item]]:
+    """``items`` dealt into ``count`` shares in turn, none empty (unless there are no items:
+    one empty share): pages of every kind in each share, so the shares cost about the same.
+    Work that reuses what the item before it read is cut into runs (``weighted_runs``)."""
     count = max(1, min(count, len(items)))
-    if not contiguous:
-        return [list(items[start::count]) for start in range(count)]
-    size, extra = divmod(len(items), count)
-    cuts = [start * size + min(start, extra) for start in range(count + 1)]
-    return [list(items[cuts[i] : cuts[i + 1]]) for i in range(count)]
+    return [list(items[start::count]) for start in range(count)]
 
 
 def run_shares(

@@ -332,17 +332,8 @@ class _KpiContext:
         whole = self._whole()
         if whole is None:
             return trend_slope({x: self.value(x) for x in months})
-        points = [(x - m, n) for x in months if (n := whole.multiples.get(x)) is not None]
-        if len(points) < MIN_TREND_POINTS:
-            return None
-        # trend_slope's least squares in whole units (the slope does not depend on where x
-        # starts): the same fraction
-        count = len(points)
-        sum_x = sum(x for x, _ in points)
-        spread = count * sum(x * x for x, _ in points) - sum_x * sum_x
-        sum_y = sum(n for _, n in points)
-        sum_xy = sum(x * n for x, n in points)
-        return Fraction(count * sum_xy - sum_x * sum_y, spread * whole.scale)
+        points = [(x, n) for x in months if (n := whole.multiples.get(x)) is not None]
+        return slope_in_units(points, whole.scale)
 
     def rolling_mean(self, m: Month) -> Fraction | None:
         months = (m - 2, m - 1, m)
@@ -462,6 +453,13 @@ def trend_slope(window: Mapping[Month, Fraction | None]) -> Fraction | None:
     """Least-squares slope per month of the reported values; None with fewer than 3. Exact, so
     that ``flat`` means a slope of exactly 0 and never a rounding error of 1e-17."""
     points = [(x, y) for x, y in window.items() if y is not None]
+    scale = math.lcm(*(y.denominator for _, y in points)) if points else 1
+    return slope_in_units([(x, y.numerator * (scale // y.denominator)) for x, y in points], scale)
+
+
+def slope_in_units(points: list[tuple[Month, int]], scale: int) -> Fraction | None:
+    """``trend_slope`` of points (month, value in units of ``1 / scale``), in whole-number
+    arithmetic: the same fraction."""
     if len(points) < MIN_TREND_POINTS:
         return None
     origin = points[0][0]  # small whole x keep the sums small
@@ -469,8 +467,9 @@ def trend_slope(window: Mapping[Month, Fraction | None]) -> Fraction | None:
     xs = [x - origin for x, _ in points]
     sum_x = sum(xs)
     spread = n * sum(x * x for x in xs) - sum_x * sum_x
-    ys = [y for _, y in points]
-    return (n * exact_sum(ys, xs) - sum_x * exact_sum(ys)) / spread
+    sum_y = sum(y for _, y in points)
+    sum_xy = sum(x * y for x, (_, y) in zip(xs, points, strict=True))
+    return Fraction(n * sum_xy - sum_x * sum_y, spread * scale)
 
 
 def trend(slope: Fraction | None, better: str) -> Trend:
