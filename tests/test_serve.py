@@ -182,3 +182,93 @@ def test_a_scorecard_read_again_unchanged_is_not_computed_again(tmp_path: Path) 
     changed = load_repository(repo)
     assert changed.results is not first.results
     assert changed.results.figures["orders"] != first.results.figures["orders"]
+
+
+# -- kpi serve's dirty rebuilds -------------------------------------------------------------------
+
+SPEND = "kpis/sales/spend.yaml"
+
+
+def serve_build(repo: Path, site_dir: Path) -> None:
+    """One rebuild as kpi serve runs it: mkdocs' dirty build, plugins told so."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    config = load_config(str(repo / "mkdocs.yml"), site_dir=str(site_dir))
+    config.plugins.on_startup(command="serve", dirty=True)
+    build(config, dirty=True)
+
+
+def whole_build(repo: Path, site_dir: Path) -> None:
+    """The same site built from nothing, in a process of its own (this one keeps kpi serve's
+    memory of what it wrote)."""
+    subprocess.run(
+        [str(KPI.parent / "mkdocs"), "build", "-q", "-d", str(site_dir)],
+        cwd=repo,
+        check=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "1"},
+    )
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def written_at(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*.html")}
+
+
+def edit(repo: Path, path: str, old: str, new: str) -> None:
+    file = repo / path
+    text = file.read_text()
+    assert old in text, (path, old)
+    file.write_text(text.replace(old, new, 1))
+
+
+def test_a_serve_rebuild_writes_only_what_changed_and_leaves_the_site_a_whole_build_makes(
+    valid_repo: Path, tmp_path: Path, serving: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # the same dates in both builds
+    served = tmp_path / "served"
+    serve_build(valid_repo, served)
+    edits = [
+        ("a value restated", lambda: edit(valid_repo, ORDERS, "2026-03: 118", "2026-03: 121")),
+        ("a month added", lambda: edit(valid_repo, ORDERS, "2026-04: null", "2026-04: 130")),
+        (
+            "a KPI added",
+            lambda: (valid_repo / "kpis/sales/leads.yaml").write_text(
+                "name: Leads\ndescription: New leads.\ncategory: sales\nowner: bob\n"
+                "better: higher\ntarget: 10\nvalues: {2026-01: 12}\n"
+            ),
+        ),
+        ("a KPI removed", lambda: (valid_repo / "kpis/sales/leads.yaml").unlink()),
+        ("a written page", lambda: edit(valid_repo, "site_src/how-to-edit.md", "# How", "# So")),
+        ("mkdocs.yml", lambda: edit(valid_repo, "mkdocs.yml", "site_name: ", "site_name: Our ")),
+    ]
+    for step, (what, change) in enumerate(edits):
+        before = written_at(served)
+        change()
+        serve_build(valid_repo, served)
+        whole_build(valid_repo, tmp_path / f"whole{step}")
+        assert contents(served) == contents(tmp_path / f"whole{step}"), what
+        rewritten = {page for page, time in written_at(served).items() if before.get(page) != time}
+        if what == "a value restated":
+            assert "kpis/orders/index.html" in rewritten
+            assert "kpis/spend/index.html" not in rewritten  # the point of it
+        if what == "mkdocs.yml":
+            assert rewritten == set(written_at(served))
+
+
+def test_a_serve_rebuild_after_errors_are_fixed_writes_the_pages_again(
+    valid_repo: Path, tmp_path: Path, serving: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    served = tmp_path / "served"
+    serve_build(valid_repo, served)
+    good = break_orders(valid_repo)
+    serve_build(valid_repo, served)
+    assert "owner: unknown person" in (served / "kpis/spend/index.html").read_text()
+    (valid_repo / ORDERS).write_text(good)
+    serve_build(valid_repo, served)
+    whole_build(valid_repo, tmp_path / "whole")
+    assert contents(served) == contents(tmp_path / "whole")

@@ -256,6 +256,7 @@ def on_pre_build(config: MkDocsConfig) -> None:
     root = repository_root(config)
     use_commit_date(root)
     _stop_rendering()
+    _rebuild.start(_dirty, config)
     _problem_pages = None
     try:
         check_site_urls(root, config)
@@ -345,9 +346,11 @@ def use_commit_date(root: Path) -> None:
             os.environ["SOURCE_DATE_EPOCH"] = str(timestamp)
 
 
+@event_priority(50)  # before mkdocs-material's search writes its index (see _Rebuild)
 def on_post_build(config: MkDocsConfig) -> None:
     """The exports rendered while mkdocs built go into site/, the last site's files are
     gone; our data goes back to the garbage collector (see _generated)."""
+    _rebuild.finish(config)
     if _stream is not None:
         _move_exports(config.site_dir)
     _stop_rendering()
@@ -357,6 +360,7 @@ def on_post_build(config: MkDocsConfig) -> None:
 
 def on_build_error(error: Exception, **_: Any) -> None:
     """...also when the build fails (mkdocs serve goes on to the next build)."""
+    _rebuild.forget()
     _stop_rendering()
     _finish_emptying()
     gc.unfreeze()
@@ -394,9 +398,10 @@ def _finish_emptying() -> None:
         _emptying = None
 
 
-def on_nav(nav: Navigation, config: MkDocsConfig, **_: Any) -> Navigation:
+def on_nav(nav: Navigation, config: MkDocsConfig, files: Files, **_: Any) -> Navigation:
     """Drop generated KPI pages from an automatic navigation."""
     nav.items = [item for item in nav.items or [] if not _is_generated(item)]
+    _rebuild.navigation(nav, config, files)
     return nav
 
 
@@ -424,6 +429,7 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig, **_: Any) -> str
     """...and the rest (chart data, tables of numbers, histories) once it is written out: the
     page's content never holds them, so pages built earlier do not keep them in memory."""
     uri = page.file.src_uri
+    _rebuild.built.add(page.url)
     blocks = _blocks.pop(uri, None)
     if blocks is not None and _stream is not None and _current and uri in _current.later:
         blocks = _full_blocks(uri, blocks)
@@ -444,6 +450,156 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, **_: Any) 
     return markdown if results is None else f"{markdown.rstrip()}\n\n{results}"
 
 
+# -- kpi serve: a rebuild writes only what changed -----------------------------------------------
+
+
+class _Rebuild:
+    """kpi serve runs mkdocs' dirty builds, which keep the site's folder and skip every file
+    whose ``is_modified()`` is False. A generated file is unchanged when it holds the very text
+    the last build wrote to its place (while serving, render/pages.py keeps an unchanged page
+    as the same text) and that file is still there. A generated page must also be out of the
+    navigation (the KPI pages: mkdocs reads only the pages it builds, and the navigation shows
+    the titles of those it read), in a site of the same shape: the navigation every page
+    carries, mkdocs.yml and the theme's overrides as in the last build. Hand-written pages are
+    always built (a retrospective shows the scorecard's results). mkdocs-material's search
+    index keeps the entries of the pages a build skipped (``_merge_search``). After a failed
+    build the next one builds every file."""
+
+    def __init__(self) -> None:
+        self.active = False
+        self.written: dict[str, object] = {}
+        """Where the last build wrote a generated file -> what it wrote."""
+        self.writing: dict[str, object] = {}
+        self.shape: object = None
+        self.same_shape = False
+        self.in_navigation: set[str] = set()
+        self.page_urls: list[str] = []
+        self.built: set[str] = set()
+        """The URLs of the pages this build wrote."""
+
+    def start(self, dirty: bool, config: MkDocsConfig) -> None:
+        self.active = dirty and not any(
+            type(plugin).__module__.startswith("mkdocs.contrib.search")  # no merging there
+            for plugin in config.plugins.values()
+        )
+        self.writing, self.built = {}, set()
+
+    def files_added(self, files: Files, written: dict[str, object]) -> None:
+        self.writing = written
+        if self.active:
+            for file in files.documentation_pages():
+                if not isinstance(file, _Generated):
+                    setattr(file, "is_modified", _always)  # noqa: B010 - mkdocs' own method
+
+    def navigation(self, nav: Navigation, config: MkDocsConfig, files: Files) -> None:
+        if not self.active:
+            return
+        shape = (_config_text(config), _overrides(config), _navigation_shape(nav.items))
+        self.same_shape, self.shape = shape == self.shape, shape
+        self.in_navigation = {page.file.src_uri for page in nav.pages}
+        # in the order mkdocs builds them, with their URL as a page gives it (the home page's is "")
+        self.page_urls = [
+            "" if file.url in (".", "./") else file.url for file in files.documentation_pages()
+        ]
+
+    def unchanged(self, file: File) -> bool:
+        destination = file.abs_dest_path
+        if not self.active or destination not in self.written:
+            return False
+        if self.written[destination] is not self.writing.get(destination):
+            return False
+        if file.is_documentation_page() and (
+            not self.same_shape or file.src_uri in self.in_navigation
+        ):
+            return False
+        return os.path.isfile(destination)
+
+    def finish(self, config: MkDocsConfig) -> None:
+        """The build went through: the search index whole again, the files of pages that
+        are gone removed, and what was written remembered."""
+        if self.active:
+            _merge_search(config, self.page_urls, self.built)
+            for gone in self.written.keys() - self.writing.keys():
+                with suppress(OSError):
+                    os.remove(gone)
+        self.written, self.writing = (self.writing if self.active else {}), {}
+
+    def forget(self) -> None:
+        self.written, self.writing, self.shape = {}, {}, None
+
+
+_rebuild = _Rebuild()
+
+
+def _always() -> bool:
+    return True
+
+
+def _config_text(config: MkDocsConfig) -> bytes:
+    path = config.config_file_path
+    try:
+        return Path(path).read_bytes() if path else b""
+    except OSError:
+        return b""
+
+
+def _overrides(config: MkDocsConfig) -> tuple[tuple[str, int], ...]:
+    folder = config.theme.custom_dir
+    if not folder:
+        return ()
+    return tuple(
+        sorted((str(p), p.stat().st_mtime_ns) for p in Path(folder).rglob("*") if p.is_file())
+    )
+
+
+def _navigation_shape(items: list[Any]) -> tuple[object, ...]:
+    """What the navigation shows: each item's title and link, a page's title as its source
+    gives it (a generated page's front matter; a written page's file, by its time and size)."""
+    return tuple(
+        (
+            type(item).__name__,
+            getattr(item, "title", None),
+            getattr(item, "url", None),
+            _title_source(getattr(item, "file", None)),
+            _navigation_shape(getattr(item, "children", None) or []),
+        )
+        for item in items
+    )
+
+
+def _title_source(file: File | None) -> object:
+    if file is None:
+        return None
+    if isinstance(file, _Generated):
+        text = file.content_string
+        return text.partition("\n---\n")[0] if text.startswith("---") else text
+    try:
+        status = os.stat(file.abs_src_path or "")
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size
+
+
+def _merge_search(config: MkDocsConfig, page_urls: list[str], built: set[str]) -> None:
+    """mkdocs-material's search after a dirty build has the entries of the pages built; it
+    would add them to the last index less those of one page. Instead each page keeps its
+    entries from the last index unless it was built again, in the pages' order."""
+    search = next((p for p in config.plugins.values() if hasattr(p, "search_index_prev")), None)
+    previous = getattr(search, "search_index_prev", None)
+    if search is None or previous is None:
+        return
+    kept: dict[str, list[Any]] = {}
+    for entry in previous.entries:
+        kept.setdefault(entry["location"].split("#")[0], []).append(entry)
+    new: dict[str, list[Any]] = {}
+    for entry in search.search_index.entries:
+        new.setdefault(entry["location"].split("#")[0], []).append(entry)
+    search.search_index.entries = [
+        entry for url in page_urls for entry in (new if url in built else kept).get(url, [])
+    ]
+    search.search_index_prev = None  # it writes the entries as they are, and keeps them
+
+
 # -- the generated files ----------------------------------------------------------------------
 
 
@@ -453,8 +609,12 @@ def on_files(files: Files, config: MkDocsConfig, **_: Any) -> Files:
     written to a temporary folder and read back, as the gen-files script does); those the
     forked processes render (``_start_rendering``) as files whose content waits for them."""
     later = _current.later if _current is not None and _problem_pages is None else {}
+    written: dict[str, object] = {}
     for path, content in _generated(config):
-        _replace(files, File.generated(config, path, content=content))
+        file = _Generated.generated(config, path, content=content)
+        written[file.abs_dest_path] = content
+        _replace(files, file)
+    _rebuild.files_added(files, written)
     for path in later:
         kind = _LaterPage if path.endswith(".md") else _LaterExport
         _replace(files, kind.of(config, path))
@@ -594,7 +754,15 @@ def _stop_rendering() -> None:
         _exports = None
 
 
-class _Later(File):
+class _Generated(File):
+    """A file this build adds: in a dirty build (kpi serve), mkdocs skips it when it is as
+    the last build wrote it (see _Rebuild)."""
+
+    def is_modified(self) -> bool:
+        return not _rebuild.unchanged(self)
+
+
+class _Later(_Generated):
     """A generated file that the forked processes render: its content, wherever mkdocs or a
     plugin reads it, waits for them."""
 
@@ -786,7 +954,22 @@ def serve_site(root: Path, dev_addr: str | None = None) -> None:
     quiet_upstream_banners()
     _show_mkdocs_log()
     os.chdir(root)
-    serve(config_file=str(root / "mkdocs.yml"), dev_addr=dev_addr, livereload=True)
+    # Dirty builds: after an edit, only the files that changed are written (see _Rebuild).
+    logging.getLogger("mkdocs.commands.build").addFilter(_DirtyNotice())
+    serve(
+        config_file=str(root / "mkdocs.yml"),
+        dev_addr=dev_addr,
+        livereload=True,
+        build_type="dirty",
+    )
+
+
+class _DirtyNotice(logging.Filter):
+    """mkdocs warns at each dirty build that its navigation may be out of date: kpi serve's
+    rebuilds write every page that shows the navigation when it changed (_Rebuild)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("A 'dirty' build is being performed")
 
 
 def configured_site_url(root: Path) -> str | None:
