@@ -138,30 +138,37 @@ def _utc_day(moment: str) -> date:
     return datetime.fromisoformat(moment).astimezone(UTC).date()
 
 
-def _committed_changes(history: History) -> list[tuple[int, str, Entry]]:
-    """Every committed entry with its commit's place on the first-parent line (0: newest);
-    changes become Since items only for the entries after some review (the first commit
-    alone can hold every value of every KPI)."""
+Committed = list[tuple[int, str, Entry, str]]
+"""Committed entries: (their commit's place on the first-parent line, 0 the newest; the KPI;
+the entry; the earliest month it changes, "" for a definition)."""
+
+
+def _committed_changes(history: History) -> Committed:
+    """Every committed entry, newest first: changes become Since items only for the entries
+    after some review (the first commit alone can hold every value of every KPI)."""
     order = {revision.sha: index for index, revision in enumerate(history.revisions)}
     entries = [
-        (order[entry.commit], kpi_id, entry)
+        (order[entry.commit], kpi_id, entry, min(c.month or "" for c in entry.changes))
         for kpi_id, kpi_entries in history.entries.items()
         for entry in kpi_entries
-        if entry.commit in order
+        if entry.commit in order and entry.changes
     ]
     entries.sort(key=lambda item: item[0])
     return entries
 
 
-def _since(committed: list[tuple[int, str, Entry]], index: int, month: Month) -> Iterator[Since]:
+def _since(committed: Committed, index: int, month: Month) -> Iterator[Since]:
     """Changes committed after the review's commit (``index``) to values of months up to
     ``month`` and to definitions, newest first; uncommitted edits are not listed. A note is
     a month's too: one written for a later month says nothing about what the review showed
-    (with a commit a month, every later note would be listed under every review)."""
+    (with a commit a month, every later note would be listed under every review, and most
+    entries after a review only add later months: they are passed over in one look)."""
     text = month_str(month)
-    for place, kpi_id, entry in committed:
+    for place, kpi_id, entry, earliest in committed:
         if place >= index:
             break
+        if earliest > text:
+            continue
         for change in entry.changes:
             if change.month is None or change.month <= text:
                 yield Since(
