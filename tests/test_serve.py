@@ -46,7 +46,9 @@ def mkdocs_build(repo: Path) -> Path:
 def serving(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(site, "_last_pages", ("index.md",))
     yield
-    site._serving = False  # on_startup set it for the process; later builds are builds
+    # on_startup set it all for the process (serving, dirty, pages remembered): later builds
+    # are builds
+    site.on_startup(command="build", dirty=False)
 
 
 def break_orders(repo: Path) -> str:
