@@ -8,9 +8,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kpi_scorecard.audit import history as history_module
 from kpi_scorecard.audit.changes import (
     _MAYBE_ALIAS,
     Blob,
@@ -103,6 +105,30 @@ def test_restatement_target_change_rename_merge_and_uncommitted_edit(kpi_repo: G
     assert "Jan 2026 reported: 90" in [describe(c, PLAIN) for c in first.changes]
     assert [e.pull_request for e in history.of("orders")[1:5]] == [15, None, None, 12]
     assert history.of("orders")[0].commit is None
+
+
+def test_a_long_history_read_in_groups_by_several_processes_is_the_same(
+    kpi_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a history of many versions does (history.VERSIONS_TO_SHARE): each process reads
+    the versions of a group of files at a time; the entries are those read in one go."""
+    for before, after in (("4900", "4950"), ("4950", "4990")):
+        kpi_repo.edit("kpis/sales/spend.yaml", f"2026-04: {before}", f"2026-04: {after}")
+        kpi_repo.edit(ORDERS, "2026-02: 104", "2026-02: 105")
+        kpi_repo.commit(f"Restate April spend to {after}, February orders to 105")
+        kpi_repo.edit(ORDERS, "2026-02: 105", "2026-02: 104")
+        kpi_repo.edit(ORDERS, "Spring promotion", f"Spring promotion ({after})")
+        kpi_repo.commit("Mend orders")
+    kpi_repo.git("mv", ORDERS, "kpis/orders.yaml")
+    kpi_repo.commit("Move orders to the top folder")
+    whole = history_of(kpi_repo.path)
+    history_module._committed_cache.clear()
+    monkeypatch.setattr(history_module, "VERSIONS_TO_SHARE", 0)
+    monkeypatch.setattr(history_module, "KPIS_PER_READ", 1)
+    monkeypatch.setenv("KPI_BUILD_PROCESSES", "2")
+    shared = history_of(kpi_repo.path)
+    assert shared.entries == whole.entries and len(whole.of("orders")) >= 4
+    assert shared.revisions == whole.revisions
 
 
 def test_a_shallow_clone_never_credits_its_oldest_commit(kpi_repo: GitRepo, tmp_path: Path) -> None:

@@ -55,13 +55,7 @@ from mkdocs.utils import get_relative_url
 
 from kpi_scorecard import workers
 from kpi_scorecard.audit.asreported import reviews
-from kpi_scorecard.audit.history import (
-    History,
-    adopt_blobs,
-    commit_timestamp,
-    history_and_blobs,
-    read_history,
-)
+from kpi_scorecard.audit.history import History, commit_timestamp, read_history
 from kpi_scorecard.errors import Problem, ValidationFailed
 from kpi_scorecard.read.retrospectives import FOLDER
 from kpi_scorecard.read.site_config import check_site_urls
@@ -177,8 +171,7 @@ def prepare(
     scorecard = repository.scorecard
     history = History({})
     if pending is not None:
-        history, blobs = pending.result()
-        adopt_blobs(blobs)
+        history = pending.result()
         current = {kpi.path: kpi.id for kpi in scorecard.kpis.values()}
         if current != listed:  # pragma: no cover - a valid scorecard reads every file listed
             history = read_history(root, current)
@@ -201,7 +194,7 @@ def prepare(
     return BuildState(root, data, user_index), repository.warnings
 
 
-HistoryReading = tuple[dict[str, str], Pending[tuple[History, dict[str, Any]]]]
+HistoryReading = tuple[dict[str, str], Pending[History]]
 """The KPI files listed, and git's history of them being read in another process."""
 _early_reading: tuple[Path, HistoryReading] | None = None
 """``kpi build`` starts reading the history before it checks the files, for the build to take
@@ -217,7 +210,7 @@ def _history_reading(root: Path) -> HistoryReading:
         return early[1]
     if early is not None:
         early[1][1].cancel()
-    return listed, Pending(partial(history_and_blobs, root, listed))
+    return listed, Pending(partial(read_history, root, listed))
 
 
 def _start_history_reading(root: Path) -> None:

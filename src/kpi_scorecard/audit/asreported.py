@@ -21,7 +21,7 @@ from functools import partial
 from typing import Literal, NamedTuple
 
 from kpi_scorecard.audit.changes import Change
-from kpi_scorecard.audit.history import Entry, History, Revision, blob_data
+from kpi_scorecard.audit.history import Entry, History, Revision, blob_sizes, read_blobs
 from kpi_scorecard.errors import ValidationFailed
 from kpi_scorecard.figures.compute import FiguresAt, compute
 from kpi_scorecard.figures.rotation import assign_presenters
@@ -119,7 +119,7 @@ def reviews(
         else:
             reported[month] = (held, index)
     shas = {m: history.revisions[i].sha for m, (_, i) in reported.items()}
-    shown = _showed(history.revisions, shas, None if current is None else FiguresAt(current))
+    shown = _showed(history, shas, None if current is None else FiguresAt(current))
     committed = _committed_changes(history)
     for month, (held, index) in reported.items():
         kpis = shown[(shas[month], month)]
@@ -177,7 +177,7 @@ def _since(committed: Committed, index: int, month: Month) -> Iterator[Since]:
 
 
 def _showed(
-    revisions: tuple[Revision, ...], wanted: Mapping[Month, str], current: FiguresAt | None
+    history: History, wanted: Mapping[Month, str], current: FiguresAt | None
 ) -> dict[tuple[str, Month], dict[str, Reported] | None]:
     """What each review showed: the files are replayed from the oldest commit on, each
     review's state is read and computed at its commit, and the reviews are shared out between
@@ -189,18 +189,25 @@ def _showed(
         by_commit.setdefault(sha, []).append(month)
     files: dict[str, str] = {}  # path -> blob
     states: list[tuple[str, Month, dict[str, str]]] = []
-    weights: list[int] = []  # what each state costs: the files it reads again, and its KPIs
+    read_again: list[set[str]] = []  # the blobs of the files each state reads again
     changed: set[str] = set()
-    for revision in reversed(revisions):
+    for revision in reversed(history.revisions):
         if not by_commit:
             break
         changed.update(_apply(files, revision))
         for month in by_commit.pop(revision.sha, []):
             states.append((revision.sha, month, dict(files)))
-            weights.append(_read_again(files, changed) + PER_FILE * len(files))
+            read_again.append({files[path] for path in changed if path in files})
             changed = set()
+    repository = history.repository
+    sizes = blob_sizes(repository, set().union(*read_again)) if repository and states else {}
+    # what each state costs: the bytes it reads again, and its KPIs
+    weights = [
+        sum(sizes.get(sha, 0) for sha in shas) + PER_FILE * len(state[2])
+        for shas, state in zip(read_again, states, strict=True)
+    ]
     parts = weighted_runs(states, weights, process_count())
-    work = partial(_figures_of_states, current)
+    work = partial(_figures_of_states, current, repository)
     for part, shown in zip(parts, run_shares(work, parts), strict=True):
         for (sha, month, _), reported in zip(part, shown, strict=True):
             _shown[(sha, month)] = reported
@@ -208,10 +215,26 @@ def _showed(
 
 
 def _figures_of_states(
-    current: FiguresAt | None, states: list[tuple[str, Month, dict[str, str]]]
+    current: FiguresAt | None,
+    repository: str | None,
+    states: list[tuple[str, Month, dict[str, str]]],
 ) -> list[dict[str, Reported] | None]:
+    """The states of a run of reviews, each reading from git only the files that changed
+    since the one before (the same bytes otherwise, which the read cache knows at a look)."""
     cache = current_read_cache()
-    return [_figures_at(files, month, cache, current) for _, month, files in states]
+    held: dict[str, bytes] = {}  # blob -> content, of the state before
+    shown = []
+    for _, month, files in states:
+        wanted = set(files.values())
+        read = read_blobs(repository, wanted - held.keys()) if repository else {}
+        held = {
+            sha: data
+            for sha in wanted
+            if (data := held[sha] if sha in held else read.get(sha)) is not None
+        }
+        contents = {path: held[sha] for path, sha in files.items() if sha in held}
+        shown.append(_figures_at(contents, month, cache, current))
+    return shown
 
 
 def _apply(files: dict[str, str], revision: Revision) -> Iterator[str]:
@@ -229,17 +252,9 @@ PER_FILE = 600
 bytes of YAML that take as long to read."""
 
 
-def _read_again(files: Mapping[str, str], changed: set[str]) -> int:
-    """The bytes of the ``changed`` files a review reads again."""
-    return sum(
-        len(data) for path in changed if (data := blob_data(files.get(path, ""))) is not None
-    )
-
-
 def _figures_at(
-    files: Mapping[str, str], month: Month, cache: ReadCache, current: FiguresAt | None
+    contents: Mapping[str, bytes], month: Month, cache: ReadCache, current: FiguresAt | None
 ) -> dict[str, Reported] | None:
-    contents = {path: data for path, sha in files.items() if (data := blob_data(sha)) is not None}
     try:
         scorecard = scorecard_from_files(contents, cache)
     except ValidationFailed:

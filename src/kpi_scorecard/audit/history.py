@@ -1,9 +1,10 @@
 """Git history of the KPI files (contract section 5); the only module that talks to git.
 
 One ``git log`` over ``kpis/`` lists every first-parent commit with the blobs it changed (renames
-followed), and one ``git cat-file --batch`` process reads each distinct blob once; changes.py
-turns consecutive versions into data-level changes. Blobs and the committed history are cached
-by commit, so ``mkdocs serve`` rebuilds pay only for uncommitted edits.
+followed); ``git cat-file --batch`` reads the versions of a hundred files at a time, and
+changes.py turns consecutive versions into data-level changes, after which they are let go
+(what a past review showed reads its files again, ``read_blobs``). The committed history is
+cached by HEAD, so ``mkdocs serve`` rebuilds pay only for uncommitted edits.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import os
 import re
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 # GitPython looks for git when imported and refuses to load without it; without git the build
@@ -24,6 +26,7 @@ import git
 
 from kpi_scorecard.audit.changes import Blob, Change, diff_blobs
 from kpi_scorecard.errors import ScorecardError
+from kpi_scorecard.workers import process_count, run_shares, shares
 
 PR_PATTERNS = (re.compile(r"^Merge pull request #(\d+)"), re.compile(r"\(#(\d+)\)\s*$"))
 SHALLOW_FIX = "fetch the full history (actions/checkout: fetch-depth: 0, or git fetch --unshallow)"
@@ -66,6 +69,9 @@ class History:
     revisions: tuple[Revision, ...] = ()
     """Every first-parent commit, newest first; empty outside git and in a shallow clone,
     where the state at an old commit is not known (contract 5.1: no record)."""
+    repository: str | None = None
+    """The git folder it was read from, where the files of a past review are read
+    (``read_blobs``)."""
 
     def of(self, kpi_id: str) -> tuple[Entry, ...]:
         return self.entries.get(kpi_id, ())
@@ -85,27 +91,17 @@ def pull_request(subject: str) -> int | None:
 _Committed = tuple[dict[str, list[Entry]], str | None, tuple[Revision, ...]]
 
 
-@dataclass
-class _Cache:
-    """Survives between builds of one ``mkdocs serve`` session."""
-
-    blobs: dict[str, Blob] = field(default_factory=dict)
-    committed: dict[tuple[str, str, str], _Committed] = field(default_factory=dict)
-
-
-_cache = _Cache()
-
-
-def history_and_blobs(
-    root: Path, current_files: Mapping[str, str]
-) -> tuple[History, dict[str, Blob]]:
-    """``read_history`` with the blobs it read, for another process (see ``adopt_blobs``)."""
-    return read_history(root, current_files), _cache.blobs
-
-
-def adopt_blobs(blobs: Mapping[str, Blob]) -> None:
-    """The blobs another process read (``history_and_blobs``), for ``blob_data``."""
-    _cache.blobs.update(blobs)
+_committed_cache: dict[tuple[str, str, str], _Committed] = {}
+"""The committed history by repository, HEAD and files: it survives between the builds of
+one ``mkdocs serve`` session."""
+KPIS_PER_READ = 100
+"""Every version of this many KPI files is read and compared at once: a long history of
+many files (1,000 KPIs with a commit a month: 120,000 versions) held whole took gigabytes."""
+VERSIONS_TO_SHARE = 10_000
+"""From this many versions on, the comparing is shared between processes (one per core):
+the build waits for it. Below, it is done before the build has read today's files (which
+takes longer for 1,000 files than comparing 3,000 versions), and a second process would only
+take the core from them."""
 
 
 def read_history(root: Path, current_files: Mapping[str, str]) -> History:
@@ -142,13 +138,18 @@ def _read(repo: git.Repo, root: Path, current_files: Mapping[str, str]) -> Histo
     if head is not None:
         # The repository is part of the key: a shallow clone has the same HEAD as its origin.
         key = (str(repo.git_dir), head, json.dumps(sorted(in_repo.items())))
-        if key not in _cache.committed:
-            _cache.committed[key] = _committed(repo, prefix, in_repo)
-        committed, incomplete, revisions = _cache.committed[key]
+        if key not in _committed_cache:
+            _committed_cache[key] = _committed(repo, prefix, in_repo)
+        committed, incomplete, revisions = _committed_cache[key]
         entries = {k: list(v) for k, v in committed.items()}
     for kpi_id, entry in _uncommitted(repo, top, prefix, in_repo, head is not None):
         entries.setdefault(kpi_id, []).insert(0, entry)
-    return History({k: tuple(v) for k, v in sorted(entries.items())}, incomplete, revisions)
+    return History(
+        {k: tuple(v) for k, v in sorted(entries.items())},
+        incomplete,
+        revisions,
+        str(repo.git_dir),
+    )
 
 
 def _head(repo: git.Repo) -> str | None:
@@ -166,9 +167,49 @@ def _committed(repo: git.Repo, prefix: str, in_repo: Mapping[str, str]) -> _Comm
         # every value: its changes are left out and the site says the history is incomplete.
         grafted = set(_shallow_commits(repo))
         commits = [c for c in commits if c.sha not in grafted]
-    blobs = _read_blobs(repo, {sha for c in commits for sha in c.blob_shas()})
-    alias = dict(in_repo)  # path at this point of history -> current KPI id
+    versions = _versions(commits, in_repo)
+    kpi_ids = sorted(versions)
+    groups = [
+        kpi_ids[start : start + KPIS_PER_READ] for start in range(0, len(kpi_ids), KPIS_PER_READ)
+    ]
+    count = process_count() if sum(map(len, versions.values())) >= VERSIONS_TO_SHARE else 1
+    work = partial(_entries_of, str(repo.git_dir), versions)
     entries: dict[str, list[Entry]] = {}
+    for part in run_shares(work, shares(groups, count)):
+        entries.update(part)
+    if shallow:
+        incomplete = f"this is a shallow clone, so the history is incomplete: {SHALLOW_FIX}"
+        return entries, incomplete, ()
+    return entries, None, tuple(_revision(commit, prefix) for commit in commits)
+
+
+def _entries_of(
+    repository: str, versions: Mapping[str, list[_Version]], groups: list[list[str]]
+) -> dict[str, list[Entry]]:
+    """The entries of the KPIs of ``groups``, each group's versions read at once."""
+    entries: dict[str, list[Entry]] = {}
+    for group in groups:
+        shas = {sha for kpi_id in group for *_, old, new in versions[kpi_id] for sha in (old, new)}
+        blobs = _read_blobs(repository, shas)
+        for kpi_id in group:
+            for commit, old_path, new_path, old_sha, new_sha in versions[kpi_id]:
+                changes = diff_blobs(blobs.get(old_sha or ""), blobs.get(new_sha or ""))
+                if old_path and old_path != new_path:
+                    changes = (Change("file", None, old_path, new_path, "definition"), *changes)
+                if changes:
+                    entry = Entry(commit.sha, commit.date, commit.author, commit.subject, changes)
+                    entries.setdefault(kpi_id, []).append(entry)
+    return entries
+
+
+_Version = tuple["_Commit", str | None, str | None, str | None, str | None]
+"""A commit's change to one KPI file: (commit, old path, new path, old blob, new blob)."""
+
+
+def _versions(commits: list[_Commit], in_repo: Mapping[str, str]) -> dict[str, list[_Version]]:
+    """KPI id -> the commits' changes to its file, newest first, renames followed back."""
+    alias = dict(in_repo)  # path at this point of history -> current KPI id
+    versions: dict[str, list[_Version]] = {}
     for commit in commits:  # newest first
         for old_path, new_path, old_sha, new_sha in commit.files:
             kpi_id = alias.get(new_path or "") if new_path else None
@@ -176,18 +217,8 @@ def _committed(repo: git.Repo, prefix: str, in_repo: Mapping[str, str]) -> _Comm
                 continue
             if old_path and old_path != new_path:
                 alias[old_path] = kpi_id
-            changes = diff_blobs(blobs.get(old_sha or ""), blobs.get(new_sha or ""))
-            if old_path and old_path != new_path:
-                changes = (Change("file", None, old_path, new_path, "definition"), *changes)
-            if changes:
-                entry = Entry(commit.sha, commit.date, commit.author, commit.subject, changes)
-                entries.setdefault(kpi_id, []).append(entry)
-    for blob in blobs.values():
-        blob.release()  # the entries are kept; the parsed text is not needed any more
-    if shallow:
-        incomplete = f"this is a shallow clone, so the history is incomplete: {SHALLOW_FIX}"
-        return entries, incomplete, ()
-    return entries, None, tuple(_revision(commit, prefix) for commit in commits)
+            versions.setdefault(kpi_id, []).append((commit, old_path, new_path, old_sha, new_sha))
+    return versions
 
 
 def _revision(commit: _Commit, prefix: str) -> Revision:
@@ -198,10 +229,21 @@ def _revision(commit: _Commit, prefix: str) -> Revision:
     return Revision(commit.sha, commit.committed, files)
 
 
-def blob_data(sha: str) -> bytes | None:
-    """A blob the history step read (every version of every file under ``kpis/``)."""
-    blob = _cache.blobs.get(sha)
-    return None if blob is None else blob.data
+def read_blobs(repository: str, shas: Iterable[str]) -> dict[str, bytes]:
+    """Blobs of ``repository`` (a git folder) by their id, through one ``git cat-file --batch``
+    process; those it does not hold are left out."""
+    return _raw_blobs(repository, shas)
+
+
+def blob_sizes(repository: str, shas: Iterable[str]) -> dict[str, int]:
+    """...and only their sizes (``--batch-check``: nothing is read)."""
+    output = _cat_file(repository, "--batch-check", shas)
+    sizes = {}
+    for line in output.decode().splitlines():
+        fields = line.split()
+        if len(fields) == 3 and fields[1] == "blob":
+            sizes[fields[0]] = int(fields[2])
+    return sizes
 
 
 def _shallow_commits(repo: git.Repo) -> list[str]:
@@ -285,13 +327,10 @@ def _is_kpi_path(path: str) -> bool:
     return path.endswith((".yaml", ".yml"))
 
 
-def _read_blobs(repo: git.Repo, shas: Iterable[str]) -> dict[str, Blob]:
-    """Each blob read once, through one ``git cat-file --batch`` process, and kept (with what
-    was parsed of it) for later builds."""
-    shas = set(shas)
-    for sha, data in _raw_blobs(repo, shas - set(_cache.blobs)).items():
-        _cache.blobs[sha] = Blob(data)
-    return {sha: _cache.blobs[sha] for sha in shas if sha in _cache.blobs}
+def _read_blobs(repository: str, shas: Iterable[str | None]) -> dict[str, Blob]:
+    """Each blob read once, through one ``git cat-file --batch`` process."""
+    wanted = {sha for sha in shas if sha}
+    return {sha: Blob(data) for sha, data in _raw_blobs(repository, wanted).items()}
 
 
 def _batch_objects(output: bytes) -> Iterator[tuple[str, bytes]]:
@@ -330,7 +369,7 @@ def _uncommitted(
     head_blobs = (
         _head_blobs(repo, [changed[p] for p in changed if p in in_repo]) if has_head else {}
     )
-    in_head = _read_blobs(repo, head_blobs.values())
+    in_head = _read_blobs(str(repo.git_dir), head_blobs.values())
     for path in sorted(p for p in changed if p in in_repo):
         file = top / path
         current = Blob(file.read_bytes()) if file.is_file() else None
@@ -420,19 +459,23 @@ def files_at(root: Path, commit: str) -> dict[str, bytes]:
         if "\t" in line:
             meta, path = line.split("\t", 1)
             blobs[path[len(prefix) :]] = meta.split()[2]
-    contents = _raw_blobs(repo, blobs.values())
+    contents = _raw_blobs(str(repo.git_dir), blobs.values())
     return {path: contents[sha] for path, sha in blobs.items() if sha in contents}
 
 
-def _raw_blobs(repo: git.Repo, shas: Iterable[str]) -> dict[str, bytes]:
+def _raw_blobs(repository: str, shas: Iterable[str]) -> dict[str, bytes]:
+    return dict(_batch_objects(_cat_file(repository, "--batch", shas)))
+
+
+def _cat_file(repository: str, mode: str, shas: Iterable[str]) -> bytes:
     wanted = sorted(set(shas))
     if not wanted:
-        return {}
+        return b""
     process = subprocess.run(
-        ["git", "cat-file", "--batch"],
-        cwd=repo.git_dir,
+        ["git", "cat-file", mode],
+        cwd=repository,
         input="\n".join(wanted).encode() + b"\n",
         capture_output=True,
         check=True,
     )
-    return dict(_batch_objects(process.stdout))
+    return process.stdout

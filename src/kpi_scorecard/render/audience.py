@@ -47,7 +47,7 @@ def for_audience(
     entries = {
         k: tuple(_masked_entry(e, mask) for e in v) for k, v in history.entries.items() if k in kept
     }
-    return filtered, kept_results, History(entries, history.incomplete, history.revisions)
+    return filtered, kept_results, dataclasses.replace(history, entries=entries)
 
 
 def reviews_for_audience(
