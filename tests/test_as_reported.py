@@ -361,3 +361,49 @@ def test_an_uncommitted_restatement_is_marked_as_not_committed_yet(
     orders = next(line for line in february.splitlines() if ">Orders<" in line)
     assert "value now 101: changed in the working tree, not committed yet" in orders
     assert ">104<" in orders
+
+
+def test_reviews_read_from_later_versions_show_what_parsing_every_file_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A team's monthly update (a month added to each file, a note, a restatement): the files
+    of past reviews read from their later versions (read/earlier.py) give every review's JSON
+    that reading each file with the parser gives."""
+    from kpi_scorecard.audit import asreported
+
+    orders, spend = "kpis/sales/orders.yaml", "kpis/sales/spend.yaml"
+    repo = GitRepo(make_repo(tmp_path / "repo"))
+    repo.edit(orders, "  2026-02: 104\n  2026-03: 118\n  2026-04: null\n", "")
+    repo.edit(orders, "  2026-02: Spring promotion.\n", "")
+    repo.edit(spend, "  2026-02: 5200\n  2026-03: 5100\n  2026-04: 4900\n", "")
+    repo.commit("Start the scorecard", on="2026-02-05")
+    repo.edit(orders, "  2026-01: 90\n", "  2026-01: 90\n  2026-02: 104\n")
+    repo.edit(orders, "notes:\n", "notes:\n  2026-02: Spring promotion.\n")
+    repo.edit(spend, "  2026-01: 4800\n", "  2026-01: 4800\n  2026-02: 5200\n")
+    repo.commit("February", on="2026-03-05")
+    repo.edit(orders, "  2026-01: 90\n", "  2026-01: 95\n")  # a restatement: parsed
+    repo.edit(orders, "  2026-02: 104\n", "  2026-02: 104\n  2026-03: 118\n")
+    repo.edit(spend, "  2026-02: 5200\n", "  2026-02: 5200\n  2026-03: 5100\n")
+    repo.commit("March", on="2026-04-05")
+    repo.edit(orders, "  2026-03: 118\n", "  2026-03: 118\n  2026-04: 121\n")
+    repo.edit(spend, "  2026-03: 5100\n", "  2026-03: 5100\n  2026-04: 4900\n")
+    repo.commit("April", on="2026-05-05")
+
+    derived: list[str] = []
+    kpi_before = asreported.kpi_before
+
+    def counted(later: Any, later_text: bytes, earlier_text: bytes) -> Any:
+        kpi = kpi_before(later, later_text, earlier_text)
+        derived.extend([] if kpi is None else [kpi.id])
+        return kpi
+
+    monkeypatch.setattr(asreported, "kpi_before", counted)
+    monkeypatch.setenv("KPI_BUILD_PROCESSES", "1")  # counted here
+    read_from_later = build_pages(repo, monkeypatch)
+    assert derived.count("spend") >= 3 and "orders" in derived
+    asreported._shown.clear()
+    monkeypatch.setattr(asreported, "kpi_before", lambda *_: None)
+    parsed = build_pages(repo, monkeypatch)
+    months = ["2026-01", "2026-02", "2026-03"]
+    assert [review_of(read_from_later, m) for m in months] == [review_of(parsed, m) for m in months]
+    assert review_of(parsed, "2026-02")["kpis"][1]["value"] == 104

@@ -26,6 +26,7 @@ from kpi_scorecard.errors import ValidationFailed
 from kpi_scorecard.figures.compute import FiguresAt, compute
 from kpi_scorecard.figures.rotation import assign_presenters
 from kpi_scorecard.model import Figures, Kpi, Month, Scorecard, Settings, month_str
+from kpi_scorecard.read.earlier import kpi_before
 from kpi_scorecard.read.validate import ReadCache, current_read_cache, scorecard_from_files
 from kpi_scorecard.workers import process_count, run_shares, weighted_runs
 
@@ -219,12 +220,14 @@ def _figures_of_states(
     repository: str | None,
     states: list[tuple[str, Month, dict[str, str]]],
 ) -> list[dict[str, Reported] | None]:
-    """The states of a run of reviews, each reading from git only the files that changed
-    since the one before (the same bytes otherwise, which the read cache knows at a look)."""
+    """The states of a run of reviews, newest first, each reading from git only the files
+    that changed since the one read before (the same bytes otherwise, which the read cache
+    knows at a look). A file that differs from its version read before only by later months
+    is read from it (read/earlier.py): with a commit a month, every file of every review."""
     cache = current_read_cache()
-    held: dict[str, bytes] = {}  # blob -> content, of the state before
+    held: dict[str, bytes] = {}  # blob -> content, of the state read before
     shown = []
-    for _, month, files in states:
+    for _, month, files in reversed(states):
         wanted = set(files.values())
         read = read_blobs(repository, wanted - held.keys()) if repository else {}
         held = {
@@ -233,8 +236,22 @@ def _figures_of_states(
             if (data := held[sha] if sha in held else read.get(sha)) is not None
         }
         contents = {path: held[sha] for path, sha in files.items() if sha in held}
+        _read_from_later(contents, cache)
         shown.append(_figures_at(contents, month, cache, current))
+    shown.reverse()
     return shown
+
+
+def _read_from_later(contents: Mapping[str, bytes], cache: ReadCache) -> None:
+    """Each KPI file that the cache holds a later version of, read without a problem, and
+    that differs from it only by months, is put in the cache as read from it."""
+    for path, data in contents.items():
+        cached = cache.get(path)
+        if cached is None or cached[0] == data or cached[1] is None or cached[2]:
+            continue
+        earlier = kpi_before(cached[1], cached[0], data)
+        if earlier is not None:
+            cache[path] = (data, earlier, ())
 
 
 def _apply(files: dict[str, str], revision: Revision) -> Iterator[str]:
