@@ -11,6 +11,8 @@ from kpi_scorecard.model import Kpi
 from kpi_scorecard.read.earlier import kpi_before
 from kpi_scorecard.read.validate import ReadCache, read_kpi_file
 
+from .fuzz.mutations import FAMILIES, WEIRD_TEXTS, mutated
+
 PATH = "kpis/orders.yaml"
 HEAD = "name: Orders\ndescription: Orders placed.\ncategory: sales\nowner: ann\nbetter: higher\n"
 MONTHS = [f"20{y:02d}-{m:02d}" for y in range(24, 27) for m in range(1, 13)]
@@ -37,6 +39,13 @@ NOTES = st.sampled_from(
 def parsed(text: str) -> tuple[Kpi | None, Problems]:
     problems = Problems()
     return read_kpi_file(PATH, text.encode(), problems, cache={}), problems
+
+
+def parsed_bytes(data: bytes) -> Kpi | None:
+    """The KPI of a file that reads without a problem, else None."""
+    problems = Problems()
+    kpi = read_kpi_file(PATH, data, problems, cache={})
+    return None if problems.items else kpi
 
 
 @st.composite
@@ -110,3 +119,26 @@ def test_a_later_version_with_a_problem_is_not_read_from() -> None:
     read_kpi_file(PATH, clean, Problems(), cache)
     _read_from_later({PATH: earlier_text.replace(b"sideways", b"higher")}, cache)
     assert cache[PATH][0] != clean  # read from it
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(kpi_texts(), st.lists(WEIRD_TEXTS, max_size=3), st.data())
+def test_damaged_and_odd_files_are_read_as_the_parser_reads_them(
+    text: str, odd: list[str], data: st.DataObject
+) -> None:
+    """Odd notes (line breaks of every kind, quotes, anchors ...) and the fuzz suite's damage
+    (flipped bytes, tabs, BOMs, deep nesting ...) in the later file: still the parser's KPI."""
+    text += "".join(f"  2027-{month:02d}: {note}\n" for month, note in enumerate(odd, 1))
+    later_bytes = text.encode()
+    if data.draw(st.booleans()):
+        later_bytes = data.draw(mutated(later_bytes, tuple(FAMILIES)))
+    problems = Problems()
+    later = read_kpi_file(PATH, later_bytes, problems, cache={})
+    lines = later_bytes.split(b"\n")
+    dropped = data.draw(st.sets(st.integers(0, len(lines) - 1), max_size=4))
+    earlier_bytes = b"\n".join(line for i, line in enumerate(lines) if i not in dropped)
+    if later is None or problems.items:
+        return
+    derived = kpi_before(later, later_bytes, earlier_bytes)
+    if derived is not None:
+        assert derived == parsed_bytes(earlier_bytes)
