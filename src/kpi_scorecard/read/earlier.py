@@ -18,9 +18,17 @@ from kpi_scorecard.model import Kpi, Month, parse_month
 
 MONTH_BLOCKS = ("values", "notes")
 _KEY = re.compile(r"([A-Za-z_][\w-]*)[ \t]*:(.*)")
-_ENTRY = re.compile(r"( +)(\d{4}-\d{2}):(?:[ \t](.*))?")
-_NOT_PLAIN = re.compile(r"[\"'|>\[\]{}&*!%@`,]|[-?:](?:[ \t]|$)")
-"""How a value starts that is not a plain scalar on its line (it may go on over more lines)."""
+_ENTRY = re.compile(r" +(\d{4}-\d{2}):(?:[ \t].*)?")
+_VALUE = r"(?:[ \t]++(?![\"'|>\[\]{}&*!%@`,]|[-?:](?:[ \t]|\n|\Z))[^\n]*)?"
+"""After a month's colon: nothing, or a plain scalar on its line (not something that starts
+as a quoted or block scalar, a flow collection, an anchor, an alias or a tag may)."""
+_OTHER = r"[ \t]*(?:#[^\n]*)?"
+"""A blank line, or a comment."""
+_SIMPLE_BLOCK = re.compile(
+    rf"(?:{_OTHER}\n)*(?P<i> +)\d{{4}}-\d{{2}}:{_VALUE}"
+    rf"(?:\n(?:(?P=i)\d{{4}}-\d{{2}}:{_VALUE}|{_OTHER}))*"
+)
+"""A block whose every entry is a month and its value on one line, all at one indentation."""
 _ODD_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 """Characters that end a line for YAML or for ``str.splitlines`` but not for the other."""
 
@@ -30,24 +38,10 @@ def kpi_before(later: Kpi, later_text: bytes, earlier_text: bytes) -> Kpi | None
     a problem); None when the texts differ otherwise than by whole month entries."""
     lines = _lines(later_text)
     earlier = _lines(earlier_text)
-    if lines is None or earlier is None:
+    removed = None if lines is None or earlier is None else _removed(lines, earlier)
+    gone = None if removed is None or lines is None else _months_removed(lines, removed)
+    if removed is None or gone is None:
         return None
-    removable = _month_entries(lines)
-    removed: list[int] = []  # the later text's lines that the earlier one has not
-    kept = 0
-    for index, line in enumerate(lines):
-        if kept < len(earlier) and earlier[kept] == line:
-            kept += 1
-        elif index in removable:
-            removed.append(index)
-        else:
-            return None
-    if kept != len(earlier):
-        return None
-    gone: dict[str, set[Month]] = {block: set() for block in MONTH_BLOCKS}
-    for index in removed:
-        block, month = removable[index]
-        gone[block].add(month)
     return dataclasses.replace(
         later,
         values={m: v for m, v in later.values.items() if m not in gone["values"]},
@@ -66,40 +60,59 @@ def _lines(text: bytes) -> list[str] | None:
     return None if _ODD_BREAKS.search(decoded) else decoded.split("\n")
 
 
-def _month_entries(lines: list[str]) -> dict[int, tuple[str, Month]]:
-    """Line index -> (block, month) of each entry of the ``values:`` and ``notes:`` blocks
-    whose every entry is a line of its own at one indentation."""
-    entries: dict[int, tuple[str, Month]] = {}
-    block: str | None = None
-    found: dict[int, tuple[str, Month]] = {}
-    indentation: str | None = None
-    for index, line in enumerate([*lines, ""]):  # the last block ends at the end
-        stripped = line.strip()
-        if index < len(lines) and (not stripped or stripped.startswith("#")):
-            continue
-        if index == len(lines) or not line[0].isspace():  # a top-level line: a block ends
-            if block is not None:
-                entries.update(found)
-            key = _KEY.fullmatch(line)
-            rest = key.group(2).strip() if key else "x"
-            block = key.group(1) if key and key.group(1) in MONTH_BLOCKS else None
-            if block is not None and rest and not rest.startswith("#"):
-                block = None  # a flow mapping on the key's line
-            found, indentation = {}, None
-            continue
-        if block is None:
-            continue
-        entry = _ENTRY.fullmatch(line)
-        month = parse_month(entry.group(2)) if entry else None
-        value = (entry.group(3) or "").strip() if entry else ""
-        if (
-            entry is None
-            or month is None
-            or (indentation is not None and entry.group(1) != indentation)
-            or _NOT_PLAIN.match(value)
-        ):
-            block = None  # not every entry is a line of its own: the parser reads it
-            continue
-        indentation = entry.group(1)
-        found[index] = (block, month)
-    return entries
+def _removed(lines: list[str], earlier: list[str]) -> list[int] | None:
+    """The indexes of the later lines that the earlier text has not, when it has every other
+    one, in order; None when it has more."""
+    removed: list[int] = []
+    kept = 0
+    for index, line in enumerate(lines):
+        if kept < len(earlier) and earlier[kept] == line:
+            kept += 1
+        else:
+            removed.append(index)
+    return removed if kept == len(earlier) else None
+
+
+def _months_removed(lines: list[str], removed: list[int]) -> dict[str, set[Month]] | None:
+    """``values`` and ``notes`` -> the months of the removed lines, when each is an entry of
+    such a block whose every entry is a line of its own; else None."""
+    gone: dict[str, set[Month]] = {block: set() for block in MONTH_BLOCKS}
+    blocks: dict[int, str | None] = {}  # a block's key line -> its name when it is simple
+    for index in removed:
+        entry = _ENTRY.fullmatch(lines[index])
+        start = _key_line(lines, index)
+        if entry is None or start is None:
+            return None
+        if start not in blocks:
+            blocks[start] = _simple_block(lines, start)
+        block, month = blocks[start], parse_month(entry.group(1))
+        if block is None or month is None:
+            return None
+        gone[block].add(month)
+    return gone
+
+
+def _key_line(lines: list[str], index: int) -> int | None:
+    """The top-level line above ``index`` (blank lines and comments aside)."""
+    for above in range(index - 1, -1, -1):
+        if _top_level(lines[above]):
+            return above
+    return None
+
+
+def _top_level(line: str) -> bool:
+    return bool(line) and not line[0].isspace() and not line.startswith("#")
+
+
+def _simple_block(lines: list[str], start: int) -> str | None:
+    """The name of the ``values:`` or ``notes:`` block at ``start`` when every entry of it is
+    a line of its own; else None."""
+    key = _KEY.fullmatch(lines[start])
+    if key is None or key.group(1) not in MONTH_BLOCKS:
+        return None
+    rest = key.group(2).strip()
+    if rest and not rest.startswith("#"):  # a flow mapping on the key's line
+        return None
+    end = next((i for i in range(start + 1, len(lines)) if _top_level(lines[i])), len(lines))
+    body = "\n".join(lines[start + 1 : end])
+    return key.group(1) if _SIMPLE_BLOCK.fullmatch(body) else None
