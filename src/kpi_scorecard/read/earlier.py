@@ -1,24 +1,33 @@
 """A KPI file's earlier version read from its later one, when they differ only by months.
 
 A team's monthly update adds a month to every file, so every past review (contract 5.1) would
-parse every file again. When the earlier text is the later one less some entries of its
-``values:`` and ``notes:`` blocks, and every entry of those blocks is a line of its own (no
-quotes, block scalars, flow collections, anchors or tags: nothing that could go on to another
-line), the earlier file is the same YAML less those keys, so its KPI is the later KPI less
-those months. Anything else (a restatement, a changed definition, a note over two lines, a
-file that did not read cleanly) is left to the parser. Pure: no I/O.
+parse every file again. When the ``values:`` and ``notes:`` blocks of both versions hold only
+entries that are a line of their own (no quotes, block scalars, flow collections, anchors or
+tags: nothing that could go on to another line), the YAML of a file is its other lines plus
+those entries, in any order. If the other lines are the same, the earlier KPI is the later one
+with its months as the earlier blocks have them: a month it does not have is left out, and a
+month added or written otherwise is read by the parser from that one line. Anything else (a
+changed definition, a note over two lines, a file that did not read cleanly) is left to the
+parser. Pure: no I/O.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+from typing import NamedTuple
 
+from kpi_scorecard.errors import Problems
 from kpi_scorecard.model import Kpi, Month, parse_month
+from kpi_scorecard.read.load import load_bytes
+from kpi_scorecard.read.validate import read_kpi
 
 MONTH_BLOCKS = ("values", "notes")
 _KEY = re.compile(r"([A-Za-z_][\w-]*)[ \t]*:(.*)")
-_ENTRY = re.compile(r" +(\d{4}-\d{2}):(?:[ \t].*)?")
+_TOP_LEVEL_LINE = re.compile(r"^[^ \t#\n][^\n]*", re.MULTILINE)
+"""A top-level line (a comment or a blank line is not one)."""
+_ENTRY_LINE = re.compile(r"^( +(\d{4}-\d{2}):(?:[ \t][^\n]*)?)$\n?", re.MULTILINE)
+_MONTH_OF_ENTRY = re.compile(r"^ +(\d{4}-\d{2}):(?:[ \t][^\n]*)?$", re.MULTILINE)
 _VALUE = r"(?:[ \t]++(?![\"'|>\[\]{}&*!%@`,]|[-?:](?:[ \t]|\n|\Z))[^\n]*)?"
 """After a month's colon: nothing, or a plain scalar on its line (not something that starts
 as a quoted or block scalar, a flow collection, an anchor, an alias or a tag may)."""
@@ -31,88 +40,132 @@ _SIMPLE_BLOCK = re.compile(
 """A block whose every entry is a month and its value on one line, all at one indentation."""
 _ODD_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 """Characters that end a line for YAML or for ``str.splitlines`` but not for the other."""
+_ONE_ENTRY = "name: x\ndescription: x\ncategory: x\nowner: x\nbetter: higher\n{block}:\n{line}\n"
+"""A KPI file around one entry, for the parser to read that entry as in any file."""
+
+
+class _Layout(NamedTuple):
+    other: list[str]
+    """Every line but the entries of the simple month blocks, in order."""
+    entries: dict[str, dict[str, str]]
+    """Simple month block -> its entries' months as written -> their lines."""
+    keys: dict[str, int]
+    """Top-level key -> its line (from 1)."""
 
 
 def kpi_before(later: Kpi, later_text: bytes, earlier_text: bytes) -> Kpi | None:
     """The KPI of ``earlier_text``, read from ``later`` (the KPI of ``later_text``, read without
-    a problem); None when the texts differ otherwise than by whole month entries."""
-    lines = _lines(later_text)
-    earlier = _lines(earlier_text)
-    removed = None if lines is None or earlier is None else _removed(lines, earlier)
-    gone = None if removed is None or lines is None else _months_removed(lines, removed)
-    if removed is None or gone is None:
+    a problem); None when the texts differ otherwise than by month entries."""
+    now, then = _layout(later_text), _layout(earlier_text)
+    if now is None or then is None or now.other != then.other:
         return None
+    if now.entries.keys() != then.entries.keys() or not later.lines.keys() <= then.keys.keys():
+        return None
+    values: dict[Month, float | None] = dict(later.values)
+    notes: dict[Month, str] = dict(later.notes)
+    added = False  # a month written otherwise, or that the later file has not: sorted again
+    for block, entries in now.entries.items():
+        earlier = then.entries[block]
+        for written in entries.keys() - earlier.keys():
+            month = parse_month(written)
+            if month is None:  # pragma: no cover - the later file read without a problem
+                return None
+            (values if block == "values" else notes).pop(month, None)
+        for _, line in earlier.items() - entries.items():
+            added = True
+            if block == "values" and later.segments:
+                return None  # its segments may no longer add up: the parser warns
+            read = _entry(block, line)
+            if read is None:
+                return None
+            if block == "values":
+                values[read[0]] = read[1].values[read[0]]
+            else:
+                notes[read[0]] = read[1].notes[read[0]]
     return dataclasses.replace(
         later,
-        values={m: v for m, v in later.values.items() if m not in gone["values"]},
-        notes={m: n for m, n in later.notes.items() if m not in gone["notes"]},
-        lines={
-            key: line - sum(1 for i in removed if i < line - 1) for key, line in later.lines.items()
-        },
+        values=dict(sorted(values.items())) if added else values,
+        notes=dict(sorted(notes.items())) if added else notes,
+        lines={key: then.keys[key] for key in later.lines},
     )
 
 
-def _lines(text: bytes) -> list[str] | None:
+_layouts: dict[bytes, _Layout | None] = {}
+"""A file's layout by its text: past reviews read newest first, so each version is the earlier
+one of a review and then the later one of the review before."""
+MAX_LAYOUTS = 4096
+
+
+def _layout(text: bytes) -> _Layout | None:
+    if text not in _layouts:
+        if len(_layouts) >= MAX_LAYOUTS:
+            _layouts.clear()
+        _layouts[text] = _read_layout(text)
+    return _layouts[text]
+
+
+def _read_layout(text: bytes) -> _Layout | None:
+    """The file's text with the entries of its simple month blocks apart; None when it is not
+    UTF-8, has an odd line break, a key twice or a quoted value that goes on to another line
+    (which may hold a line that looks like a key: the parser's to read)."""
     try:
         decoded = text.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    return None if _ODD_BREAKS.search(decoded) else decoded.split("\n")
-
-
-def _removed(lines: list[str], earlier: list[str]) -> list[int] | None:
-    """The indexes of the later lines that the earlier text has not, when it has every other
-    one, in order; None when it has more."""
-    removed: list[int] = []
-    kept = 0
-    for index, line in enumerate(lines):
-        if kept < len(earlier) and earlier[kept] == line:
-            kept += 1
-        else:
-            removed.append(index)
-    return removed if kept == len(earlier) else None
-
-
-def _months_removed(lines: list[str], removed: list[int]) -> dict[str, set[Month]] | None:
-    """``values`` and ``notes`` -> the months of the removed lines, when each is an entry of
-    such a block whose every entry is a line of its own; else None."""
-    gone: dict[str, set[Month]] = {block: set() for block in MONTH_BLOCKS}
-    blocks: dict[int, str | None] = {}  # a block's key line -> its name when it is simple
-    for index in removed:
-        entry = _ENTRY.fullmatch(lines[index])
-        start = _key_line(lines, index)
-        if entry is None or start is None:
-            return None
-        if start not in blocks:
-            blocks[start] = _simple_block(lines, start)
-        block, month = blocks[start], parse_month(entry.group(1))
-        if block is None or month is None:
-            return None
-        gone[block].add(month)
-    return gone
-
-
-def _key_line(lines: list[str], index: int) -> int | None:
-    """The top-level line above ``index`` (blank lines and comments aside)."""
-    for above in range(index - 1, -1, -1):
-        if _top_level(lines[above]):
-            return above
-    return None
-
-
-def _top_level(line: str) -> bool:
-    return bool(line) and not line[0].isspace() and not line.startswith("#")
-
-
-def _simple_block(lines: list[str], start: int) -> str | None:
-    """The name of the ``values:`` or ``notes:`` block at ``start`` when every entry of it is
-    a line of its own; else None."""
-    key = _KEY.fullmatch(lines[start])
-    if key is None or key.group(1) not in MONTH_BLOCKS:
+    if _ODD_BREAKS.search(decoded):
         return None
-    rest = key.group(2).strip()
-    if rest and not rest.startswith("#"):  # a flow mapping on the key's line
+    tops = list(_TOP_LEVEL_LINE.finditer(decoded))
+    other: list[str] = []
+    entries: dict[str, dict[str, str]] = {}
+    keys: dict[str, int] = {}
+    done = 0  # what of the text is in ``other`` or ``entries`` already
+    line = 1
+    for index, top in enumerate(tops):
+        line += decoded.count("\n", tops[index - 1].start() if index else 0, top.start())
+        key = _KEY.fullmatch(top.group())
+        if key is None:
+            continue
+        name, value = key.group(1), key.group(2).strip()
+        if name in keys or not _closed(value):
+            return None
+        keys[name] = line
+        if name not in MONTH_BLOCKS or (value and not value.startswith("#")):
+            continue
+        start = top.end() + 1
+        end = tops[index + 1].start() - 1 if index + 1 < len(tops) else len(decoded)
+        body = decoded[start:end] if start <= end else ""
+        if not _SIMPLE_BLOCK.fullmatch(body):
+            continue
+        lines = _ENTRY_LINE.findall(body)
+        found = dict(zip(_MONTH_OF_ENTRY.findall(body), (line for line, _ in lines), strict=True))
+        if len(found) != len(lines):
+            return None  # a month twice
+        entries[name] = found
+        other += [decoded[done:start], _ENTRY_LINE.sub("", body)]  # its blank lines, comments
+        done = end
+    other.append(decoded[done:])
+    return _Layout(other, entries, keys)
+
+
+def _closed(value: str) -> bool:
+    """Whether a top-level value that starts with a quote ends on its line (others do, at the
+    top level: a plain or flow value goes on only on lines indented under its key)."""
+    if value.startswith('"'):
+        return value.endswith('"') and value.count('"') == 2 and "\\" not in value
+    if value.startswith("'"):
+        return value.endswith("'") and value.count("'") % 2 == 0
+    return True
+
+
+def _entry(block: str, line: str) -> tuple[Month, Kpi] | None:
+    """One entry read by the parser, as it reads it in any file: its month, and a KPI that has
+    just that month; None when it has a problem."""
+    problems = Problems()
+    document = load_bytes(
+        "entry.yaml", _ONE_ENTRY.format(block=block, line=line).encode(), problems
+    )
+    kpi = read_kpi(document, problems)
+    months = () if kpi is None else tuple(kpi.values if block == "values" else kpi.notes)
+    if kpi is None or problems.items or len(months) != 1:
         return None
-    end = next((i for i in range(start + 1, len(lines)) if _top_level(lines[i])), len(lines))
-    body = "\n".join(lines[start + 1 : end])
-    return key.group(1) if _SIMPLE_BLOCK.fullmatch(body) else None
+    return months[0], kpi
