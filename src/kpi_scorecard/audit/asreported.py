@@ -26,7 +26,7 @@ from kpi_scorecard.errors import ValidationFailed
 from kpi_scorecard.figures.compute import FiguresAt, compute
 from kpi_scorecard.figures.rotation import assign_presenters
 from kpi_scorecard.model import Figures, Kpi, Month, Scorecard, Settings, month_str
-from kpi_scorecard.read.earlier import kpi_before
+from kpi_scorecard.read.earlier import forget_layouts, kpi_before
 from kpi_scorecard.read.validate import ReadCache, current_read_cache, scorecard_from_files
 from kpi_scorecard.workers import process_count, run_shares, weighted_runs
 
@@ -238,6 +238,7 @@ def _figures_of_states(
         contents = {path: held[sha] for path, sha in files.items() if sha in held}
         _read_from_later(contents, cache)
         shown.append(_figures_at(contents, month, cache, current))
+    forget_layouts()
     shown.reverse()
     return shown
 

@@ -27,7 +27,10 @@ _KEY = re.compile(r"([A-Za-z_][\w-]*)[ \t]*:(.*)")
 _TOP_LEVEL_LINE = re.compile(r"^[^ \t#\n][^\n]*", re.MULTILINE)
 """A top-level line (a comment or a blank line is not one)."""
 _ENTRY_LINE = re.compile(r"^( +(\d{4}-\d{2}):(?:[ \t][^\n]*)?)$\n?", re.MULTILINE)
-_MONTH_OF_ENTRY = re.compile(r"^ +(\d{4}-\d{2}):(?:[ \t][^\n]*)?$", re.MULTILINE)
+_MONTH_AND_ENTRY = re.compile(
+    r"^(?= +(\d{4}-\d{2}):)( +\d{4}-\d{2}:(?:[ \t][^\n]*)?)$", re.MULTILINE
+)
+"""An entry's month as written, and its line."""
 _VALUE = r"(?:[ \t]++(?![\"'|>\[\]{}&*!%@`,]|[-?:](?:[ \t]|\n|\Z))[^\n]*)?"
 """After a month's colon: nothing, or a plain scalar on its line (not something that starts
 as a quoted or block scalar, a flow collection, an anchor, an alias or a tag may)."""
@@ -96,6 +99,11 @@ one of a review and then the later one of the review before."""
 MAX_LAYOUTS = 4096
 
 
+def forget_layouts() -> None:
+    """The past reviews are read: the layouts they kept are not needed any more."""
+    _layouts.clear()
+
+
 def _layout(text: bytes) -> _Layout | None:
     if text not in _layouts:
         if len(_layouts) >= MAX_LAYOUTS:
@@ -136,9 +144,9 @@ def _read_layout(text: bytes) -> _Layout | None:
         body = decoded[start:end] if start <= end else ""
         if not _SIMPLE_BLOCK.fullmatch(body):
             continue
-        lines = _ENTRY_LINE.findall(body)
-        found = dict(zip(_MONTH_OF_ENTRY.findall(body), (line for line, _ in lines), strict=True))
-        if len(found) != len(lines):
+        pairs = _MONTH_AND_ENTRY.findall(body)
+        found = dict(pairs)
+        if len(found) != len(pairs):
             return None  # a month twice
         entries[name] = found
         other += [decoded[done:start], _ENTRY_LINE.sub("", body)]  # its blank lines, comments
