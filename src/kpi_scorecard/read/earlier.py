@@ -26,7 +26,8 @@ MONTH_BLOCKS = ("values", "notes")
 _KEY = re.compile(r"([A-Za-z_][\w-]*)[ \t]*:(.*)")
 _TOP_LEVEL_LINE = re.compile(r"^[^ \t#\n][^\n]*", re.MULTILINE)
 """A top-level line (a comment or a blank line is not one)."""
-_ENTRY_LINE = re.compile(r"^( +(\d{4}-\d{2}):(?:[ \t][^\n]*)?)$\n?", re.MULTILINE)
+_ENTRY_LINE = re.compile(r"^ +\d{4}-\d{2}:(?:[ \t][^\n]*)?$\n?", re.MULTILINE)
+"""An entry of a month block, with its line break."""
 _MONTH_AND_ENTRY = re.compile(
     r"^(?= +(\d{4}-\d{2}):)( +\d{4}-\d{2}:(?:[ \t][^\n]*)?)$", re.MULTILINE
 )
