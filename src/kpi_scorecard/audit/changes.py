@@ -97,10 +97,6 @@ class Blob:
         document["values"] = quick
         return document
 
-    def release(self) -> None:
-        """Forget what was parsed (the raw bytes stay): the next comparison reads it again."""
-        self._sections, self._document, self._parsed = None, None, False
-
     def sections(self) -> dict[str, tuple[str, ...]] | None:
         """Top-level key -> its lines, or None when the text is not a plain block mapping."""
         if self._sections is None:

@@ -232,7 +232,7 @@ def _revision(commit: _Commit, prefix: str) -> Revision:
 def read_blobs(repository: str, shas: Iterable[str]) -> dict[str, bytes]:
     """Blobs of ``repository`` (a git folder) by their id, through one ``git cat-file --batch``
     process; those it does not hold are left out."""
-    return _raw_blobs(repository, shas)
+    return dict(_batch_objects(_cat_file(repository, "--batch", shas)))
 
 
 def blob_sizes(repository: str, shas: Iterable[str]) -> dict[str, int]:
@@ -261,10 +261,6 @@ class _Commit:
     """(old path, new path, old blob, new blob); None for a side that does not exist."""
     committed: str = ""
     """The committer date (ISO 8601): what decides which commit a review showed (5.1)."""
-
-    def blob_shas(self) -> Iterator[str]:
-        for _, _, old, new in self.files:
-            yield from (sha for sha in (old, new) if sha)
 
 
 NULL_SHA = "0" * 40
@@ -330,7 +326,7 @@ def _is_kpi_path(path: str) -> bool:
 def _read_blobs(repository: str, shas: Iterable[str | None]) -> dict[str, Blob]:
     """Each blob read once, through one ``git cat-file --batch`` process."""
     wanted = {sha for sha in shas if sha}
-    return {sha: Blob(data) for sha, data in _raw_blobs(repository, wanted).items()}
+    return {sha: Blob(data) for sha, data in read_blobs(repository, wanted).items()}
 
 
 def _batch_objects(output: bytes) -> Iterator[tuple[str, bytes]]:
@@ -459,12 +455,8 @@ def files_at(root: Path, commit: str) -> dict[str, bytes]:
         if "\t" in line:
             meta, path = line.split("\t", 1)
             blobs[path[len(prefix) :]] = meta.split()[2]
-    contents = _raw_blobs(str(repo.git_dir), blobs.values())
+    contents = read_blobs(str(repo.git_dir), blobs.values())
     return {path: contents[sha] for path, sha in blobs.items() if sha in contents}
-
-
-def _raw_blobs(repository: str, shas: Iterable[str]) -> dict[str, bytes]:
-    return dict(_batch_objects(_cat_file(repository, "--batch", shas)))
 
 
 def _cat_file(repository: str, mode: str, shas: Iterable[str]) -> bytes:

@@ -113,8 +113,9 @@ def load_scorecard(root: Path) -> tuple[Scorecard, list[Problem]]:
 
 ReadCache = dict[str, tuple[bytes, Kpi | None, tuple[Problem, ...]]]
 """Path -> (content, what reading it gave), one version of each file. The content itself, not
-a digest of it: a past review's files are the history's blobs, the very same objects from one
-review to the next, so comparing them is one look (hashing them was a tenth of the work)."""
+a digest of it: a file that did not change between two past reviews is the very same bytes
+object (audit/asreported.py holds them), so comparing them is one look (hashing them was a
+tenth of the work)."""
 _read_cache: ReadCache = {}
 """``mkdocs serve`` rebuilds after an edit re-read only the files that changed."""
 
