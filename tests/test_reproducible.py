@@ -57,6 +57,7 @@ def build(repo: Path, hash_seed: str, source_date_epoch: str | None = SOURCE_DAT
         [str(KPI), "build", str(repo)], capture_output=True, text=True, env=env, timeout=300
     )
     assert result.returncode == 0, result.stderr
+    assert result.stderr.endswith(f"site written to {repo / 'site'}\n")  # all of it, flushed
     return repo / "site"
 
 

@@ -414,3 +414,45 @@ def test_mkdocs_build_leaves_nothing_of_the_last_site_but_what_mkdocs_keeps(
     (valid_repo / "site" / "stale.html").write_text("kept by --dirty")
     assert _mkdocs_build(valid_repo, "--dirty").returncode == 0
     assert (valid_repo / "site" / "stale.html").read_text() == "kept by --dirty"
+
+
+def test_mkdocs_build_ends_as_it_would_without_freeing_its_objects(valid_repo: Path) -> None:
+    """on_shutdown ends the process: what it printed and its exit handlers are all there."""
+    hook = valid_repo / "hooks" / "at_exit.py"
+    hook.write_text(
+        "import atexit, pathlib\n"
+        "atexit.register(pathlib.Path('exit-handler-ran').write_text, 'yes')\n"
+    )
+    config = valid_repo / "mkdocs.yml"
+    config.write_text(config.read_text().replace("hooks:\n", "hooks:\n  - hooks/at_exit.py\n", 1))
+    result = run_mkdocs(valid_repo, "build")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.rstrip().splitlines()[-1].startswith("INFO    -  Documentation built in")
+    assert (valid_repo / "exit-handler-ran").read_text() == "yes"
+    assert (valid_repo / "site" / "kpis" / "orders" / "index.html").is_file()
+
+
+def test_a_build_that_fails_after_its_pages_still_exits_with_an_error(valid_repo: Path) -> None:
+    """A plugin that fails after our on_post_build (as mkdocs' strict mode does there)."""
+    hook = valid_repo / "hooks" / "late.py"
+    hook.write_text(
+        "from mkdocs.plugins import event_priority\n"
+        "@event_priority(-50)\n"
+        "def on_post_build(config):\n"
+        "    raise RuntimeError('a late failure')\n"
+    )
+    config = valid_repo / "mkdocs.yml"
+    config.write_text(config.read_text().replace("hooks:\n", "hooks:\n  - hooks/late.py\n", 1))
+    result = run_mkdocs(valid_repo, "build")
+    assert result.returncode == 1
+    assert "a late failure" in result.stderr
+
+
+def test_a_program_that_runs_mkdocs_build_in_its_process_goes_on(valid_repo: Path) -> None:
+    from mkdocs.__main__ import cli
+
+    from kpi_scorecard import site
+
+    result = CliRunner().invoke(cli, ["build", "-q", "-f", str(valid_repo / "mkdocs.yml")])
+    assert result.exit_code == 0, result.output
+    assert site._built and site._command == "build"  # on_shutdown ran, and returned

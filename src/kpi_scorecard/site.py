@@ -32,11 +32,13 @@ back (live reload).
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import gc
 import logging
 import os
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -45,7 +47,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from mkdocs.exceptions import PluginError
@@ -139,6 +141,10 @@ _dirty = False
 """``mkdocs build --dirty``: mkdocs keeps what site/ holds."""
 _emptying: threading.Thread | None = None
 """Deletes the last site's files while this build goes on (see ``_start_emptying``)."""
+_command = ""
+"""The mkdocs command that runs the build (``build``, ``serve``, ``gh-deploy``)."""
+_built = False
+"""The build succeeded (on_post_build ran, and no error came after it)."""
 OLD_SITE = ".kpi-scorecard-old-site"
 """Where in site/ the last site's files wait to be deleted: mkdocs' cleaning skips names that
 start with a dot."""
@@ -234,9 +240,10 @@ def on_startup(command: str, dirty: bool) -> None:
     """``mkdocs serve`` builds again after each edit: pages whose inputs did not change are
     kept from one build to the next (render/pages.py), and a scorecard with errors is shown
     in the pages instead of failing the build (on_pre_build)."""
-    global _serving, _dirty
+    global _serving, _dirty, _command
     _serving = command == "serve"
     _dirty = dirty
+    _command = command
     remember_pages(_serving)
     workers.serving(_serving)
 
@@ -245,7 +252,8 @@ def on_pre_build(config: MkDocsConfig) -> None:
     """Everything that can fail happens here, before mkdocs cleans ``site/``: reading,
     validating, computing and rendering. A failure leaves the last site as it was; while
     serving, the pages show the errors instead."""
-    global _current, _problem_pages, _last_pages
+    global _current, _problem_pages, _last_pages, _built
+    _built = False
     root = repository_root(config)
     use_commit_date(root)
     _stop_rendering()
@@ -343,20 +351,55 @@ def use_commit_date(root: Path) -> None:
 def on_post_build(config: MkDocsConfig) -> None:
     """The exports rendered while mkdocs built go into site/, the last site's files are
     gone; our data goes back to the garbage collector (see _generated)."""
+    global _built
     _rebuild.finish(config)
     if _stream is not None:
         _move_exports(config.site_dir)
     _stop_rendering()
     _finish_emptying()
     gc.unfreeze()
+    _built = True
 
 
 def on_build_error(error: Exception, **_: Any) -> None:
     """...also when the build fails (mkdocs serve goes on to the next build)."""
+    global _built
+    _built = False
     _rebuild.forget()
     _stop_rendering()
     _finish_emptying()
     gc.unfreeze()
+
+
+@event_priority(-100)  # after every plugin's own on_shutdown
+def on_shutdown() -> None:
+    """``mkdocs build`` ends here when the build succeeded, as it would (output flushed,
+    exit handlers run) but without Python's teardown, which frees the build's objects one by
+    one: 0.4 s of a 1,000-KPI build in which nothing is left to do. Only in mkdocs' own
+    process: a program that runs mkdocs' command line in its process goes on."""
+    if _command == "build" and _built and runs_command("mkdocs"):
+        exit_without_teardown(0)
+
+
+def runs_command(name: str) -> bool:
+    """Whether this process was started as the command ``name`` (``mkdocs``, ``kpi``) or as
+    ``python -m name``, rather than by a program that runs it in its own process."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if spec is not None:
+        return bool(spec.name == f"{name}.__main__")
+    return Path(getattr(main, "__file__", None) or "").name == name
+
+
+def exit_without_teardown(code: int) -> NoReturn:
+    """End the process as ``sys.exit`` would, skipping only the freeing of every object
+    (mypy ends so too): what is printed is flushed, exit handlers (logging's, temporary
+    folders') run."""
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(Exception):
+            stream.flush()
+    atexit._run_exitfuncs()
+    os._exit(code)
 
 
 def _start_emptying(site_dir: Path) -> None:

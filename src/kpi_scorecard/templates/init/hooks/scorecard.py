@@ -9,6 +9,7 @@ from kpi_scorecard.site import (
     on_post_build,
     on_post_page,
     on_pre_build,
+    on_shutdown,
     on_startup,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "on_post_build",
     "on_post_page",
     "on_pre_build",
+    "on_shutdown",
     "on_startup",
 ]
