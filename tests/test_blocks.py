@@ -14,13 +14,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kpi_scorecard.render.blocks import (
+    deferring,
+    filled,
     for_reader,
     for_search,
+    later,
     not_searched,
     search_only,
     searched,
     skeleton,
-    skeleton_only,
     without_optional_end_tags,
 )
 from kpi_scorecard.render.pages import page_jobs, render_pages
@@ -182,23 +184,46 @@ def test_a_placeholder_that_markdown_changed_is_an_error_not_a_broken_page() -> 
         for_search(changed, page.blocks)
 
 
-def test_a_skeleton_rendered_without_its_later_blocks_is_the_page_s_own(
+def test_a_page_rendered_with_its_later_blocks_left_for_later_is_the_page_s_own(
     fixture_pages: dict[str, str],
 ) -> None:
     """What the forked renderers rely on (site._render_in_background): a page rendered with
-    its costly blocks left out splits into the same skeleton, with the same blocks for search,
-    and something left out on the pages that have such blocks."""
+    its costly blocks left for later splits into the same skeleton, with the same blocks for
+    search, and with those blocks filled in is the very page; the KPI pages and the review
+    packs leave something for later."""
     state, _ = prepare(FIXTURES / "valid", with_history=False)
     jobs = page_jobs(state.data)
-    left_out = 0
+    left_for_later = 0
     for path, text in fixture_pages.items():
         whole = skeleton(text)
-        with skeleton_only():
-            quick = skeleton(jobs[path]())
+        with deferring() as deferred:
+            quick_text = jobs[path]()
+        quick = skeleton(quick_text)
         assert quick.markdown == whole.markdown, path
         assert searched(quick.blocks) == searched(whole.blocks), path
-        left_out += quick.blocks != whole.blocks
-    assert left_out >= len(state.data.scorecard.kpis)  # every KPI page, and the review packs
+        assert filled(quick_text, deferred) == text, path
+        left_for_later += bool(deferred)
+    assert left_for_later >= len(state.data.scorecard.kpis)  # every KPI page, and the packs
+
+
+def test_a_later_block_is_rendered_as_it_would_have_been_then() -> None:
+    """Filled in after the locale of the moment it was left for later has changed."""
+    from kpi_scorecard.render.numbers import number, number_locale
+
+    with number_locale("de_DE"), deferring() as deferred:
+        text = "# Numbers\n\n" + later(lambda: f"<p>{number(1234.5, 1)}</p>")
+    assert filled(text, deferred) == "# Numbers\n\n<p data-search-exclude>1.234,5</p>"
+
+
+def test_filling_in_a_page_checks_that_each_later_block_is_one_block() -> None:
+    with deferring() as deferred:
+        text = later(lambda: "<div>a</div>\n\n<div>b</div>")
+    with pytest.raises(ValueError, match="blank line"):
+        filled(text, deferred)
+    with deferring() as deferred:
+        later(lambda: "<div>lost</div>")
+    with pytest.raises(ValueError, match="not in the page"):
+        filled("# A page without it", deferred)
 
 
 @given(st.text(max_size=40))
@@ -217,9 +242,10 @@ def test_a_kpi_named_over_two_paragraphs_keeps_its_page_whole() -> None:
     scorecard = dataclasses.replace(scorecard, kpis={**scorecard.kpis, kpi_id: renamed})
     data = dataclasses.replace(state.data, scorecard=scorecard)
     text = page_jobs(data)[f"kpis/{kpi_id}.md"]()
-    with skeleton_only():
-        quick = skeleton(page_jobs(data)[f"kpis/{kpi_id}.md"]())
+    with deferring() as deferred:
+        quick_text = page_jobs(data)[f"kpis/{kpi_id}.md"]()
     whole = skeleton(text)
-    assert quick.markdown == whole.markdown
+    assert skeleton(quick_text).markdown == whole.markdown
+    assert filled(quick_text, deferred) == text
     assert "<b>not bold</b>" not in text
     assert all(not chunk.startswith(("&lt;", "plus")) for chunk in whole.markdown.split("\n\n"))

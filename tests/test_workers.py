@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from kpi_scorecard.render.pages import render_pages
 from kpi_scorecard.site import prepare
 from kpi_scorecard.workers import (
     PROCESSES_VARIABLE,
+    FollowedUp,
     Pending,
     Stream,
     process_count,
@@ -496,6 +498,7 @@ def test_waiting_for_the_next_item_to_take_this_process_takes_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("KPI_TEST_PARENT", str(os.getpid()))
+    monkeypatch.setenv(PROCESSES_VARIABLE, "3")  # this one and two forked ones
     stream = Stream(_slow_in_forked_processes, list(range(4)))
     try:
         # the two processes are busy with 0 and 1 for seconds: this one takes 2 itself
@@ -503,6 +506,92 @@ def test_waiting_for_the_next_item_to_take_this_process_takes_it(
         assert [stream.get(item)[1] for item in (0, 1, 3)] == [0, 1, 9]
     finally:
         stream.close()
+
+
+def test_a_stream_forks_one_process_per_core_but_this_one_s() -> None:
+    stream = Stream(_pid_and_square, list(range(8)))
+    try:
+        assert len(stream._processes) == 1  # two processes (the fixture's)
+        assert [stream.get(item)[1] for item in range(8)] == [n * n for n in range(8)]
+    finally:
+        stream.close()
+
+
+# -- follow-ups: the rest of an item, where what it needs was left ------------------------------
+
+
+def _powers(key: tuple[str, int]) -> object:
+    """("square", n): n² now, n³ as its follow-up ("cube", n), from what was left in the
+    process that worked out the square (its pid); ("cube", n) from nothing; ("other", n)."""
+    kind, n = key
+    if kind == "square":
+        left_by = os.getpid()
+        if n == 3 and os.environ.get("KPI_TEST_PARENT") not in (None, str(left_by)):
+            return FollowedUp((9, left_by), partial(os.kill, left_by, signal.SIGKILL))  # dies later
+        square = (n * n, left_by, time.monotonic())
+        return FollowedUp(square, lambda: ("left", left_by, os.getpid(), n**3, time.monotonic()))
+    if kind == "cube":
+        return ("from nothing", os.getpid(), n**3)
+    return os.getpid(), time.monotonic()
+
+
+def test_a_follow_up_is_worked_out_where_its_item_was_after_every_item_with_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(PROCESSES_VARIABLE, "3")  # this one and two forked ones
+    keys = [("square", n) for n in range(30)]
+    others = [("other", n) for n in range(30)]
+    stream = Stream(_powers, [*keys, *others], {key: ("cube", key[1]) for key in keys})
+    try:
+        for process in stream._processes:  # they do it all (this one would take items)
+            process.join(timeout=30)
+        squares = [stream.get(key) for key in keys]
+        cubes = [stream.get(("cube", n)) for n in range(30)]
+        rest = [stream.get(key) for key in others]
+    finally:
+        stream.close()
+    assert [square[0] for square in squares] == [n * n for n in range(30)]
+    assert all(cube[0] == "left" and cube[1] == cube[2] for cube in cubes)  # the same process
+    assert [cube[3] for cube in cubes] == [n**3 for n in range(30)]
+    forked = {cube[2] for cube in cubes}
+    assert forked and os.getpid() not in forked
+    for pid in forked:  # its squares, then their cubes, then the other items
+        first_cube = min(cube[4] for cube in cubes if cube[2] == pid)
+        last_cube = max(cube[4] for cube in cubes if cube[2] == pid)
+        assert all(when < first_cube for _, by, when in squares if by == pid)
+        assert all(when > last_cube for by, when in rest if by == pid)
+
+
+def test_the_follow_ups_of_a_process_that_died_are_worked_out_here_from_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KPI_TEST_PARENT", str(os.getpid()))
+    keys = [("square", n) for n in range(6)]
+    stream = Stream(_powers, keys, {key: ("cube", key[1]) for key in keys})
+    try:
+        (forked,) = stream._processes
+        deadline = time.monotonic() + 30
+        while forked.is_alive() and time.monotonic() < deadline:  # every square, then cubes
+            time.sleep(0.02)  # until the one of 3 kills it
+        assert [stream.get(key)[0] for key in keys] == [n * n for n in range(6)]
+        cubes = [stream.get(("cube", n)) for n in range(6)]
+    finally:
+        stream.close()
+    assert all(cube[:2] == ("left", forked.pid) for cube in cubes[:3])
+    assert cubes[3:] == [("from nothing", os.getpid(), n**3) for n in (3, 4, 5)]
+
+
+def test_in_one_process_a_follow_up_is_worked_out_from_what_its_item_left(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(PROCESSES_VARIABLE, "1")
+    keys = [("square", n) for n in range(3)]
+    stream = Stream(_powers, keys, {key: ("cube", key[1]) for key in keys})
+    assert stream.get(("square", 2))[0] == 4
+    cube = stream.get(("cube", 2))
+    assert isinstance(cube, tuple) and cube[:4] == ("left", os.getpid(), os.getpid(), 8)
+    assert stream.get(("cube", 1)) == ("from nothing", os.getpid(), 1)  # its item not asked
+    stream.close()
 
 
 def test_without_a_temporary_folder_a_stream_works_everything_out_here(

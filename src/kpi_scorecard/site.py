@@ -41,7 +41,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
@@ -66,11 +66,12 @@ from kpi_scorecard.render.audience import AUDIENCE_VARIABLE, for_audience, revie
 from kpi_scorecard.render.blocks import (
     Block,
     Skeleton,
+    deferring,
+    filled,
     for_reader,
     for_search,
     searched,
     skeleton,
-    skeleton_only,
 )
 from kpi_scorecard.render.feed import FEED_PATH, with_feed_link
 from kpi_scorecard.render.numbers import number_locale
@@ -87,7 +88,7 @@ from kpi_scorecard.render.reviews import review_months
 from kpi_scorecard.render.text import title_text
 from kpi_scorecard.repository import load_repository
 from kpi_scorecard.swap import staged, swap_in
-from kpi_scorecard.workers import Pending, Stream
+from kpi_scorecard.workers import FollowedUp, Pending, Stream
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -712,10 +713,11 @@ def _replace(files: Files, file: File) -> None:
 #
 # mkdocs' own work on the pages is single-threaded: on several cores, forked processes render
 # the generated files meanwhile (workers.Stream), in the order mkdocs needs them. First every
-# page's skeleton and the blocks search reads (render/blocks.py: skeleton_only), which mkdocs
-# reads first, page by page; then every page whole, whose other blocks go back when mkdocs
-# writes the page out (on_post_page); then the exports, written to a folder of their own and
-# moved into site/ at the end (on_post_build). This process never holds the whole site.
+# page's skeleton and the blocks search reads, which mkdocs reads first, page by page: its
+# costly blocks are left for later (render/blocks.py: deferring); then, in the process that
+# rendered the skeleton, those blocks, which go back when mkdocs writes the page out
+# (on_post_page); then the exports, written to a folder of their own and moved into site/ at
+# the end (on_post_build). This process never holds the whole site.
 
 
 def _start_rendering(config: MkDocsConfig) -> None:
@@ -731,13 +733,10 @@ def _start_rendering(config: MkDocsConfig) -> None:
         _exports = Path(workers.private_folder("exports"))
     except OSError as error:  # before mkdocs empties site/: the last site stays
         raise PluginError(f"no temporary folder for the exports: {error}") from None
-    items = [
-        *(("skeleton", path) for path in pages),
-        *(("blocks", path) for path in pages),
-        *(("export", path) for path in exports),
-    ]
+    items = [*(("skeleton", path) for path in pages), *(("export", path) for path in exports)]
+    follow_ups = {("skeleton", path): ("blocks", path) for path in pages}
     locale = _current.data.scorecard.settings.locale
-    _stream = Stream(partial(_render_in_background, jobs, locale, _exports), items)
+    _stream = Stream(partial(_render_in_background, jobs, locale, _exports), items, follow_ups)
 
 
 def _render_in_background(
@@ -746,11 +745,13 @@ def _render_in_background(
     """One item of the Stream, in a forked process (or here, if that failed)."""
     kind, path = item
     with number_locale(locale):
-        if kind == "skeleton":
-            with skeleton_only():
-                page = skeleton(jobs[path]())
-            return page.markdown, searched(page.blocks)
-        if kind == "blocks":
+        if kind == "skeleton":  # the rest of the page follows, from what is left here
+            with deferring() as deferred:
+                text = jobs[path]()
+            page = skeleton(text)
+            rest = partial(_whole_page_blocks, text, deferred)
+            return FollowedUp((page.markdown, searched(page.blocks)), rest)
+        if kind == "blocks":  # the process that rendered its skeleton is gone
             return skeleton(jobs[path]()).blocks
         target = exports / path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -758,12 +759,15 @@ def _render_in_background(
         return None
 
 
+def _whole_page_blocks(text: str, deferred: list[Callable[[], str]]) -> tuple[Block, ...]:
+    return skeleton(filled(text, deferred)).blocks
+
+
 def _full_blocks(path: str, searched_blocks: tuple[Block, ...]) -> tuple[Block, ...]:
     assert _stream is not None
     blocks = _stream.get(("blocks", path))
     assert isinstance(blocks, tuple)
-    # The skeleton and the whole page split alike unless a later() block held a blank line.
-    if len(blocks) != len(searched_blocks):
+    if len(blocks) != len(searched_blocks):  # a programming error
         raise PluginError(f"{path}: the page's skeleton does not match the page")
     return blocks
 

@@ -23,10 +23,12 @@ import tempfile
 import threading
 import time
 from bisect import bisect_left
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from functools import partial
 from itertools import accumulate
 from multiprocessing.connection import Connection, wait
@@ -265,29 +267,58 @@ def _send(
     writer.close()
 
 
+@dataclass(frozen=True)
+class FollowedUp:
+    """What a Stream's ``work`` returns for an item that has a follow-up: the item's result,
+    and how the process that worked it out works out the follow-up's, from what is left there
+    (a page's first part is wanted first, its rest later: see Stream)."""
+
+    result: object
+    follow_up: Callable[[], object]
+
+
 class Stream(Generic[Key]):
-    """``work`` on each of ``items``, in their order, by forked processes (one per core) while
-    this one goes on with something else: mkdocs building the pages, each of which waits for
-    its own items only (``get``).
+    """``work`` on each of ``items``, in their order, by forked processes (one per other
+    core) while this one goes on with something else: mkdocs building the pages, each of
+    which waits for its own items only (``get``).
 
     The results travel through files in a private temporary folder, which the forked
     processes fill as fast as they can (through a pipe, they would go at this process's
     pace); the pipe only says which item is done. An item that failed there, or that a
     process which died was working on, is worked out here when it is asked for, so it raises
-    as if everything ran here. In one process, each item is worked out when asked for."""
+    as if everything ran here. In one process, each item is worked out when asked for.
 
-    def __init__(self, work: Callable[[Key], object], items: Sequence[Key]) -> None:
+    An item may have a follow-up (``follow_ups``: item -> the follow-up's key), whose result
+    comes from what working the item out left in its process (``FollowedUp``): a process
+    works out its follow-ups, in order, once every item that has one is taken (before the
+    items after those). A follow-up that failed, or whose process died (once no process is
+    left), is worked out here from nothing: ``work(key)``."""
+
+    def __init__(
+        self,
+        work: Callable[[Key], object],
+        items: Sequence[Key],
+        follow_ups: Mapping[Key, Key] | None = None,
+    ) -> None:
+        follow_ups = follow_ups or {}
         self._work = work
-        self._positions = {item: position for position, item in enumerate(items)}
+        self._keys = [*items, *follow_ups.values()]
+        self._positions = {key: position for position, key in enumerate(self._keys)}
+        self._follow_up_of = {
+            self._positions[item]: self._positions[key] for item, key in follow_ups.items()
+        }
         self._done: set[int] = set()
         self._failed: set[int] = set()
         self._here: dict[int, object] = {}
+        self._follow_ups_here: dict[int, Callable[[], object]] = {}
         self._readers: list[Connection] = []
         self._processes: list[BaseProcess] = []
         self._folder = ""
         self._ends: Any = None
-        count = min(process_count(), len(items))
-        if count < 2:
+        # One process per core but this one's: this one has mkdocs' work, and takes items
+        # when they are late (more processes than cores only copy more of the memory).
+        count = min(process_count() - 1, len(items))
+        if count < 1:
             return
         try:
             self._folder = private_folder("stream")
@@ -297,12 +328,12 @@ class Stream(Generic[Key]):
         # Shared by the processes: the next item from the front (theirs), and the first item
         # taken from the back (by this process, in ``finish``).
         self._ends = taken = context.Array("i", [0, len(items)])
+        plan = _Plan(work, list(items), self._follow_up_of, self._folder)
         with _frozen():
             for _ in range(count):
                 reader, writer = context.Pipe(duplex=False)
                 process = context.Process(
-                    target=_stream,
-                    args=(work, items, taken, self._folder, reader, writer, os.getpid()),
+                    target=_stream, args=(plan, taken, reader, writer, os.getpid())
                 )
                 try:
                     process.start()
@@ -314,16 +345,16 @@ class Stream(Generic[Key]):
                 self._processes.append(process)
                 self._readers.append(reader)
 
-    def wait(self, item: Key) -> None:
-        """Until ``item`` is done: by a forked process, or else here, also when it is the
-        next one they would take (this process has nothing better to do than wait)."""
-        position = self._positions[item]
+    def wait(self, key: Key) -> None:
+        """Until ``key`` is done: by a forked process, or else here, also when it is the
+        next item they would take (this process has nothing better to do than wait)."""
+        position = self._positions[key]
         while position not in self._done and position not in self._failed and self._readers:
-            if self._claim(position):
+            if self._claim(position) or position in self._follow_ups_here:
                 break
             self._receive(CLAIM_EVERY)
         if position not in self._done:
-            self._here[position] = self._work(item)
+            self._here[position] = self._worked_out_here(position)
             self._done.add(position)
 
     def _claim(self, position: int) -> bool:
@@ -334,10 +365,20 @@ class Stream(Generic[Key]):
                 return True
         return False
 
+    def _worked_out_here(self, position: int) -> object:
+        follow_up = self._follow_ups_here.pop(position, None)
+        if follow_up is not None:
+            return follow_up()
+        result = self._work(self._keys[position])
+        if isinstance(result, FollowedUp):
+            if position in self._follow_up_of:
+                self._follow_ups_here[self._follow_up_of[position]] = result.follow_up
+            return result.result
+        return result
+
     def finish(self) -> None:
         """Every item done: this process takes the last ones not yet taken while the forked
         processes finish theirs (the end of a build, which has nothing else to do)."""
-        items = list(self._positions)
         while self._readers:
             with self._ends.get_lock():
                 front, back = self._ends
@@ -345,16 +386,16 @@ class Stream(Generic[Key]):
                     self._ends[1] = back = back - 1
             if front >= back:
                 break
-            self._here[back] = self._work(items[back])
+            self._here[back] = self._worked_out_here(back)
             self._done.add(back)
-        for item in items:
-            self.wait(item)
+        for key in self._keys:
+            self.wait(key)
 
-    def get(self, item: Key) -> object:
-        """``item``'s result, handed over once (and then no longer held): waits for it, or
+    def get(self, key: Key) -> object:
+        """``key``'s result, handed over once (and then no longer held): waits for it, or
         works it out here."""
-        self.wait(item)
-        position = self._positions[item]
+        self.wait(key)
+        position = self._positions[key]
         if position in self._here:
             return self._here.pop(position)
         path = os.path.join(self._folder, str(position))
@@ -374,10 +415,13 @@ class Stream(Generic[Key]):
                 self._readers.remove(reader)
                 reader.close()
                 continue
-            if position >= 0:
-                self._done.add(position)
-            else:
-                self._failed.add(-1 - position)
+            if position < 0:  # failed there: worked out here, and its follow-up too
+                failed = -1 - position
+                self._failed.add(failed)
+                if failed in self._follow_up_of:
+                    self._failed.add(self._follow_up_of[failed])
+                continue
+            self._done.add(position)
 
     def close(self) -> None:
         """The processes stopped and their folder removed (with what was not fetched)."""
@@ -421,15 +465,23 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _stream(
-    work: Callable[[Key], object],
-    items: Sequence[Key],
-    taken: Any,
-    folder: str,
-    reader: Connection,
-    writer: Connection,
-    parent: int,
-) -> None:
+@dataclass(frozen=True)
+class _Plan:
+    """What a Stream's forked processes share: the work, the items, the follow-ups."""
+
+    work: Callable[[Any], object]
+    items: list[Any]
+    follow_up_of: Mapping[int, int]
+    folder: str
+
+    @property
+    def follow_ups_first_from(self) -> int:
+        """The position from which a process works out its follow-ups before the next item:
+        after the last item that has one."""
+        return max(self.follow_up_of, default=-1) + 1
+
+
+def _stream(plan: _Plan, taken: Any, reader: Connection, writer: Connection, parent: int) -> None:
     """A forked process of a Stream: takes the next item until none is left, or one fails
     (said with a negative number: the item is worked out again where it is asked for)."""
     _die_with_parent(parent)
@@ -437,19 +489,47 @@ def _stream(
     # This process's work is what the forking one waits for only when it runs late: the
     # forking one (mkdocs building the pages, single-threaded) has the first claim on a core.
     os.nice(BACKGROUND_NICENESS)
+    follow_ups: deque[tuple[int, Callable[[], object]]] = deque()
+    first_from = plan.follow_ups_first_from
     while True:
         with taken.get_lock():
             position, back = taken
-            taken[0] = position + 1
+            follow_up_now = bool(follow_ups) and (position >= first_from or position >= back)
+            if not follow_up_now:
+                taken[0] = position + 1
+        if follow_up_now:
+            if not _deliver(*follow_ups.popleft(), plan.folder, writer):
+                break
+            continue
         if position >= back:
             break
-        try:
-            result = work(items[position])
-        except BaseException:
-            writer.send(-1 - position)
+        work = partial(plan.work, plan.items[position])
+        if not _deliver(position, work, plan.folder, writer, follow_ups, plan.follow_up_of):
             break
-        if result is not None:
-            with open(os.path.join(folder, str(position)), "wb") as handle:
-                pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        writer.send(position)
     writer.close()
+
+
+def _deliver(
+    position: int,
+    work: Callable[[], object],
+    folder: str,
+    writer: Connection,
+    follow_ups: deque[tuple[int, Callable[[], object]]] | None = None,
+    follow_up_of: Mapping[int, int] | None = None,
+) -> bool:
+    """``work``'s result written for ``position`` and said to be done; its follow-up kept in
+    ``follow_ups``. False when it failed (said too)."""
+    try:
+        result = work()
+    except BaseException:
+        writer.send(-1 - position)
+        return False
+    if isinstance(result, FollowedUp):
+        if follow_ups is not None and follow_up_of and position in follow_up_of:
+            follow_ups.append((follow_up_of[position], result.follow_up))
+        result = result.result
+    if result is not None:
+        with open(os.path.join(folder, str(position)), "wb") as handle:
+            pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    writer.send(position)
+    return True

@@ -22,8 +22,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, copy_context
 from dataclasses import dataclass
+from functools import partial
 from typing import ParamSpec
 
 Arguments = ParamSpec("Arguments")
@@ -47,30 +48,57 @@ def not_searched(html: str) -> str:
     return _mark(html, SEARCH_EXCLUDE)
 
 
-_skeleton_only: ContextVar[bool] = ContextVar("skeleton_only", default=False)
+_deferred: ContextVar[list[Callable[[], str]] | None] = ContextVar("deferred", default=None)
+_LATER = re.compile(f'<div data-kpi-later="(\\d+)" {SEARCH_EXCLUDE}></div>')
+"""A later() block's placeholder (``not_searched`` marks it); text never holds a ``"`` as it
+is (escaped)."""
 
 
 @contextmanager
-def skeleton_only() -> Iterator[None]:
-    """Pages rendered in this block leave out what ``later`` marks: what mkdocs needs first of
-    a page (its skeleton, and the blocks search reads) comes quickly, the rest in a second
-    pass (site.py renders the pages so while mkdocs builds)."""
-    token = _skeleton_only.set(True)
+def deferring() -> Iterator[list[Callable[[], str]]]:
+    """Pages rendered in this block leave out what ``later`` marks: each such block is a
+    placeholder, and the list this gives holds how to render it (``filled`` puts them in).
+    What mkdocs needs first of a page (its skeleton, and the blocks search reads) comes
+    quickly, the rest later, without rendering the page twice (site.py renders the pages so
+    while mkdocs builds)."""
+    deferred: list[Callable[[], str]] = []
+    token = _deferred.set(deferred)
     try:
-        yield
+        yield deferred
     finally:
-        _skeleton_only.reset(token)
+        _deferred.reset(token)
 
 
 def later(
     render: Callable[Arguments, str], *args: Arguments.args, **kwargs: Arguments.kwargs
 ) -> str:
     """A block search does not read (``not_searched``), costly to render: a chart's data, a
-    table of numbers, a history. In a page's skeleton (``skeleton_only``) it is an empty
-    block in its place: the skeleton does not depend on what it holds."""
-    if _skeleton_only.get():
-        return not_searched("<div></div>")
-    return not_searched(render(*args, **kwargs))
+    table of numbers, a history. In a page rendered ``deferring``, a placeholder in its
+    place: the skeleton does not depend on what it holds."""
+    deferred = _deferred.get()
+    if deferred is None:
+        return not_searched(render(*args, **kwargs))
+    # rendered later as now: with the number locale (a context variable) of this moment
+    deferred.append(partial(copy_context().run, render, *args, **kwargs))
+    return not_searched(f'<div data-kpi-later="{len(deferred) - 1}"></div>')
+
+
+def filled(text: str, deferred: list[Callable[[], str]]) -> str:
+    """A page rendered ``deferring``, whole: as if rendered without it."""
+    found = 0
+
+    def put_in(match: re.Match[str]) -> str:
+        nonlocal found
+        found += 1
+        html = not_searched(deferred[int(match.group(1))]())
+        if "\n\n" in html:  # a programming error: rendered pages keep blocks in one chunk
+            raise ValueError("a later() block holds a blank line")
+        return html
+
+    page = _LATER.sub(put_in, text)
+    if found != len(deferred):
+        raise ValueError("a later() block is not in the page")
+    return page
 
 
 def search_only(html: str) -> str:
