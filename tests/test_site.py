@@ -11,6 +11,7 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -456,3 +457,27 @@ def test_a_program_that_runs_mkdocs_build_in_its_process_goes_on(valid_repo: Pat
     result = CliRunner().invoke(cli, ["build", "-q", "-f", str(valid_repo / "mkdocs.yml")])
     assert result.exit_code == 0, result.output
     assert site._built and site._command == "build"  # on_shutdown ran, and returned
+
+
+def test_the_build_reads_with_the_collector_paused_and_gives_it_back(
+    valid_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    seen: list[bool] = []
+    prepare = site.prepare
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return prepare(*args, **kwargs)
+
+    monkeypatch.setattr(site, "prepare", watched)
+    site.build_site(valid_repo)
+    assert seen == [False]
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # as the build found it
+    gc.disable()  # a program that runs without the collector keeps it so
+    try:
+        site.build_site(valid_repo)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

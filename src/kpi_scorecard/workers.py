@@ -489,6 +489,9 @@ def _stream(plan: _Plan, taken: Any, reader: Connection, writer: Connection, par
     # This process's work is what the forking one waits for only when it runs late: the
     # forking one (mkdocs building the pages, single-threaded) has the first claim on a core.
     os.nice(BACKGROUND_NICENESS)
+    # The build forks it with collections paused (site.py); what it inherited is out of the
+    # collector's sight (_frozen), and what it makes, page after page, may be collected.
+    gc.enable()
     follow_ups: deque[tuple[int, Callable[[], object]]] = deque()
     first_from = plan.follow_ups_first_from
     while True:
