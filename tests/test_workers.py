@@ -12,6 +12,7 @@ import threading
 import time
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -579,6 +580,41 @@ def test_the_follow_ups_of_a_process_that_died_are_worked_out_here_from_nothing(
         stream.close()
     assert all(cube[:2] == ("left", forked.pid) for cube in cubes[:3])
     assert cubes[3:] == [("from nothing", os.getpid(), n**3) for n in (3, 4, 5)]
+
+
+def _slow_cubes(key: tuple[str, int]) -> object:
+    """As _powers, but a forked process takes a second over each cube, and every process a
+    tenth of a second over each other item."""
+    result = _powers(key)
+    if isinstance(result, FollowedUp) and os.environ.get("KPI_TEST_PARENT") != str(os.getpid()):
+        return FollowedUp(result.result, partial(_slowly_then, 1, result.follow_up))
+    if key[0] == "other":
+        time.sleep(0.1)
+    return result
+
+
+def _slowly_then(seconds: float, follow_up: Any) -> object:
+    time.sleep(seconds)
+    return follow_up()
+
+
+def test_waiting_for_a_follow_up_this_process_takes_the_last_items_meanwhile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KPI_TEST_PARENT", str(os.getpid()))
+    keys = [("square", n) for n in range(2)]
+    others = [("other", n) for n in range(40)]
+    stream = Stream(_slow_cubes, [*keys, *others], {key: ("cube", key[1]) for key in keys})
+    try:
+        while not all(stream._positions[key] in stream._done for key in keys):
+            stream._receive(0.05)  # both squares done there, so both cubes are its to do
+        assert stream.get(("cube", 1))[0] == "left"  # 2 s, in which this one took others
+        rest = [stream.get(key) for key in others]
+    finally:
+        stream.close()
+    here = [n for n, (pid, _) in enumerate(rest) if pid == os.getpid()]
+    assert 0 < len(here) < len(others)
+    assert here == list(range(len(others) - len(here), len(others)))  # the last ones
 
 
 def test_in_one_process_a_follow_up_is_worked_out_from_what_its_item_left(

@@ -752,7 +752,9 @@ def _start_rendering(config: MkDocsConfig) -> None:
         (path for path in jobs if path.endswith(".md")),
         key=lambda path: file_sort_key(File(path, None, config.site_dir, False)),
     )
-    exports = [path for path in jobs if not path.endswith(".md")]
+    # the few whole-scorecard exports first, the many small ones (one per KPI, per review)
+    # last: this process takes the last ones while it waits, and at the end (Stream)
+    exports = sorted((path for path in jobs if not path.endswith(".md")), key=_depth)
     try:
         _exports = Path(workers.private_folder("exports"))
     except OSError as error:  # before mkdocs empties site/: the last site stays
@@ -761,6 +763,10 @@ def _start_rendering(config: MkDocsConfig) -> None:
     follow_ups = {("skeleton", path): ("blocks", path) for path in pages}
     locale = _current.data.scorecard.settings.locale
     _stream = Stream(partial(_render_in_background, jobs, locale, _exports), items, follow_ups)
+
+
+def _depth(path: str) -> int:
+    return path.count("/")
 
 
 def _render_in_background(

@@ -303,6 +303,7 @@ class Stream(Generic[Key]):
         follow_ups = follow_ups or {}
         self._work = work
         self._keys = [*items, *follow_ups.values()]
+        self._items = len(items)
         self._positions = {key: position for position, key in enumerate(self._keys)}
         self._follow_up_of = {
             self._positions[item]: self._positions[key] for item, key in follow_ups.items()
@@ -347,12 +348,16 @@ class Stream(Generic[Key]):
 
     def wait(self, key: Key) -> None:
         """Until ``key`` is done: by a forked process, or else here, also when it is the
-        next item they would take (this process has nothing better to do than wait)."""
+        next item they would take (this process has nothing better to do than wait).
+        Waiting for a follow-up, which only its process can work out, this process takes
+        the last item no process has taken (one wanted last)."""
         position = self._positions[key]
+        follow_up = position >= self._items
         while position not in self._done and position not in self._failed and self._readers:
             if self._claim(position) or position in self._follow_ups_here:
                 break
-            self._receive(CLAIM_EVERY)
+            took = follow_up and self._take_last()
+            self._receive(0 if took else CLAIM_EVERY)
         if position not in self._done:
             self._here[position] = self._worked_out_here(position)
             self._done.add(position)
@@ -376,18 +381,22 @@ class Stream(Generic[Key]):
             return result.result
         return result
 
+    def _take_last(self) -> bool:
+        """Works out here the last item no process has taken; False when none is left."""
+        with self._ends.get_lock():
+            front, back = self._ends
+            if front >= back:
+                return False
+            self._ends[1] = back = back - 1
+        self._here[back] = self._worked_out_here(back)
+        self._done.add(back)
+        return True
+
     def finish(self) -> None:
         """Every item done: this process takes the last ones not yet taken while the forked
         processes finish theirs (the end of a build, which has nothing else to do)."""
-        while self._readers:
-            with self._ends.get_lock():
-                front, back = self._ends
-                if front < back:
-                    self._ends[1] = back = back - 1
-            if front >= back:
-                break
-            self._here[back] = self._worked_out_here(back)
-            self._done.add(back)
+        while self._readers and self._take_last():
+            pass
         for key in self._keys:
             self.wait(key)
 
