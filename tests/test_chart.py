@@ -277,3 +277,23 @@ def test_a_line_only_drawn_loses_nothing_a_chart_can_show(value: float) -> None:
 
 def test_a_float_s_noise_stays_out_of_the_lines_json() -> None:
     assert drawn([80749.99999999999, 71234.56666666667, None]) == [80750.0, 71234.5666667, None]
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.text(max_size=8),
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.integers(),
+            st.lists(st.integers(), max_size=3),
+        ),
+        max_size=30,
+    )
+)
+def test_the_shortest_a_list_could_be_in_json_is_never_more_than_it_is(values: list[Any]) -> None:
+    """chart_json decides on it, without writing the list out, that a shorter form is."""
+    from kpi_scorecard.render.chart import _json, _least_json_length
+
+    assert _least_json_length(values) <= len(_json(values))

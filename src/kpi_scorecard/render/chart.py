@@ -337,7 +337,17 @@ def _too_varied(values: list[Any]) -> bool:
 
 
 def _shorter(values: list[Any], written: dict[str, Any]) -> Any:
-    return written if len(_json(written)) < len(_json(values)) else values
+    length = len(_json(written))
+    if length < _least_json_length(values):  # known without writing the list out
+        return written
+    return written if length < len(_json(values)) else values
+
+
+def _least_json_length(values: list[Any]) -> int:
+    """How long ``values`` are in JSON at least: brackets, commas, a text's quotes and its
+    characters (escapes only add to them), a character for anything else."""
+    texts = [value for value in values if isinstance(value, str)]
+    return sum(map(len, texts)) + len(texts) + 2 * len(values) + 1
 
 
 def _json(value: Any) -> str:
