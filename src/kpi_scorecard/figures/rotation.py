@@ -112,11 +112,16 @@ def _greedy(
     size = len(rank)
     for index, kpi_id in enumerate(kpi_ids[start:] + kpi_ids[:start]):
         kept = last.get(kpi_id)
-        chosen = min(
-            options[kpi_id],
-            # ties go to a different person for each KPI and each month
-            key=lambda p: (load[p] + (p == kept), p == kept, (rank[p] + index) % size),
-        )
+        chosen, least = "", -1
+        for person in options[kpi_id]:
+            # (load, counting a repeat as one more; a repeat; a turn that differs for each KPI
+            # and each month, so that ties go to different people) packed in one number: the
+            # turn is below size, a repeat is 0 or 1
+            repeat = person == kept
+            turn = (rank[person] + index) % size
+            weight = ((load[person] + repeat) * 2 + repeat) * size + turn
+            if least < 0 or weight < least:
+                chosen, least = person, weight
         assignment[kpi_id] = chosen
         load[chosen] += 1
     return assignment
@@ -224,12 +229,14 @@ def _move_graph(
     graph: dict[str, dict[str, Edge]] = {p: {} for p in load}
     for kpi_id, presenter in assignment.items():
         kept = previous.get(kpi_id)
+        edges = graph[presenter]
         for other in options[kpi_id]:
             if other == presenter:
                 continue
             cost = (other == kept) - (presenter == kept)
-            if cost < graph[presenter].get(other, (2, None))[0]:
-                graph[presenter][other] = (cost, kpi_id)
+            best = edges.get(other)
+            if best is None or cost < best[0]:
+                edges[other] = (cost, kpi_id)
     for heavy in load:
         for light in load:
             if load[heavy] == load[light] + 1 and graph[light].get(heavy, (1, None))[0] > 0:
