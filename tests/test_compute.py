@@ -689,3 +689,26 @@ def test_a_past_review_takes_the_figures_of_the_scorecard_now_only_where_they_ar
 
 def _settings_of(settings: Settings) -> dict[str, object]:
     return {"fiscal_year_start": settings.fiscal_year_start}
+
+
+def test_planning_the_formulas_leaves_no_cycle_that_keeps_the_scorecard() -> None:
+    """Every past review plans its scorecard's formulas: that scorecard must go as soon as the
+    review is done, not when Python's cycle collector next runs (the build pauses it)."""
+    import gc
+    import weakref
+
+    from kpi_scorecard.figures.formulas import formula_plan
+    from kpi_scorecard.read.validate import load_scorecard
+
+    from .conftest import FIXTURES
+
+    scorecard, _ = load_scorecard(FIXTURES / "valid")
+    assert formula_plan(scorecard)  # the fixture has a formula
+    gone = weakref.ref(scorecard)
+    gc.disable()
+    try:
+        formula_plan(scorecard)
+        del scorecard
+        assert gone() is None
+    finally:
+        gc.enable()

@@ -60,18 +60,27 @@ def formula_plan(scorecard: Scorecard) -> Plan:
     parsed = {k.id: formula.parse(k.formula) for k in scorecard.kpis.values() if k.formula}
     ordered: Plan = []
     done: set[str] = set()
-
-    def visit(kpi: Kpi) -> None:
-        if kpi.id in done or kpi.id not in parsed:
-            return
-        done.add(kpi.id)  # no cycles, so marking before the inputs is safe
-        for ref in sorted(formula.references(parsed[kpi.id])):
-            visit(scorecard.kpis[ref])
-        ordered.append((kpi, parsed[kpi.id]))
-
     for kpi in scorecard.kpis.values():
-        visit(kpi)
+        _visit(kpi, scorecard, parsed, done, ordered)
     return ordered
+
+
+def _visit(
+    kpi: Kpi,
+    scorecard: Scorecard,
+    parsed: Mapping[str, formula.Expr],
+    done: set[str],
+    ordered: Plan,
+) -> None:
+    """``kpi``'s formula after those of its inputs. (Not a function nested in formula_plan:
+    one that calls itself refers to itself, a cycle that kept every past review's scorecard
+    in memory until Python's cycle collector ran.)"""
+    if kpi.id in done or kpi.id not in parsed:
+        return
+    done.add(kpi.id)  # no cycles, so marking before the inputs is safe
+    for ref in sorted(formula.references(parsed[kpi.id])):
+        _visit(scorecard.kpis[ref], scorecard, parsed, done, ordered)
+    ordered.append((kpi, parsed[kpi.id]))
 
 
 def evaluate(
