@@ -29,6 +29,7 @@ from kpi_scorecard.render.text import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
     PLAIN_SENTENCE,
+    PLAIN_WITH_BOLD,
     front_matter_title,
     inline,
     rich,
@@ -108,6 +109,29 @@ def test_plain_sentences_skip_markdown_with_the_same_result(text: str) -> None:
 @pytest.mark.parametrize("text", ["1. first", "- item", "a *b*", "a <b>", "a & b", "a  ", "a_b_"])
 def test_text_with_markdown_or_markup_is_not_taken_for_plain(text: str) -> None:
     assert not PLAIN_SENTENCE.fullmatch(text)
+
+
+WORDS = r"[A-Za-z0-9](?:[A-Za-z0-9 .,;:%()?!/'-]*[A-Za-z0-9.,;:%)?!'])?"
+SENTENCES_WITH_BOLD = (
+    rf"(?:[A-Za-z]|\*\*{WORDS}\*\*)(?:[A-Za-z0-9 .,;:%()?!/'-]|\*\*{WORDS}\*\*)*[ (/*-]?"
+)
+"""PLAIN_WITH_BOLD's sentences and more (side by side bold, endings it leaves to Markdown)."""
+
+
+@given(st.from_regex(SENTENCES_WITH_BOLD, fullmatch=True))
+def test_sentences_with_bold_words_skip_markdown_with_the_same_result(text: str) -> None:
+    rendered = markdown.markdown(text, output_format="html")
+    cleaned = nh3.clean(rendered, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES)
+    assert rich(text) == cleaned
+    if PLAIN_WITH_BOLD.fullmatch(text):
+        assert cleaned == rendered  # nh3 had nothing to do
+
+
+@pytest.mark.parametrize(
+    "text", ["a ** b", "a **b", "**a****b**", "a **b**  ", "**a** -", "a **b*", "a *b* **c**"]
+)
+def test_text_with_other_markdown_is_not_taken_for_a_sentence_with_bold(text: str) -> None:
+    assert not PLAIN_WITH_BOLD.fullmatch(text)
 
 
 def test_titles_cannot_carry_markup_into_the_theme() -> None:

@@ -72,6 +72,15 @@ note (reset() between texts)."""
 PLAIN_SENTENCE = re.compile(r"[A-Za-z](?:[A-Za-z0-9 .,;:%()?!/'-]*[A-Za-z0-9.,;:%)?!'])?")
 """One line that Markdown would only wrap in <p> and nh3 would leave as it is (tests prove it
 against both): most notes, rendered without either."""
+_WORDS = r"[A-Za-z0-9](?:[A-Za-z0-9 .,;:%()?!/'-]*[A-Za-z0-9.,;:%)?!'])?"
+BOLD = re.compile(rf"\*\*({_WORDS})\*\*")
+PLAIN_WITH_BOLD = re.compile(
+    rf"(?:[A-Za-z]|\*\*{_WORDS}\*\*)(?:[A-Za-z0-9 .,;:%()?!/'-]|(?<!\*)\*\*{_WORDS}\*\*)*"
+    r"(?<![ (/-])"
+)
+"""A plain sentence with words in bold (``**...**``, two spans never side by side), which
+Markdown would render as <strong> and nh3 leave as it is (tests prove it against both): the
+most common formatting of a note, rendered without either."""
 
 
 @functools.lru_cache(maxsize=65536)
@@ -81,6 +90,8 @@ def rich(text: str) -> str:
     is shown on its KPI's page, in its review pack and to search."""
     if PLAIN_SENTENCE.fullmatch(text):
         return f"<p>{text}</p>"
+    if PLAIN_WITH_BOLD.fullmatch(text):
+        return "<p>" + BOLD.sub(r"<strong>\1</strong>", text) + "</p>"
     rendered = _MARKDOWN.reset().convert(text)
     cleaned = nh3.clean(
         rendered,
