@@ -264,7 +264,8 @@ def _collector_paused() -> Iterator[None]:
     the collector's passes over it while it grows were a fifth of the reading. Then it is
     moved out of the collector's sight (on_post_build undoes it), not walked once more. The
     forked processes started meanwhile do without collections too. What cyclic garbage the
-    reading leaves (YAML parsers) waits until the build ends: a few megabytes."""
+    reading leaves waits until the build ends: so the reading must not make cycles of what it
+    reads (a few closures and git's repository object, at 1,000 KPIs; see formulas.py)."""
     if not gc.isenabled():
         yield
         return

@@ -505,43 +505,27 @@ def _stream(plan: _Plan, taken: Any, reader: Connection, writer: Connection, par
     first_from = plan.follow_ups_first_from
     while True:
         with taken.get_lock():
-            position, back = taken
-            follow_up_now = bool(follow_ups) and (position >= first_from or position >= back)
+            front, back = taken
+            follow_up_now = bool(follow_ups) and (front >= first_from or front >= back)
             if not follow_up_now:
-                taken[0] = position + 1
+                taken[0] = front + 1
         if follow_up_now:
-            if not _deliver(*follow_ups.popleft(), plan.folder, writer):
-                break
-            continue
-        if position >= back:
+            position, work = follow_ups.popleft()
+        elif front < back:
+            position, work = front, partial(plan.work, plan.items[front])
+        else:
             break
-        work = partial(plan.work, plan.items[position])
-        if not _deliver(position, work, plan.folder, writer, follow_ups, plan.follow_up_of):
+        try:
+            result = work()
+        except BaseException:
+            writer.send(-1 - position)
             break
+        if isinstance(result, FollowedUp):
+            if position in plan.follow_up_of:
+                follow_ups.append((plan.follow_up_of[position], result.follow_up))
+            result = result.result
+        if result is not None:
+            with open(os.path.join(plan.folder, str(position)), "wb") as handle:
+                pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        writer.send(position)
     writer.close()
-
-
-def _deliver(
-    position: int,
-    work: Callable[[], object],
-    folder: str,
-    writer: Connection,
-    follow_ups: deque[tuple[int, Callable[[], object]]] | None = None,
-    follow_up_of: Mapping[int, int] | None = None,
-) -> bool:
-    """``work``'s result written for ``position`` and said to be done; its follow-up kept in
-    ``follow_ups``. False when it failed (said too)."""
-    try:
-        result = work()
-    except BaseException:
-        writer.send(-1 - position)
-        return False
-    if isinstance(result, FollowedUp):
-        if follow_ups is not None and follow_up_of and position in follow_up_of:
-            follow_ups.append((follow_up_of[position], result.follow_up))
-        result = result.result
-    if result is not None:
-        with open(os.path.join(folder, str(position)), "wb") as handle:
-            pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    writer.send(position)
-    return True

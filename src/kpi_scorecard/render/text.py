@@ -73,7 +73,7 @@ PLAIN_SENTENCE = re.compile(r"[A-Za-z](?:[A-Za-z0-9 .,;:%()?!/'-]*[A-Za-z0-9.,;:
 """One line that Markdown would only wrap in <p> and nh3 would leave as it is (tests prove it
 against both): most notes, rendered without either."""
 _WORDS = r"[A-Za-z0-9](?:[A-Za-z0-9 .,;:%()?!/'-]*[A-Za-z0-9.,;:%)?!'])?"
-BOLD = re.compile(rf"\*\*({_WORDS})\*\*")
+_BOLD = re.compile(rf"\*\*({_WORDS})\*\*")
 PLAIN_WITH_BOLD = re.compile(
     rf"(?:[A-Za-z]|\*\*{_WORDS}\*\*)(?:[A-Za-z0-9 .,;:%()?!/'-]|(?<!\*)\*\*{_WORDS}\*\*)*"
     r"(?<![ (/-])"
@@ -91,7 +91,7 @@ def rich(text: str) -> str:
     if PLAIN_SENTENCE.fullmatch(text):
         return f"<p>{text}</p>"
     if PLAIN_WITH_BOLD.fullmatch(text):
-        return "<p>" + BOLD.sub(r"<strong>\1</strong>", text) + "</p>"
+        return "<p>" + _BOLD.sub(r"<strong>\1</strong>", text) + "</p>"
     rendered = _MARKDOWN.reset().convert(text)
     cleaned = nh3.clean(
         rendered,
