@@ -609,12 +609,13 @@ def test_waiting_for_a_follow_up_this_process_takes_the_last_items_meanwhile(
         while not all(stream._positions[key] in stream._done for key in keys):
             stream._receive(0.05)  # both squares done there, so both cubes are its to do
         assert stream.get(("cube", 1))[0] == "left"  # 2 s, in which this one took others
+        taken_from = stream._ends[1]  # what no process had taken yet, from the back
         rest = [stream.get(key) for key in others]
     finally:
         stream.close()
-    here = [n for n, (pid, _) in enumerate(rest) if pid == os.getpid()]
-    assert 0 < len(here) < len(others)
-    assert here == list(range(len(others) - len(here), len(others)))  # the last ones
+    waited = [n for n, key in enumerate(others) if stream._positions[key] >= taken_from]
+    assert 0 < len(waited) < len(others)  # the last ones, while the front was still taken
+    assert all(rest[n][0] == os.getpid() for n in waited)
 
 
 def test_in_one_process_a_follow_up_is_worked_out_from_what_its_item_left(
